@@ -1,0 +1,106 @@
+//! The error envelope (CONTRACT §4) and the one place errors become HTTP answers.
+//!
+//! Handlers return [`AppError`]. Its response carries the error as an extension; the envelope
+//! middleware ([`crate::middleware::envelope`]) renders the body with the request's path as
+//! `instance`, and also turns every other non-2xx answer (unknown route, wrong method, body too
+//! large, timeout, panic) into the same envelope. An internal error gets a generic detail with
+//! the request id, and the real cause goes to the log.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use msgsync_core::{ApiError, ErrorKind};
+use msgsync_store::StoreError;
+
+/// An error a handler returns.
+#[derive(Debug)]
+pub enum AppError {
+    /// An error meant for the API user, shown as it is.
+    Api(ApiError),
+    /// Something broke inside msgsync: logged with the request id, shown as a generic 500.
+    Internal(String),
+}
+
+impl AppError {
+    pub fn new(kind: ErrorKind, detail: impl Into<String>) -> Self {
+        AppError::Api(ApiError::new(kind, detail))
+    }
+}
+
+impl From<ApiError> for AppError {
+    fn from(e: ApiError) -> Self {
+        AppError::Api(e)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => AppError::new(
+                ErrorKind::ServiceUnavailable,
+                "the database is busy or unreachable; retry shortly",
+            ),
+            e => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// Response extension: the error the envelope middleware renders.
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorToRender(pub AppErrorKind);
+
+#[derive(Debug, Clone)]
+pub(crate) enum AppErrorKind {
+    Api(ApiError),
+    Internal(String),
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, ext) = match self {
+            AppError::Api(e) => (e.kind.status(), AppErrorKind::Api(e)),
+            AppError::Internal(cause) => (500, AppErrorKind::Internal(cause)),
+        };
+        let mut response = StatusCode::from_u16(status)
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            .into_response();
+        response.extensions_mut().insert(ErrorToRender(ext));
+        response
+    }
+}
+
+/// The JSON body of an error answer.
+pub(crate) fn envelope(error: &ApiError, instance: &str) -> serde_json::Value {
+    serde_json::json!({
+        "title": error.kind.title(),
+        "detail": error.detail,
+        "instance": instance,
+        "type": error.kind.type_uri(),
+        "status": error.kind.status(),
+    })
+}
+
+/// The envelope error for a bare non-2xx answer that no handler described (axum's own 404 and
+/// 405, body-limit and timeout layers).
+pub(crate) fn for_bare_status(status: StatusCode, method: &str, path: &str) -> ApiError {
+    match status.as_u16() {
+        404 => ApiError::not_found(format!("no route for {method} {path}")),
+        // The catalogue has no 405: a method a route does not serve is a route that is not found.
+        405 => ApiError::not_found(format!("{method} is not supported on {path}")),
+        408 => ApiError::new(
+            ErrorKind::RequestTimeout,
+            "the request took too long to process",
+        ),
+        413 => ApiError::new(ErrorKind::ContentTooLarge, "the request body is too large"),
+        400 | 415 | 422 => ApiError::new(
+            ErrorKind::MalformedRequest,
+            "the request could not be understood",
+        ),
+        s if (400..500).contains(&s) => ApiError::new(
+            ErrorKind::InvalidParameters,
+            format!("the request was refused ({status})"),
+        ),
+        503 => ApiError::new(ErrorKind::ServiceUnavailable, "the service is unavailable"),
+        504 => ApiError::new(ErrorKind::RequestTimeout, "the request timed out"),
+        _ => ApiError::new(ErrorKind::UnexpectedError, "an unexpected error occurred"),
+    }
+}

@@ -1,0 +1,45 @@
+//! Every route of the API, in one place.
+
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::app::AppState;
+use crate::middleware::{envelope, panic_response};
+use crate::routes::{accounts, chats, health, sync};
+
+/// Request bodies above this are refused with `content_too_large`.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route(
+            "/accounts",
+            get(accounts::list_accounts).post(accounts::create_account),
+        )
+        .route(
+            "/accounts/{account_id}",
+            get(accounts::get_account)
+                .post(accounts::reconnect_account)
+                .delete(accounts::delete_account),
+        )
+        .route("/accounts/{account_id}/sync", get(sync::sync_account))
+        .route("/chats", get(chats::list_chats))
+        .route("/chats/{chat_id}", get(chats::get_chat))
+        .route("/chats/{chat_id}/messages", get(chats::list_chat_messages));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/health", get(health))
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::GATEWAY_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(axum::middleware::from_fn(envelope))
+}

@@ -1,0 +1,216 @@
+//! `/api/v1/accounts`: connect, list, get, delete, reconnect.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use msgsync_core::time::now_ms;
+use msgsync_core::{AccountId, ApiKeyMode, ErrorKind, ProviderKind, Scope};
+use msgsync_providers::{AccountProfile, Credentials};
+use msgsync_store::{AccountReconnect, NewAccount};
+use serde_json::{json, Map, Value};
+
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::error::AppError;
+use crate::extract::{path_id, AppJson, QueryMap};
+use crate::views;
+
+/// What a connect or reconnect body carries, validated.
+struct ConnectBody {
+    provider: ProviderKind,
+    credentials: Credentials,
+}
+
+fn string_field<'a>(body: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, AppError> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(_) => Err(AppError::new(
+            ErrorKind::InvalidParameters,
+            format!("`{name}` must be a string"),
+        )),
+    }
+}
+
+fn parse_body(body: &Value, expected: Option<ProviderKind>) -> Result<ConnectBody, AppError> {
+    let Value::Object(body) = body else {
+        return Err(AppError::new(ErrorKind::MalformedRequest, "the body must be a JSON object"));
+    };
+    let provider = match string_field(body, "provider")? {
+        None => expected.ok_or_else(|| {
+            AppError::new(ErrorKind::MissingParameters, "`provider` is required")
+        })?,
+        Some(p) => p.parse::<ProviderKind>().map_err(|_| {
+            AppError::new(
+                ErrorKind::InvalidParameters,
+                format!("unknown provider `{p}`: expected LINKEDIN, TELEGRAM, WHATSAPP or INSTAGRAM"),
+            )
+        })?,
+    };
+    if expected.is_some_and(|e| e != provider) {
+        return Err(AppError::new(
+            ErrorKind::InvalidParameters,
+            format!("this account is a {} account; it cannot be reconnected as {provider}", expected.map_or("", |e| e.as_str())),
+        ));
+    }
+    let secret_field = match provider {
+        ProviderKind::Telegram => "session",
+        _ => "access_token",
+    };
+    let secret = string_field(body, secret_field)?
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorKind::MissingParameters,
+                format!("`{secret_field}` is required for a {provider} account"),
+            )
+        })?;
+    if secret.len() > 16 * 1024 {
+        return Err(AppError::new(
+            ErrorKind::TooManyCharacters,
+            format!("`{secret_field}` is longer than 16384 characters"),
+        ));
+    }
+    let user_agent = string_field(body, "user_agent")?.map(str::to_owned);
+    Ok(ConnectBody {
+        provider,
+        credentials: Credentials {
+            secret: secret.to_owned(),
+            user_agent,
+        },
+    })
+}
+
+/// Checks the credentials with the connector of the caller's mode.
+fn check(state: &AppState, mode: ApiKeyMode, body: &ConnectBody) -> Result<AccountProfile, AppError> {
+    let is_sandbox = body.credentials.secret == "sandbox" || body.credentials.secret.starts_with("sandbox:");
+    match (mode, state.engine.connectors().get(body.provider, mode)) {
+        (_, Some(connector)) => Ok(connector.check_credentials(&body.credentials)?),
+        (ApiKeyMode::Test, None) if body.credentials.secret == "sandbox" => Ok(AccountProfile {
+            name: format!("Sandbox {} account", body.provider),
+            provider_user_id: None,
+            linkedin_products: None,
+        }),
+        (ApiKeyMode::Test, None) => Err(AppError::new(
+            ErrorKind::InvalidParameters,
+            format!("a test key connects {} sandbox accounts with the credential `sandbox`", body.provider),
+        )),
+        (ApiKeyMode::Live, None) if is_sandbox => Err(AppError::new(
+            ErrorKind::InvalidParameters,
+            "sandbox credentials need a test key (pp_test_…)",
+        )),
+        (ApiKeyMode::Live, None) => Ok(AccountProfile {
+            name: format!("{} account", body.provider),
+            provider_user_id: None,
+            linkedin_products: None,
+        }),
+    }
+}
+
+fn encode_credentials(c: &Credentials) -> Result<Vec<u8>, AppError> {
+    serde_json::to_vec(c).map_err(|e| AppError::Internal(format!("encoding credentials: {e}")))
+}
+
+pub async fn create_account(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppJson(body): AppJson<Value>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    caller.require(Scope::AccountsWrite)?;
+    let body = parse_body(&body, None)?;
+    let profile = check(&state, caller.tenant.mode, &body)?;
+    let account = state
+        .store
+        .account_insert(&NewAccount {
+            id: AccountId::new(),
+            tenant: caller.tenant.clone(),
+            provider: body.provider,
+            name: profile.name,
+            provider_user_id: profile.provider_user_id,
+            linkedin_products: profile.linkedin_products,
+            credentials: encode_credentials(&body.credentials)?,
+            now: now_ms(),
+        })
+        .await?;
+    tracing::info!(account = %account.id, provider = %account.provider, "account connected");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "object": "AccountCreated", "account_id": account.id })),
+    ))
+}
+
+pub async fn list_accounts(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: QueryMap,
+) -> Result<Json<Value>, AppError> {
+    caller.require(Scope::AccountsRead)?;
+    let page = state.store.account_list(&caller.tenant, &query.page()?).await?;
+    Ok(Json(views::list("AccountList", &page, views::account)))
+}
+
+pub async fn get_account(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    caller.require(Scope::AccountsRead)?;
+    let id: AccountId = path_id(&id)?;
+    let account = state
+        .store
+        .account_get(&caller.tenant, id)
+        .await?
+        .ok_or_else(|| account_not_found(id))?;
+    Ok(Json(views::account(&account)))
+}
+
+pub async fn delete_account(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    caller.require(Scope::AccountsWrite)?;
+    let id: AccountId = path_id(&id)?;
+    if !state.store.account_delete(&caller.tenant, id).await? {
+        return Err(account_not_found(id));
+    }
+    tracing::info!(account = %id, "account deleted");
+    Ok(Json(json!({ "object": "AccountDeleted" })))
+}
+
+pub async fn reconnect_account(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    AppJson(body): AppJson<Value>,
+) -> Result<Json<Value>, AppError> {
+    caller.require(Scope::AccountsWrite)?;
+    let id: AccountId = path_id(&id)?;
+    let account = state
+        .store
+        .account_get(&caller.tenant, id)
+        .await?
+        .ok_or_else(|| account_not_found(id))?;
+    let body = parse_body(&body, Some(account.provider))?;
+    let profile = check(&state, caller.tenant.mode, &body)?;
+    state
+        .store
+        .account_reconnect(
+            id,
+            &AccountReconnect {
+                name: profile.name,
+                provider_user_id: profile.provider_user_id,
+                linkedin_products: profile.linkedin_products,
+                credentials: encode_credentials(&body.credentials)?,
+                now: now_ms(),
+            },
+        )
+        .await?;
+    tracing::info!(account = %id, "account reconnected");
+    Ok(Json(json!({ "object": "AccountReconnected", "account_id": id })))
+}
+
+pub fn account_not_found(id: AccountId) -> AppError {
+    AppError::new(ErrorKind::ResourceNotFound, format!("no account {id} for this API key"))
+}

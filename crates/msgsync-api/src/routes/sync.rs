@@ -1,0 +1,108 @@
+//! `GET /api/v1/accounts/{account_id}/sync`: start, follow and report resyncs (CONTRACT §3).
+
+use axum::extract::{Path, State};
+use axum::Json;
+use msgsync_core::sync::RawSyncParams;
+use msgsync_core::time::now_ms;
+use msgsync_core::{AccountId, AccountState, ErrorKind, ProviderKind, Scope, SyncParams, SyncStatus};
+use msgsync_store::{AccountRecord, SyncRequest, SyncRequestResult};
+use serde_json::Value;
+
+use super::accounts::account_not_found;
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::error::AppError;
+use crate::extract::{path_id, QueryMap};
+use crate::views;
+
+pub async fn sync_account(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    query: QueryMap,
+) -> Result<Json<Value>, AppError> {
+    caller.require(Scope::AccountsSync)?;
+    let id: AccountId = path_id(&id)?;
+    let params = SyncParams::parse(&RawSyncParams {
+        chunk_size: query.get("chunk_size"),
+        partial: query.get("partial"),
+        after: query.get("after"),
+        before: query.get("before"),
+        linkedin_product: query.get("linkedin_product"),
+    })?;
+    let account = state
+        .store
+        .account_get(&caller.tenant, id)
+        .await?
+        .ok_or_else(|| account_not_found(id))?;
+    check_provider(&state, &account, &params)?;
+    let request = SyncRequest {
+        account_id: id,
+        params,
+        now: now_ms(),
+        may_start: matches!(account.state, AccountState::Ok | AccountState::Error),
+    };
+    let (status, job) = match state.engine.request_sync(&request).await? {
+        SyncRequestResult::Started(job) => (SyncStatus::SyncStarted, job),
+        SyncRequestResult::Running(job) => (SyncStatus::SyncRunning, job),
+        SyncRequestResult::Finished(job) => (finished_status(&job), job),
+        SyncRequestResult::NotStarted => return Err(state_error(&account)),
+    };
+    Ok(Json(views::resync(status, &job)))
+}
+
+fn finished_status(job: &msgsync_store::SyncJob) -> SyncStatus {
+    match job.state {
+        msgsync_store::JobState::Done => SyncStatus::SyncDone,
+        msgsync_store::JobState::ChunkDone => SyncStatus::ChunkDone,
+        _ => SyncStatus::SyncError,
+    }
+}
+
+/// Refuses what the account's provider cannot do.
+fn check_provider(state: &AppState, account: &AccountRecord, params: &SyncParams) -> Result<(), AppError> {
+    if state.engine.connectors().get(account.provider, account.mode).is_none() {
+        return Err(AppError::new(
+            ErrorKind::FeatureNotImplemented,
+            format!("msgsync cannot sync {} accounts yet", account.provider),
+        ));
+    }
+    if let Some(product) = params.linkedin_product {
+        if account.provider != ProviderKind::Linkedin {
+            return Err(AppError::new(
+                ErrorKind::InvalidParameters,
+                format!("linkedin_product applies to LinkedIn accounts only; this is a {} account", account.provider),
+            ));
+        }
+        if let Some(products) = &account.linkedin_products {
+            if !products.contains(&product) {
+                return Err(AppError::new(
+                    ErrorKind::FeatureNotSubscribed,
+                    format!("this LinkedIn account has no {product} inbox"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The error for an account whose state forbids starting a sync.
+fn state_error(account: &AccountRecord) -> AppError {
+    match account.state {
+        AccountState::Credentials => AppError::new(
+            ErrorKind::ExpiredCredentials,
+            "the provider session of this account has expired: reconnect it",
+        ),
+        AccountState::Restricted => AppError::new(
+            ErrorKind::AccountRestricted,
+            "the provider has restricted this account",
+        ),
+        AccountState::Disconnected => AppError::new(
+            ErrorKind::DisconnectedAccount,
+            "this account is disconnected: reconnect it",
+        ),
+        AccountState::Ok | AccountState::Error => {
+            AppError::Internal(format!("no sync started for account {} in state ok", account.id))
+        }
+    }
+}

@@ -1,0 +1,27 @@
+use serde::{Deserialize, Serialize};
+
+/// Where a sync series stands, saved with every page (opaque to the store).
+///
+/// A resumed job re-fetches the chat page at `chat_page` (provider reads are idempotent), skips
+/// to `chat_index`, and continues that chat's messages from `message_cursor`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncCursor {
+    /// Index into the sync's list of inboxes.
+    pub inbox: usize,
+    /// Provider cursor of the chat page being worked through (`None`: the first page).
+    pub chat_page: Option<String>,
+    /// Index of the current chat within that page.
+    pub chat_index: usize,
+    /// Provider cursor of the current chat's next message page (`None`: its newest page).
+    pub message_cursor: Option<String>,
+}
+
+impl SyncCursor {
+    pub fn decode(text: Option<&str>) -> Result<SyncCursor, serde_json::Error> {
+        text.map_or(Ok(SyncCursor::default()), serde_json::from_str)
+    }
+
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).expect("a cursor always serializes")
+    }
+}

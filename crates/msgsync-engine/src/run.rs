@@ -1,0 +1,407 @@
+//! One run of one sync job: from the saved cursor to an outcome, a page at a time.
+
+use std::future::Future;
+use std::time::Duration;
+
+use msgsync_core::time::now_ms;
+use msgsync_core::{ErrorKind, LinkedinProduct, ProviderKind};
+use msgsync_providers::{
+    ChatPage, ChatPageRequest, ConnectRequest, Credentials, MessagePageRequest, ProviderChat,
+    ProviderError, ProviderMessage, ProviderSession,
+};
+use msgsync_store::{
+    AccountRecord, JobState, ReconcileScope, StoreError, SyncCheckpoint, SyncFinish, SyncJob,
+    SyncProgress, SyncRelease, SyncRenew,
+};
+use tokio_util::sync::CancellationToken;
+
+use crate::cursor::SyncCursor;
+use crate::failure::SyncFailure;
+use crate::worker::Engine;
+
+/// How a run ends.
+enum End {
+    /// The sync reached an outcome (`Done` or `ChunkDone`).
+    Finished(JobState),
+    Failed(SyncFailure),
+    /// Back to the queue until `run_after`: a rate limit or a retry after a transient failure.
+    Park { run_after: i64, attempts: u32 },
+    /// The node is shutting down: back to the queue, due at once.
+    Yield,
+    /// The job is no longer ours (lease taken over, or the account was deleted).
+    Lost,
+}
+
+impl From<StoreError> for End {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::LostLease => End::Lost,
+            e => {
+                tracing::error!(error = %e, "database error during a sync");
+                End::Park {
+                    run_after: now_ms() + 1000,
+                    attempts: 0,
+                }
+            }
+        }
+    }
+}
+
+pub(crate) async fn run_job(engine: &Engine, job: SyncJob, shutdown: &CancellationToken) {
+    let span = tracing::info_span!("sync", job = %job.id, account = %job.account_id, chunk = job.chunk_number);
+    let _enter = span.enter();
+    let lost = CancellationToken::new();
+    let heartbeat = tokio::spawn(heartbeat(
+        engine.store.clone(),
+        job.clone(),
+        engine.node.clone(),
+        engine.config.lease,
+        lost.clone(),
+    ));
+    let mut run = match Run::new(engine, job, shutdown, &lost) {
+        Ok(run) => run,
+        Err(e) => {
+            tracing::error!(error = %e, "saved sync cursor is unreadable; starting the chunk over");
+            heartbeat.abort();
+            return;
+        }
+    };
+    let end = run.execute().await;
+    heartbeat.abort();
+    if let Err(e) = run.conclude(end).await {
+        // The lease runs out and the job is claimed again: nothing is lost but time.
+        tracing::error!(error = %e, "recording the end of a sync failed");
+    }
+}
+
+/// Renews the lease while the job runs; cancels `lost` when the job is no longer ours.
+async fn heartbeat(
+    store: std::sync::Arc<dyn msgsync_store::Store>,
+    job: SyncJob,
+    worker: String,
+    lease: Duration,
+    lost: CancellationToken,
+) {
+    loop {
+        tokio::time::sleep(lease / 3).await;
+        let renew = SyncRenew {
+            job: &job,
+            worker: &worker,
+            now: now_ms(),
+            lease_ms: lease.as_millis() as i64,
+        };
+        match store.sync_renew(&renew).await {
+            Ok(()) => {}
+            Err(StoreError::LostLease) => {
+                lost.cancel();
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, "renewing a sync lease failed"),
+        }
+    }
+}
+
+struct Run<'a> {
+    engine: &'a Engine,
+    job: SyncJob,
+    shutdown: &'a CancellationToken,
+    lost: &'a CancellationToken,
+    cursor: SyncCursor,
+    progress: SyncProgress,
+    /// Consecutive failed provider requests.
+    attempts: u32,
+    /// The chat page the cursor points into, once fetched: (inbox, page cursor, page).
+    chat_page: Option<(usize, Option<String>, ChatPage)>,
+}
+
+impl<'a> Run<'a> {
+    fn new(
+        engine: &'a Engine,
+        job: SyncJob,
+        shutdown: &'a CancellationToken,
+        lost: &'a CancellationToken,
+    ) -> Result<Self, serde_json::Error> {
+        let cursor = SyncCursor::decode(job.cursor.as_deref())?;
+        Ok(Self {
+            engine,
+            progress: SyncProgress {
+                chats_synced: job.chats_synced,
+                messages_synced: job.messages_synced,
+                chunk_chats: job.chunk_chats,
+            },
+            attempts: u32::try_from(job.attempts).unwrap_or(0),
+            job,
+            shutdown,
+            lost,
+            cursor,
+            chat_page: None,
+        })
+    }
+
+    async fn execute(&mut self) -> End {
+        match self.walk().await {
+            Ok(state) => End::Finished(state),
+            Err(end) => end,
+        }
+    }
+
+    async fn open_session(&mut self) -> Result<(AccountRecord, Box<dyn ProviderSession>), End> {
+        let store = &self.engine.store;
+        let Some(account) = store.account_find(self.job.account_id).await? else {
+            return Err(End::Lost);
+        };
+        let Some(connector) = self.engine.connectors.get(account.provider, account.mode) else {
+            return Err(End::Failed(SyncFailure::new(
+                ErrorKind::FeatureNotImplemented,
+                format!("msgsync has no connector for {} accounts", account.provider),
+            )));
+        };
+        let raw = store.account_credentials(account.id).await?.ok_or(End::Lost)?;
+        let credentials: Credentials = serde_json::from_slice(&raw).map_err(|_| {
+            End::Failed(SyncFailure::new(
+                ErrorKind::UnexpectedError,
+                "the stored credentials of this account are unreadable; reconnect it",
+            ))
+        })?;
+        let request = ConnectRequest {
+            account_id: account.id,
+            provider: account.provider,
+            credentials,
+        };
+        let session = self.call(connector.open(&request)).await?;
+        Ok((account, session))
+    }
+
+    /// The inboxes this sync walks, in order.
+    fn inboxes(&self, account: &AccountRecord) -> Vec<Option<LinkedinProduct>> {
+        if account.provider != ProviderKind::Linkedin {
+            return vec![None];
+        }
+        match self.job.params.linkedin_product {
+            Some(product) => vec![Some(product)],
+            None => account
+                .linkedin_products
+                .clone()
+                .unwrap_or_else(|| vec![LinkedinProduct::Classic])
+                .into_iter()
+                .map(Some)
+                .collect(),
+        }
+    }
+
+    async fn walk(&mut self) -> Result<JobState, End> {
+        let (account, session) = self.open_session().await?;
+        let inboxes = self.inboxes(&account);
+        let span = self.job.params.span;
+        let cfg = &self.engine.config;
+        loop {
+            if self.shutdown.is_cancelled() {
+                return Err(End::Yield);
+            }
+            let Some(&inbox) = inboxes.get(self.cursor.inbox) else {
+                return Ok(JobState::Done);
+            };
+            let page = self.current_chat_page(session.as_ref(), inbox).await?;
+            // A chat older than the span's start ends the walk of this inbox: nothing after it
+            // can have messages in the span.
+            let chat = page
+                .chats
+                .get(self.cursor.chat_index)
+                .filter(|c| span.after.is_none_or(|a| c.last_activity_ms >= a))
+                .cloned();
+            let Some(chat) = chat else {
+                // Either the page is used up (go on with the next one, unless the provider
+                // repeats a cursor), or the next chat is older than the span: the inbox is done.
+                let exhausted = self.cursor.chat_index >= page.chats.len();
+                let next = page
+                    .next_cursor
+                    .clone()
+                    .filter(|n| exhausted && Some(n) != self.cursor.chat_page.as_ref());
+                match next {
+                    Some(next) => self.cursor.chat_page = Some(next),
+                    None => {
+                        self.cursor.inbox += 1;
+                        self.cursor.chat_page = None;
+                    }
+                }
+                self.cursor.chat_index = 0;
+                self.cursor.message_cursor = None;
+                self.chat_page = None;
+                self.checkpoint(None, &[]).await?;
+                continue;
+            };
+            if self.cursor.message_cursor.is_none()
+                && self
+                    .job
+                    .params
+                    .chunk_size
+                    .is_some_and(|n| self.progress.chunk_chats >= i64::from(n))
+            {
+                return Ok(JobState::ChunkDone);
+            }
+            let request = MessagePageRequest {
+                inbox,
+                chat_provider_id: chat.provider_id.clone(),
+                cursor: self.cursor.message_cursor.clone(),
+                span,
+                limit: cfg.message_page_size,
+            };
+            let mut messages = self.call(session.messages_page(&request)).await?;
+            messages.messages.retain(|m| span.contains(m.timestamp_ms));
+            match messages.next_cursor {
+                Some(next) if Some(&next) != self.cursor.message_cursor.as_ref() => {
+                    self.cursor.message_cursor = Some(next);
+                }
+                _ => {
+                    self.cursor.message_cursor = None;
+                    self.cursor.chat_index += 1;
+                    self.progress.chats_synced += 1;
+                    self.progress.chunk_chats += 1;
+                }
+            }
+            self.progress.messages_synced += messages.messages.len() as i64;
+            self.checkpoint(Some(&chat), &messages.messages).await?;
+        }
+    }
+
+    /// The chat page the cursor points into, fetched once per page.
+    async fn current_chat_page(
+        &mut self,
+        session: &dyn ProviderSession,
+        inbox: Option<LinkedinProduct>,
+    ) -> Result<ChatPage, End> {
+        if let Some((i, c, page)) = &self.chat_page {
+            if *i == self.cursor.inbox && *c == self.cursor.chat_page {
+                return Ok(page.clone());
+            }
+        }
+        let request = ChatPageRequest {
+            inbox,
+            cursor: self.cursor.chat_page.clone(),
+            span: self.job.params.span,
+            limit: self.engine.config.chat_page_size,
+        };
+        let page = self.call(session.chats_page(&request)).await?;
+        self.chat_page = Some((self.cursor.inbox, self.cursor.chat_page.clone(), page.clone()));
+        Ok(page)
+    }
+
+    /// One provider request, bounded by the provider timeout and abandoned if the lease is lost.
+    async fn call<T>(&mut self, request: impl Future<Output = Result<T, ProviderError>>) -> Result<T, End> {
+        let timeout = self.engine.config.provider_timeout;
+        let result = tokio::select! {
+            r = tokio::time::timeout(timeout, request) => r.unwrap_or(Err(ProviderError::Timeout)),
+            _ = self.lost.cancelled() => return Err(End::Lost),
+        };
+        result.map_err(|e| self.provider_failure(e))
+    }
+
+    fn provider_failure(&mut self, error: ProviderError) -> End {
+        let cfg = &self.engine.config;
+        match error {
+            ProviderError::RateLimited { retry_after } => {
+                tracing::info!(?retry_after, "rate limited: parking the sync");
+                End::Park {
+                    run_after: now_ms() + retry_after.as_millis() as i64,
+                    attempts: self.attempts,
+                }
+            }
+            e if e.is_retryable() => {
+                let attempts = self.attempts + 1;
+                if attempts >= cfg.max_attempts {
+                    tracing::warn!(error = %e, attempts, "giving up after repeated failures");
+                    End::Failed(SyncFailure::from_provider(&e))
+                } else {
+                    let delay = cfg.retry_delay(attempts);
+                    tracing::info!(error = %e, attempts, ?delay, "transient failure: retrying later");
+                    End::Park {
+                        run_after: now_ms() + delay.as_millis() as i64,
+                        attempts,
+                    }
+                }
+            }
+            e => {
+                tracing::warn!(error = %e, "sync failed");
+                End::Failed(SyncFailure::from_provider(&e))
+            }
+        }
+    }
+
+    async fn checkpoint(&mut self, chat: Option<&ProviderChat>, messages: &[ProviderMessage]) -> Result<(), End> {
+        let cursor = self.cursor.encode();
+        self.engine
+            .store
+            .sync_checkpoint(&SyncCheckpoint {
+                job: &self.job,
+                worker: &self.engine.node,
+                now: now_ms(),
+                lease_ms: self.engine.config.lease.as_millis() as i64,
+                cursor: &cursor,
+                progress: self.progress,
+                chat,
+                messages,
+            })
+            .await?;
+        self.attempts = 0;
+        Ok(())
+    }
+
+    /// Records how the run ended.
+    async fn conclude(&self, end: End) -> Result<(), StoreError> {
+        let store = &self.engine.store;
+        let worker = &self.engine.node;
+        let now = now_ms();
+        let cursor = self.cursor.encode();
+        let finish = |state, error: Option<&SyncFailure>| SyncFinish {
+            job: &self.job,
+            worker,
+            now,
+            state,
+            progress: self.progress,
+            cursor: Some(&cursor),
+            error: error.map(|f| (f.kind.type_uri(), f.detail.clone())),
+            reconcile: None,
+            account_state: error.and_then(|f| f.account_state),
+        };
+        let release = |run_after, attempts: u32| SyncRelease {
+            job: &self.job,
+            worker,
+            now,
+            run_after,
+            attempts: i64::from(attempts),
+        };
+        let result = match end {
+            End::Finished(state) => {
+                let reconcile = (state == JobState::Done && !self.job.params.partial).then(|| {
+                    ReconcileScope {
+                        span: self.job.params.span,
+                        inbox: self.job.params.linkedin_product,
+                    }
+                });
+                tracing::info!(
+                    state = state.as_str(),
+                    chats = self.progress.chats_synced,
+                    messages = self.progress.messages_synced,
+                    "sync finished"
+                );
+                store
+                    .sync_finish(&SyncFinish {
+                        reconcile,
+                        ..finish(state, None)
+                    })
+                    .await
+            }
+            End::Failed(failure) => store.sync_finish(&finish(JobState::Error, Some(&failure))).await,
+            End::Park { run_after, attempts } => store.sync_release(&release(run_after, attempts)).await,
+            End::Yield => store.sync_release(&release(now, self.attempts)).await,
+            End::Lost => {
+                tracing::info!("the sync is no longer ours; stopping");
+                Ok(())
+            }
+        };
+        match result {
+            Err(StoreError::LostLease) => Ok(()),
+            other => other,
+        }
+    }
+}

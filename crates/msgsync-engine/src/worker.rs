@@ -1,0 +1,104 @@
+//! The engine of one node: accepts resync requests and runs claimed jobs in background tasks.
+
+use std::sync::Arc;
+
+use msgsync_core::time::now_ms;
+use msgsync_providers::Connectors;
+use msgsync_store::{Store, StoreResult, SyncClaim, SyncRequest, SyncRequestResult};
+use tokio::sync::{Notify, Semaphore};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::EngineConfig;
+use crate::run::run_job;
+
+pub struct Engine {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) connectors: Connectors,
+    pub(crate) config: EngineConfig,
+    /// This node's name in job leases.
+    pub(crate) node: String,
+    wake: Notify,
+}
+
+impl Engine {
+    pub fn new(store: Arc<dyn Store>, connectors: Connectors, config: EngineConfig) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            connectors,
+            config,
+            node: format!("node-{}", ulid::Ulid::new()),
+            wake: Notify::new(),
+        })
+    }
+
+    pub fn connectors(&self) -> &Connectors {
+        &self.connectors
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Runs the resync state machine for one request and wakes a worker when a sync starts.
+    pub async fn request_sync(&self, request: &SyncRequest) -> StoreResult<SyncRequestResult> {
+        let result = self.store.sync_request(request).await?;
+        if matches!(result, SyncRequestResult::Started(_)) {
+            self.wake.notify_one();
+        }
+        Ok(result)
+    }
+
+    /// Claims and runs jobs until `shutdown` fires. Then running syncs stop at their next page
+    /// boundary (their cursor is saved with every page) and go back to the queue; whatever has
+    /// not stopped after the grace period is cut, and its lease lets another run take it over.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let slots = Arc::new(Semaphore::new(self.config.workers.max(1)));
+        let mut tasks = JoinSet::new();
+        tracing::info!(node = %self.node, workers = self.config.workers, "sync engine started");
+        loop {
+            while tasks.try_join_next().is_some() {}
+            let slot = tokio::select! {
+                slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+                _ = shutdown.cancelled() => break,
+            };
+            let claim = SyncClaim {
+                worker: self.node.clone(),
+                now: now_ms(),
+                lease_ms: self.config.lease.as_millis() as i64,
+            };
+            match self.store.sync_claim(&claim).await {
+                Ok(Some(job)) => {
+                    let engine = self.clone();
+                    let shutdown = shutdown.clone();
+                    tasks.spawn(async move {
+                        run_job(&engine, job, &shutdown).await;
+                        drop(slot);
+                    });
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "claiming a sync job failed"),
+            }
+            drop(slot);
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(self.config.poll_interval) => {}
+                _ = shutdown.cancelled() => break,
+            }
+        }
+        let running = tasks.len();
+        if running > 0 {
+            tracing::info!(running, "stopping: waiting for running syncs to reach a page boundary");
+        }
+        let drained = tokio::time::timeout(self.config.shutdown_grace, async {
+            while tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!(left = tasks.len(), "syncs did not stop in time; cutting them");
+            tasks.shutdown().await;
+        }
+        tracing::info!("sync engine stopped");
+    }
+}

@@ -1,0 +1,53 @@
+//! The narrow waist between the sync engine and a messaging service.
+//!
+//! A [`Connector`] knows one provider: it checks credentials when an account is connected and
+//! opens a [`ProviderSession`] for a sync. A session lists chats (newest activity first) and the
+//! messages of one chat (pages walked from the newest backwards), with opaque cursors the engine
+//! saves after every page. Everything provider-specific (URNs, TL types, flood waits) stays
+//! behind these traits and comes out as the provider-neutral values and the typed
+//! [`ProviderError`]s of this crate.
+
+mod error;
+mod model;
+mod registry;
+
+pub use error::ProviderError;
+pub use model::{
+    AccountProfile, Attachment, ChatKind, ChatPage, ChatPageRequest, ConnectRequest, Credentials,
+    MessagePage, MessagePageRequest, ProviderChat, ProviderMessage, Reaction,
+};
+pub use registry::Connectors;
+
+use async_trait::async_trait;
+use msgsync_core::{ApiError, ProviderKind};
+
+/// One provider's connector, for one mode (live or sandbox).
+#[async_trait]
+pub trait Connector: Send + Sync + 'static {
+    fn provider(&self) -> ProviderKind;
+
+    /// Checks the credentials an API user gives when connecting or reconnecting an account,
+    /// without spending provider requests, and tells what is known of the account. A bad
+    /// credential is an [`ApiError`] (`invalid_parameters`) whose detail names what is wrong.
+    fn check_credentials(&self, credentials: &Credentials) -> Result<AccountProfile, ApiError>;
+
+    /// Opens a session for one sync of one account.
+    async fn open(&self, request: &ConnectRequest) -> Result<Box<dyn ProviderSession>, ProviderError>;
+}
+
+/// A provider session of one account, used by one sync at a time.
+#[async_trait]
+pub trait ProviderSession: Send + Sync {
+    /// One page of chats, newest activity first. Chats whose last activity is before
+    /// `request.span.after` are not returned, and the walk ends there (`next_cursor: None`).
+    async fn chats_page(&self, request: &ChatPageRequest) -> Result<ChatPage, ProviderError>;
+
+    /// One page of the messages of one chat. The first page (no cursor) holds the newest
+    /// messages at or before `request.span.before`; `next_cursor` leads to older ones and is
+    /// `None` once the span's start or the beginning of the chat is reached. Within a page,
+    /// messages are oldest first.
+    async fn messages_page(
+        &self,
+        request: &MessagePageRequest,
+    ) -> Result<MessagePage, ProviderError>;
+}

@@ -1,0 +1,85 @@
+//! Provider-neutral values that cross the waist.
+
+use msgsync_core::{AccountId, LinkedinProduct, ProviderKind, Span};
+
+pub use msgsync_core::content::{
+    Attachment, ChatKind, ProviderChat, ProviderMessage, Reaction,
+};
+use serde::{Deserialize, Serialize};
+
+/// The secret an API user hands over to connect an account: the LinkedIn `li_at` cookie or the
+/// Telegram string session (or a sandbox scenario in test mode).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    pub secret: String,
+    /// The browser user agent the LinkedIn cookies were created with.
+    pub user_agent: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    // Credentials never reach a log, not even through a `{:?}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("secret", &"<redacted>")
+            .field("user_agent", &self.user_agent)
+            .finish()
+    }
+}
+
+/// What a connector can tell of an account from its credentials alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountProfile {
+    /// Display name of the account.
+    pub name: String,
+    /// The account's own id at the provider, when known.
+    pub provider_user_id: Option<String>,
+    /// LinkedIn inboxes the account has; `None` when unknown or not applicable.
+    pub linkedin_products: Option<Vec<LinkedinProduct>>,
+}
+
+/// What a connector needs to open a session.
+#[derive(Debug, Clone)]
+pub struct ConnectRequest {
+    pub account_id: AccountId,
+    pub provider: ProviderKind,
+    pub credentials: Credentials,
+}
+
+/// Asks for one page of chats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatPageRequest {
+    /// The LinkedIn inbox to list; `None` for providers without inboxes.
+    pub inbox: Option<LinkedinProduct>,
+    /// `None` for the first page.
+    pub cursor: Option<String>,
+    pub span: Span,
+    /// At most this many chats (the connector may cap it lower).
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatPage {
+    /// Newest activity first.
+    pub chats: Vec<ProviderChat>,
+    /// `None` when the walk is over.
+    pub next_cursor: Option<String>,
+}
+
+/// Asks for one page of the messages of one chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessagePageRequest {
+    pub inbox: Option<LinkedinProduct>,
+    pub chat_provider_id: String,
+    /// `None` for the newest page within the span.
+    pub cursor: Option<String>,
+    pub span: Span,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessagePage {
+    /// Oldest first within the page.
+    pub messages: Vec<ProviderMessage>,
+    /// Leads to older messages; `None` when there are none left in the span.
+    pub next_cursor: Option<String>,
+}

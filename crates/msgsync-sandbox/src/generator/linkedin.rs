@@ -1,0 +1,162 @@
+//! LinkedIn-flavoured data: `2-…` thread and message ids, `ACoAA…` members, one-to-one and
+//! group conversations in the classic inbox, InMail threads in the Recruiter and Sales
+//! Navigator inboxes.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use msgsync_core::LinkedinProduct;
+use msgsync_providers::{ChatKind, ProviderMessage};
+use serde_json::json;
+
+use super::common::{self, salt, ChatInfo, Params, Person};
+use super::hash::Rng;
+use super::text;
+use super::MessageKey;
+
+const MEMBER_ID_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// A profile id like LinkedIn's: `ACoAA` and 34 more URL-safe base64 characters.
+pub(crate) fn person(params: &Params, number: u64) -> Person {
+    let mut rng = params.rng(salt::PERSON, number, 0);
+    let mut id = String::from("ACoAA");
+    for _ in 0..34 {
+        id.push(char::from(*rng.pick(MEMBER_ID_CHARS)));
+    }
+    Person {
+        id,
+        name: text::person_name(&mut rng),
+    }
+}
+
+/// A thread or message id like LinkedIn's: `2-` and the base64 of a UUID with a suffix
+/// (`2-MTI3ZDRkNjMtZjFh…XzAxMA==`, 58 characters).
+fn urn_id(rng: &mut Rng) -> String {
+    let raw = format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}_{:03}",
+        rng.below(1 << 32),
+        rng.below(1 << 16),
+        rng.below(1 << 12),
+        0x8000 | rng.below(1 << 14),
+        rng.below(1 << 48),
+        rng.range(0, 999),
+    );
+    format!("2-{}", STANDARD.encode(raw))
+}
+
+fn folder(inbox: LinkedinProduct) -> &'static str {
+    match inbox {
+        LinkedinProduct::Classic => "INBOX",
+        LinkedinProduct::Recruiter => "INBOX_LINKEDIN_RECRUITER",
+        LinkedinProduct::SalesNavigator => "INBOX_LINKEDIN_SALES_NAVIGATOR",
+    }
+}
+
+pub(crate) fn chat_info(params: &Params, index: u32) -> ChatInfo {
+    let mut rng = params.rng(salt::CHAT, u64::from(index), 0);
+    // The id is drawn first, so it does not depend on the inbox the products put the chat in.
+    let provider_id = urn_id(&mut rng);
+    let inbox = params.inbox_of(index).unwrap_or(LinkedinProduct::Classic);
+    // Recruiter and Sales Navigator inboxes hold InMail threads, which are one-to-one.
+    let inmail = inbox != LinkedinProduct::Classic;
+    let (kind, name, members) = if !inmail && rng.chance(15) {
+        let title = text::group_title(&mut rng);
+        let others = rng.range(2, 5);
+        (ChatKind::Group, title, params.pool_members(&mut rng, others))
+    } else {
+        let other = params.person(u64::from(index));
+        (ChatKind::Single, other.name.clone(), vec![other])
+    };
+    let subject = inmail.then(|| text::inmail_subject(&mut rng));
+    ChatInfo {
+        index,
+        provider_id,
+        kind,
+        name: Some(name),
+        members,
+        inbox: Some(inbox),
+        subject,
+        folder: Some(folder(inbox).to_string()),
+        archived: rng.chance(4),
+        muted_until: rng.chance(5).then_some(-1),
+        read_only: false,
+        unread: if rng.chance(25) { rng.range(1, 4) as u32 } else { 0 },
+        created_ms: params.random_ms(&mut rng),
+    }
+}
+
+pub(crate) fn message(
+    params: &Params,
+    owner: &Person,
+    chat: &ChatInfo,
+    key: MessageKey,
+) -> ProviderMessage {
+    let ts = key.timestamp_ms;
+    let mut rng = params.rng(salt::MESSAGE, u64::from(chat.index), u64::from(key.index));
+    let provider_id = urn_id(&mut rng);
+    let owner_share = if chat.kind == ChatKind::Group { 30 } else { 50 };
+    let sender = if rng.chance(owner_share) {
+        owner
+    } else {
+        let pick = rng.below(chat.members.len() as u64) as usize;
+        chat.members.get(pick).unwrap_or(owner)
+    };
+    let is_sender = sender.id == owner.id;
+    // A recalled message keeps its place in the thread but loses its content.
+    let recalled = rng.chance(3);
+    let edited = !recalled && rng.chance(6);
+    let text = (!recalled).then(|| text::sentences(&mut rng));
+    let attachments = if !recalled && rng.chance(8) {
+        let id = format!("{:016x}", rng.next());
+        vec![common::attachment(&mut rng, id)]
+    } else {
+        Vec::new()
+    };
+    let reactions = if !recalled && rng.chance(8) {
+        common::reactions(&mut rng, owner, &chat.members)
+    } else {
+        Vec::new()
+    };
+    let seen = if is_sender {
+        params.read_by_recipient(&mut rng, ts)
+    } else {
+        !params.unread(chat, ts)
+    };
+    let format = match (recalled, edited) {
+        (true, _) => "RECALLED",
+        (_, true) => "EDITED",
+        _ => "DEFAULT",
+    };
+    let original = json!({
+        "entityUrn": format!("urn:li:msg_message:(urn:li:fsd_profile:{},{provider_id})", owner.id),
+        "conversationUrn": format!("urn:li:msg_conversation:(urn:li:fsd_profile:{},{})", owner.id, chat.provider_id),
+        "deliveredAt": ts,
+        "sender": {"hostIdentityUrn": format!("urn:li:fsd_profile:{}", sender.id)},
+        "subject": chat.subject,
+        "body": {"text": text.as_deref().unwrap_or("")},
+        "messageBodyRenderFormat": format,
+        "renderContent": attachments.iter().map(|a| json!({"file": {
+            "name": a.file_name, "mediaType": a.mimetype, "byteSize": a.file_size,
+        }})).collect::<Vec<_>>(),
+        "reactionSummaries": reactions.iter().map(|r| json!({
+            "emoji": r.value, "count": 1, "viewerReacted": r.is_sender,
+        })).collect::<Vec<_>>(),
+    })
+    .to_string();
+    ProviderMessage {
+        provider_id,
+        sender_id: sender.id.clone(),
+        text,
+        subject: chat.subject.clone(),
+        timestamp_ms: ts,
+        is_sender,
+        attachments,
+        reactions,
+        seen,
+        hidden: false,
+        deleted: recalled,
+        edited,
+        is_event: false,
+        delivered: true,
+        original,
+    }
+}

@@ -1,0 +1,90 @@
+//! msgsync's database.
+//!
+//! [`Store`] is what the API and the engine see; [`SqliteStore`] is the embedded backend. A
+//! PostgreSQL backend implements the same trait (the job claim then uses
+//! `FOR UPDATE SKIP LOCKED`), so neither the engine nor the API changes with the backend.
+
+pub mod api_keys;
+mod crypto;
+mod model;
+mod sqlite;
+
+pub use crypto::{CredentialCipher, CryptoError};
+pub use model::*;
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+use msgsync_core::{AccountId, AccountState, ChatId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached in time (pool exhausted, file locked too long).
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// The job is no longer ours: its lease ran out and another worker took it, or it was deleted.
+    #[error("the sync job is no longer held by this worker")]
+    LostLease,
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error("database error: {0}")]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+                StoreError::Unavailable(e.to_string())
+            }
+            e => StoreError::Database(e),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything msgsync keeps. Methods are named noun_verb.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // --- API keys ---
+    async fn api_key_insert(&self, key: &ApiKeyRecord) -> StoreResult<()>;
+    async fn api_key_get(&self, id: &str) -> StoreResult<Option<ApiKeyRecord>>;
+    async fn api_key_list(&self) -> StoreResult<Vec<ApiKeyRecord>>;
+    async fn api_key_revoke(&self, id: &str, now: i64) -> StoreResult<bool>;
+
+    // --- accounts ---
+    async fn account_insert(&self, account: &NewAccount) -> StoreResult<AccountRecord>;
+    async fn account_get(&self, tenant: &Tenant, id: AccountId) -> StoreResult<Option<AccountRecord>>;
+    async fn account_list(&self, tenant: &Tenant, page: &PageRequest) -> StoreResult<Page<AccountRecord>>;
+    async fn account_delete(&self, tenant: &Tenant, id: AccountId) -> StoreResult<bool>;
+    /// Replaces the credentials (reconnect) and sets the account back to `Ok`.
+    async fn account_reconnect(&self, id: AccountId, update: &AccountReconnect) -> StoreResult<()>;
+    async fn account_set_state(&self, id: AccountId, state: AccountState, now: i64) -> StoreResult<()>;
+    /// An account by id alone, whoever owns it (engine only).
+    async fn account_find(&self, id: AccountId) -> StoreResult<Option<AccountRecord>>;
+    /// The decrypted credentials of an account (engine only).
+    async fn account_credentials(&self, id: AccountId) -> StoreResult<Option<Vec<u8>>>;
+
+    // --- synced data ---
+    async fn chat_list(&self, tenant: &Tenant, query: &ChatQuery) -> StoreResult<Page<ChatRecord>>;
+    async fn chat_get(&self, tenant: &Tenant, id: ChatId) -> StoreResult<Option<ChatRecord>>;
+    async fn message_list(&self, chat: &ChatRecord, query: &MessageQuery) -> StoreResult<Page<MessageRecord>>;
+
+    // --- sync jobs ---
+    /// The resync state machine (CONTRACT §3), atomically: report, start, continue or refuse.
+    async fn sync_request(&self, request: &SyncRequest) -> StoreResult<SyncRequestResult>;
+    /// The latest sync of an account, reported or not.
+    async fn sync_latest(&self, account: AccountId) -> StoreResult<Option<SyncJob>>;
+    /// Claims the next runnable job: queued and due, or running with an expired lease.
+    async fn sync_claim(&self, claim: &SyncClaim) -> StoreResult<Option<SyncJob>>;
+    /// Extends the lease of a running job; `LostLease` if it is no longer ours.
+    async fn sync_renew(&self, renew: &SyncRenew<'_>) -> StoreResult<()>;
+    /// Writes one page (its chat, its messages) and the job's new cursor in one transaction.
+    async fn sync_checkpoint(&self, checkpoint: &SyncCheckpoint<'_>) -> StoreResult<()>;
+    /// Gives the job back to the queue until `run_after` (rate limits, retries, shutdown).
+    async fn sync_release(&self, release: &SyncRelease<'_>) -> StoreResult<()>;
+    /// Ends the job; a full resync that covered its whole scope first marks what it did not see.
+    async fn sync_finish(&self, finish: &SyncFinish<'_>) -> StoreResult<()>;
+}

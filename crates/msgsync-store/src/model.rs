@@ -1,0 +1,292 @@
+//! The records the store reads and writes.
+
+use msgsync_core::content::{ProviderChat, ProviderMessage};
+use msgsync_core::{
+    AccountId, AccountState, ApiKeyMode, ChatId, LinkedinProduct, MessageId, ProviderKind, Scope,
+    Span, SyncId, SyncParams,
+};
+
+/// Whose data a request may see: the owner of its key, in the key's mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub owner: String,
+    pub mode: ApiKeyMode,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiKeyRecord {
+    pub id: String,
+    pub owner: String,
+    pub name: String,
+    pub mode: ApiKeyMode,
+    pub scopes: Vec<Scope>,
+    pub key_hash: Vec<u8>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub id: AccountId,
+    pub tenant: Tenant,
+    pub provider: ProviderKind,
+    pub name: String,
+    pub provider_user_id: Option<String>,
+    pub linkedin_products: Option<Vec<LinkedinProduct>>,
+    /// Plain credentials; the store encrypts them.
+    pub credentials: Vec<u8>,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccountReconnect {
+    pub name: String,
+    pub provider_user_id: Option<String>,
+    pub linkedin_products: Option<Vec<LinkedinProduct>>,
+    pub credentials: Vec<u8>,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRecord {
+    pub id: AccountId,
+    pub owner: String,
+    pub mode: ApiKeyMode,
+    pub provider: ProviderKind,
+    pub name: String,
+    pub state: AccountState,
+    pub provider_user_id: Option<String>,
+    pub linkedin_products: Option<Vec<LinkedinProduct>>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Keyset paging: `limit` items after the opaque `cursor`.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub cursor: Option<PageCursor>,
+}
+
+/// Position after the last item of a page: its sort instant and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageCursor {
+    pub at: i64,
+    pub id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<PageCursor>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ChatQuery {
+    pub account_id: Option<AccountId>,
+    pub page: PageRequest,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MessageQuery {
+    pub span: Span,
+    pub page: PageRequest,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatRecord {
+    pub id: ChatId,
+    pub account_id: AccountId,
+    pub account_type: ProviderKind,
+    pub provider_id: String,
+    pub inbox: Option<LinkedinProduct>,
+    pub name: Option<String>,
+    pub kind: i64,
+    pub timestamp: i64,
+    pub unread_count: i64,
+    pub archived: bool,
+    pub muted_until: Option<i64>,
+    pub read_only: bool,
+    pub folder: Option<String>,
+    pub attendee_provider_id: Option<String>,
+    pub content_type: Option<String>,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRecord {
+    pub id: MessageId,
+    pub account_id: AccountId,
+    pub chat_id: ChatId,
+    pub chat_provider_id: String,
+    pub provider_id: String,
+    pub sender_id: String,
+    pub text: Option<String>,
+    pub subject: Option<String>,
+    pub timestamp: i64,
+    pub is_sender: bool,
+    /// JSON array, as stored.
+    pub attachments: String,
+    /// JSON array, as stored.
+    pub reactions: String,
+    pub seen: bool,
+    pub hidden: bool,
+    pub deleted: bool,
+    pub edited: bool,
+    pub is_event: bool,
+    pub delivered: bool,
+    pub original: String,
+}
+
+/// States of a sync job row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    ChunkDone,
+    Error,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::ChunkDone => "chunk_done",
+            JobState::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobState> {
+        Some(match s {
+            "queued" => JobState::Queued,
+            "running" => JobState::Running,
+            "done" => JobState::Done,
+            "chunk_done" => JobState::ChunkDone,
+            "error" => JobState::Error,
+            _ => return None,
+        })
+    }
+
+    pub fn is_finished(self) -> bool {
+        matches!(self, JobState::Done | JobState::ChunkDone | JobState::Error)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncJob {
+    pub id: SyncId,
+    pub account_id: AccountId,
+    pub series_id: SyncId,
+    pub chunk_number: i64,
+    pub state: JobState,
+    pub reported: bool,
+    pub params: SyncParams,
+    pub cursor: Option<String>,
+    pub chats_synced: i64,
+    pub messages_synced: i64,
+    pub chunk_chats: i64,
+    pub attempts: i64,
+    pub error_kind: Option<String>,
+    pub error_detail: Option<String>,
+    pub run_after: i64,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SyncRequest {
+    pub account_id: AccountId,
+    pub params: SyncParams,
+    pub now: i64,
+    /// Whether a new sync may start (false when the account's state forbids it: the request
+    /// may then only report an outcome still waiting to be reported).
+    pub may_start: bool,
+}
+
+/// What the state machine decided for one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncRequestResult {
+    /// A new sync was queued (a fresh one, or the next chunk of a series).
+    Started(SyncJob),
+    /// A sync is queued or running; the request's parameters were not applied.
+    Running(SyncJob),
+    /// A finished sync whose outcome this request reports (now marked reported).
+    Finished(SyncJob),
+    /// Nothing to report and `may_start` was false: no sync was started.
+    NotStarted,
+}
+
+#[derive(Debug, Clone)]
+pub struct SyncClaim {
+    pub worker: String,
+    pub now: i64,
+    pub lease_ms: i64,
+}
+
+#[derive(Debug)]
+pub struct SyncRenew<'a> {
+    pub job: &'a SyncJob,
+    pub worker: &'a str,
+    pub now: i64,
+    pub lease_ms: i64,
+}
+
+/// Progress counters of a job, written with every checkpoint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncProgress {
+    pub chats_synced: i64,
+    pub messages_synced: i64,
+    pub chunk_chats: i64,
+}
+
+#[derive(Debug)]
+pub struct SyncCheckpoint<'a> {
+    pub job: &'a SyncJob,
+    pub worker: &'a str,
+    pub now: i64,
+    pub lease_ms: i64,
+    pub cursor: &'a str,
+    pub progress: SyncProgress,
+    /// The chat the page belongs to (upserted), and the page's messages.
+    pub chat: Option<&'a ProviderChat>,
+    pub messages: &'a [ProviderMessage],
+}
+
+#[derive(Debug)]
+pub struct SyncRelease<'a> {
+    pub job: &'a SyncJob,
+    pub worker: &'a str,
+    pub now: i64,
+    pub run_after: i64,
+    /// Counts towards the retry budget of the job.
+    pub attempts: i64,
+}
+
+#[derive(Debug)]
+pub struct SyncFinish<'a> {
+    pub job: &'a SyncJob,
+    pub worker: &'a str,
+    pub now: i64,
+    pub state: JobState,
+    pub progress: SyncProgress,
+    pub cursor: Option<&'a str>,
+    pub error: Option<(String, String)>,
+    /// Set when a full resync covered its whole scope: mark what the series did not see.
+    pub reconcile: Option<ReconcileScope>,
+    /// A provider verdict on the account to record with the outcome.
+    pub account_state: Option<AccountState>,
+}
+
+/// What a full resync covered: chats (and their messages) of these inboxes within the span.
+#[derive(Debug, Clone)]
+pub struct ReconcileScope {
+    pub span: Span,
+    /// `None`: every inbox.
+    pub inbox: Option<LinkedinProduct>,
+}

@@ -1,0 +1,193 @@
+use msgsync_core::{AccountId, AccountState, LinkedinProduct};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqlitePool};
+
+use super::corrupt;
+use crate::*;
+
+const COLUMNS: &str = "id, owner, mode, provider, name, state, provider_user_id, \
+                       linkedin_products, created_at, updated_at";
+
+pub(crate) fn products_to_text(products: &Option<Vec<LinkedinProduct>>) -> Option<String> {
+    products.as_ref().map(|ps| {
+        ps.iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join("+")
+    })
+}
+
+fn products_from_text(text: Option<String>) -> StoreResult<Option<Vec<LinkedinProduct>>> {
+    text.map(|t| {
+        t.split('+')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().map_err(|_| corrupt("linkedin product", s)))
+            .collect()
+    })
+    .transpose()
+}
+
+fn from_row(row: &SqliteRow) -> StoreResult<AccountRecord> {
+    let id: String = row.try_get("id")?;
+    let mode: String = row.try_get("mode")?;
+    let provider: String = row.try_get("provider")?;
+    let state: String = row.try_get("state")?;
+    Ok(AccountRecord {
+        id: id.parse().map_err(|_| corrupt("account id", &id))?,
+        owner: row.try_get("owner")?,
+        mode: mode.parse().map_err(|_| corrupt("account mode", &mode))?,
+        provider: provider.parse().map_err(|_| corrupt("provider", &provider))?,
+        name: row.try_get("name")?,
+        state: state.parse().map_err(|_| corrupt("account state", &state))?,
+        provider_user_id: row.try_get("provider_user_id")?,
+        linkedin_products: products_from_text(row.try_get("linkedin_products")?)?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+pub async fn insert(
+    db: &SqlitePool,
+    cipher: &CredentialCipher,
+    a: &NewAccount,
+) -> StoreResult<AccountRecord> {
+    let sealed = cipher.encrypt(&a.credentials)?;
+    let row = sqlx::query(&format!(
+        "INSERT INTO accounts (id, owner, mode, provider, name, state, provider_user_id,
+                               linkedin_products, credentials, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'ok', ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+    ))
+    .bind(a.id.to_string())
+    .bind(&a.tenant.owner)
+    .bind(a.tenant.mode.as_str())
+    .bind(a.provider.as_str())
+    .bind(&a.name)
+    .bind(&a.provider_user_id)
+    .bind(products_to_text(&a.linkedin_products))
+    .bind(sealed)
+    .bind(a.now)
+    .bind(a.now)
+    .fetch_one(db)
+    .await?;
+    from_row(&row)
+}
+
+pub async fn get(db: &SqlitePool, tenant: &Tenant, id: AccountId) -> StoreResult<Option<AccountRecord>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM accounts WHERE id = ? AND owner = ? AND mode = ?"
+    ))
+    .bind(id.to_string())
+    .bind(&tenant.owner)
+    .bind(tenant.mode.as_str())
+    .fetch_optional(db)
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}
+
+pub async fn find(db: &SqlitePool, id: AccountId) -> StoreResult<Option<AccountRecord>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?"))
+        .bind(id.to_string())
+        .fetch_optional(db)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+pub async fn list(db: &SqlitePool, tenant: &Tenant, page: &PageRequest) -> StoreResult<Page<AccountRecord>> {
+    let (at, id) = match &page.cursor {
+        Some(c) => (c.at, c.id.clone()),
+        None => (i64::MAX, String::new()),
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM accounts
+         WHERE owner = ? AND mode = ?
+           AND (created_at < ? OR (created_at = ? AND (? = '' OR id < ?)))
+         ORDER BY created_at DESC, id DESC LIMIT ?"
+    ))
+    .bind(&tenant.owner)
+    .bind(tenant.mode.as_str())
+    .bind(at)
+    .bind(at)
+    .bind(&id)
+    .bind(&id)
+    .bind(i64::from(page.limit) + 1)
+    .fetch_all(db)
+    .await?;
+    let items = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
+    Ok(paginate(items, page.limit, |a| PageCursor {
+        at: a.created_at,
+        id: a.id.to_string(),
+    }))
+}
+
+/// Cuts `items` (fetched with `limit + 1`) to a page and makes the cursor of the next one.
+pub(crate) fn paginate<T>(mut items: Vec<T>, limit: u32, cursor_of: impl Fn(&T) -> PageCursor) -> Page<T> {
+    let limit = limit as usize;
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(cursor_of)
+    } else {
+        None
+    };
+    Page { items, next }
+}
+
+pub async fn delete(db: &SqlitePool, tenant: &Tenant, id: AccountId) -> StoreResult<bool> {
+    // Chats, messages and sync jobs go with it (ON DELETE CASCADE); a worker still syncing the
+    // account loses its lease at its next checkpoint and stops.
+    let done = sqlx::query("DELETE FROM accounts WHERE id = ? AND owner = ? AND mode = ?")
+        .bind(id.to_string())
+        .bind(&tenant.owner)
+        .bind(tenant.mode.as_str())
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn reconnect(
+    db: &SqlitePool,
+    cipher: &CredentialCipher,
+    id: AccountId,
+    u: &AccountReconnect,
+) -> StoreResult<()> {
+    let sealed = cipher.encrypt(&u.credentials)?;
+    sqlx::query(
+        "UPDATE accounts SET name = ?, provider_user_id = ?, linkedin_products = ?, credentials = ?,
+                             state = 'ok', updated_at = ?
+         WHERE id = ?",
+    )
+    .bind(&u.name)
+    .bind(&u.provider_user_id)
+    .bind(products_to_text(&u.linkedin_products))
+    .bind(sealed)
+    .bind(u.now)
+    .bind(id.to_string())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_state(db: &SqlitePool, id: AccountId, state: AccountState, now: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE accounts SET state = ?, updated_at = ? WHERE id = ?")
+        .bind(state.as_str())
+        .bind(now)
+        .bind(id.to_string())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn credentials(
+    db: &SqlitePool,
+    cipher: &CredentialCipher,
+    id: AccountId,
+) -> StoreResult<Option<Vec<u8>>> {
+    let sealed: Option<Vec<u8>> = sqlx::query_scalar("SELECT credentials FROM accounts WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(db)
+        .await?;
+    sealed.map(|s| cipher.decrypt(&s).map_err(Into::into)).transpose()
+}

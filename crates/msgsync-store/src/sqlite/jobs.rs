@@ -1,0 +1,293 @@
+//! The sync-job table: the resync state machine, claims under leases, checkpoints, outcomes.
+//!
+//! Every write goes through the single writer connection, so the read-then-write of the state
+//! machine runs serialized; the partial unique index `sync_jobs_one_open` backs rule 5 up in
+//! the database itself.
+
+use msgsync_core::{AccountId, SyncId, SyncParams};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+use super::{content, corrupt};
+use crate::*;
+
+fn from_row(row: &SqliteRow) -> StoreResult<SyncJob> {
+    let id: String = row.try_get("id")?;
+    let account_id: String = row.try_get("account_id")?;
+    let series_id: String = row.try_get("series_id")?;
+    let state: String = row.try_get("state")?;
+    let params: String = row.try_get("params")?;
+    Ok(SyncJob {
+        id: id.parse().map_err(|_| corrupt("sync id", &id))?,
+        account_id: account_id
+            .parse()
+            .map_err(|_| corrupt("account id", &account_id))?,
+        series_id: series_id
+            .parse()
+            .map_err(|_| corrupt("sync id", &series_id))?,
+        chunk_number: row.try_get("chunk_number")?,
+        state: JobState::parse(&state).ok_or_else(|| corrupt("job state", &state))?,
+        reported: row.try_get("reported")?,
+        params: serde_json::from_str::<SyncParams>(&params)
+            .map_err(|_| corrupt("sync params", &params))?,
+        cursor: row.try_get("cursor")?,
+        chats_synced: row.try_get("chats_synced")?,
+        messages_synced: row.try_get("messages_synced")?,
+        chunk_chats: row.try_get("chunk_chats")?,
+        attempts: row.try_get("attempts")?,
+        error_kind: row.try_get("error_kind")?,
+        error_detail: row.try_get("error_detail")?,
+        run_after: row.try_get("run_after")?,
+        lease_owner: row.try_get("lease_owner")?,
+        lease_expires_at: row.try_get("lease_expires_at")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        finished_at: row.try_get("finished_at")?,
+    })
+}
+
+async fn fetch_optional(
+    conn: &mut SqliteConnection,
+    sql: &str,
+    account: AccountId,
+) -> StoreResult<Option<SyncJob>> {
+    sqlx::query(sql)
+        .bind(account.to_string())
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+pub async fn request(db: &SqlitePool, r: &SyncRequest) -> StoreResult<SyncRequestResult> {
+    let mut tx = db.begin().await?;
+    let open = fetch_optional(
+        &mut tx,
+        "SELECT * FROM sync_jobs WHERE account_id = ? AND reported = 0",
+        r.account_id,
+    )
+    .await?;
+    let result = match open {
+        Some(job) if !job.state.is_finished() => SyncRequestResult::Running(job),
+        Some(mut job) => {
+            sqlx::query("UPDATE sync_jobs SET reported = 1, updated_at = ? WHERE id = ?")
+                .bind(r.now)
+                .bind(job.id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            job.reported = true;
+            SyncRequestResult::Finished(job)
+        }
+        None if !r.may_start => SyncRequestResult::NotStarted,
+        None => {
+            let latest = fetch_optional(
+                &mut tx,
+                "SELECT * FROM sync_jobs WHERE account_id = ?
+                 ORDER BY created_at DESC, id DESC LIMIT 1",
+                r.account_id,
+            )
+            .await?;
+            let job = new_job(r, latest.as_ref());
+            insert(&mut tx, &job).await?;
+            SyncRequestResult::Started(job)
+        }
+    };
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// The job a request starts: the next chunk of a series left at `CHUNK_DONE` with the same
+/// span, product and `partial`, or a fresh series.
+fn new_job(r: &SyncRequest, latest: Option<&SyncJob>) -> SyncJob {
+    let id = SyncId::new();
+    let continued = latest.filter(|l| l.state == JobState::ChunkDone && l.params.continues_with(&r.params));
+    SyncJob {
+        id,
+        account_id: r.account_id,
+        series_id: continued.map_or(id, |l| l.series_id),
+        chunk_number: continued.map_or(1, |l| l.chunk_number + 1),
+        state: JobState::Queued,
+        reported: false,
+        params: r.params,
+        cursor: continued.and_then(|l| l.cursor.clone()),
+        chats_synced: continued.map_or(0, |l| l.chats_synced),
+        messages_synced: continued.map_or(0, |l| l.messages_synced),
+        chunk_chats: 0,
+        attempts: 0,
+        error_kind: None,
+        error_detail: None,
+        run_after: r.now,
+        lease_owner: None,
+        lease_expires_at: None,
+        created_at: r.now,
+        updated_at: r.now,
+        finished_at: None,
+    }
+}
+
+async fn insert(conn: &mut SqliteConnection, j: &SyncJob) -> StoreResult<()> {
+    let params = serde_json::to_string(&j.params)
+        .map_err(|e| StoreError::Corrupt(format!("sync params could not be encoded: {e}")))?;
+    sqlx::query(
+        "INSERT INTO sync_jobs (id, account_id, series_id, chunk_number, state, reported, params,
+                                cursor, chats_synced, messages_synced, chunk_chats, attempts,
+                                run_after, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 0, 0, ?, ?, ?)",
+    )
+    .bind(j.id.to_string())
+    .bind(j.account_id.to_string())
+    .bind(j.series_id.to_string())
+    .bind(j.chunk_number)
+    .bind(j.state.as_str())
+    .bind(params)
+    .bind(&j.cursor)
+    .bind(j.chats_synced)
+    .bind(j.messages_synced)
+    .bind(j.run_after)
+    .bind(j.created_at)
+    .bind(j.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn latest(db: &SqlitePool, account: AccountId) -> StoreResult<Option<SyncJob>> {
+    let mut conn = db.acquire().await?;
+    fetch_optional(
+        &mut conn,
+        "SELECT * FROM sync_jobs WHERE account_id = ? ORDER BY created_at DESC, id DESC LIMIT 1",
+        account,
+    )
+    .await
+}
+
+pub async fn claim(db: &SqlitePool, c: &SyncClaim) -> StoreResult<Option<SyncJob>> {
+    // Queued and due, or running under a lease that ran out (its worker died): the rescuer and
+    // the claim are one statement.
+    sqlx::query(
+        "UPDATE sync_jobs
+         SET state = 'running', lease_owner = ?, lease_expires_at = ?, updated_at = ?
+         WHERE id = (SELECT id FROM sync_jobs
+                     WHERE (state = 'queued' AND run_after <= ?)
+                        OR (state = 'running' AND lease_expires_at < ?)
+                     ORDER BY run_after, created_at LIMIT 1)
+         RETURNING *",
+    )
+    .bind(&c.worker)
+    .bind(c.now + c.lease_ms)
+    .bind(c.now)
+    .bind(c.now)
+    .bind(c.now)
+    .fetch_optional(db)
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}
+
+fn ensure_held(rows: u64) -> StoreResult<()> {
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::LostLease)
+    }
+}
+
+pub async fn renew(db: &SqlitePool, r: &SyncRenew<'_>) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE sync_jobs SET lease_expires_at = ?, updated_at = ?
+         WHERE id = ? AND lease_owner = ? AND state = 'running'",
+    )
+    .bind(r.now + r.lease_ms)
+    .bind(r.now)
+    .bind(r.job.id.to_string())
+    .bind(r.worker)
+    .execute(db)
+    .await?;
+    ensure_held(done.rows_affected())
+}
+
+pub async fn checkpoint(db: &SqlitePool, c: &SyncCheckpoint<'_>) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
+    let done = sqlx::query(
+        "UPDATE sync_jobs SET cursor = ?, chats_synced = ?, messages_synced = ?, chunk_chats = ?,
+                              attempts = 0, lease_expires_at = ?, updated_at = ?
+         WHERE id = ? AND lease_owner = ? AND state = 'running'",
+    )
+    .bind(c.cursor)
+    .bind(c.progress.chats_synced)
+    .bind(c.progress.messages_synced)
+    .bind(c.progress.chunk_chats)
+    .bind(c.now + c.lease_ms)
+    .bind(c.now)
+    .bind(c.job.id.to_string())
+    .bind(c.worker)
+    .execute(&mut *tx)
+    .await?;
+    ensure_held(done.rows_affected())?;
+    if let Some(chat) = c.chat {
+        let chat_id = content::chat_upsert(&mut tx, c.job.account_id, c.job.series_id, chat).await?;
+        content::messages_upsert(&mut tx, c.job.account_id, chat_id, c.job.series_id, c.messages)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn release(db: &SqlitePool, r: &SyncRelease<'_>) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE sync_jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL,
+                              run_after = ?, attempts = ?, updated_at = ?
+         WHERE id = ? AND lease_owner = ? AND state = 'running'",
+    )
+    .bind(r.run_after)
+    .bind(r.attempts)
+    .bind(r.now)
+    .bind(r.job.id.to_string())
+    .bind(r.worker)
+    .execute(db)
+    .await?;
+    ensure_held(done.rows_affected())
+}
+
+pub async fn finish(db: &SqlitePool, f: &SyncFinish<'_>) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
+    let (error_kind, error_detail) = match &f.error {
+        Some((k, d)) => (Some(k.as_str()), Some(d.as_str())),
+        None => (None, None),
+    };
+    let done = sqlx::query(
+        "UPDATE sync_jobs SET state = ?, chats_synced = ?, messages_synced = ?, chunk_chats = ?,
+                              cursor = ?, error_kind = ?, error_detail = ?, lease_owner = NULL,
+                              lease_expires_at = NULL, updated_at = ?, finished_at = ?
+         WHERE id = ? AND lease_owner = ? AND state = 'running'",
+    )
+    .bind(f.state.as_str())
+    .bind(f.progress.chats_synced)
+    .bind(f.progress.messages_synced)
+    .bind(f.progress.chunk_chats)
+    .bind(f.cursor)
+    .bind(error_kind)
+    .bind(error_detail)
+    .bind(f.now)
+    .bind(f.now)
+    .bind(f.job.id.to_string())
+    .bind(f.worker)
+    .execute(&mut *tx)
+    .await?;
+    ensure_held(done.rows_affected())?;
+    if let Some(scope) = &f.reconcile {
+        content::reconcile(&mut tx, f.job.account_id, f.job.series_id, scope).await?;
+    }
+    if let Some(state) = f.account_state {
+        sqlx::query("UPDATE accounts SET state = ?, updated_at = ? WHERE id = ?")
+            .bind(state.as_str())
+            .bind(f.now)
+            .bind(f.job.account_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! The embedded SQLite backend.
+//!
+//! One writer connection and a small pool of readers: SQLite allows one writer at a time, and
+//! funnelling every write through one connection means transactions queue in the pool instead
+//! of failing with `SQLITE_BUSY` on a lock upgrade. WAL mode lets readers run beside the writer.
+
+mod accounts;
+mod content;
+mod jobs;
+mod keys;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use msgsync_core::{AccountId, AccountState, ChatId};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+use crate::*;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    cipher: CredentialCipher,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` (`sqlite://path` or a plain path) and
+    /// applies the migrations.
+    pub async fn open(url: &str, cipher: CredentialCipher) -> StoreResult<Self> {
+        let url = if url.starts_with("sqlite:") {
+            url.to_owned()
+        } else {
+            format!("sqlite://{url}")
+        };
+        let options = SqliteConnectOptions::from_str(&url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(15))
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR
+            .run(&writer)
+            .await
+            .map_err(|e| StoreError::Database(e.into()))?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(15))
+            .connect_with(options)
+            .await?;
+        Ok(Self {
+            writer,
+            reader,
+            cipher,
+        })
+    }
+
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("unexpected {what} `{value}`"))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn api_key_insert(&self, key: &ApiKeyRecord) -> StoreResult<()> {
+        keys::insert(&self.writer, key).await
+    }
+
+    async fn api_key_get(&self, id: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        keys::get(&self.reader, id).await
+    }
+
+    async fn api_key_list(&self) -> StoreResult<Vec<ApiKeyRecord>> {
+        keys::list(&self.reader).await
+    }
+
+    async fn api_key_revoke(&self, id: &str, now: i64) -> StoreResult<bool> {
+        keys::revoke(&self.writer, id, now).await
+    }
+
+    async fn account_insert(&self, account: &NewAccount) -> StoreResult<AccountRecord> {
+        accounts::insert(&self.writer, &self.cipher, account).await
+    }
+
+    async fn account_get(&self, tenant: &Tenant, id: AccountId) -> StoreResult<Option<AccountRecord>> {
+        accounts::get(&self.reader, tenant, id).await
+    }
+
+    async fn account_list(&self, tenant: &Tenant, page: &PageRequest) -> StoreResult<Page<AccountRecord>> {
+        accounts::list(&self.reader, tenant, page).await
+    }
+
+    async fn account_delete(&self, tenant: &Tenant, id: AccountId) -> StoreResult<bool> {
+        accounts::delete(&self.writer, tenant, id).await
+    }
+
+    async fn account_reconnect(&self, id: AccountId, update: &AccountReconnect) -> StoreResult<()> {
+        accounts::reconnect(&self.writer, &self.cipher, id, update).await
+    }
+
+    async fn account_set_state(&self, id: AccountId, state: AccountState, now: i64) -> StoreResult<()> {
+        accounts::set_state(&self.writer, id, state, now).await
+    }
+
+    async fn account_find(&self, id: AccountId) -> StoreResult<Option<AccountRecord>> {
+        accounts::find(&self.reader, id).await
+    }
+
+    async fn account_credentials(&self, id: AccountId) -> StoreResult<Option<Vec<u8>>> {
+        accounts::credentials(&self.reader, &self.cipher, id).await
+    }
+
+    async fn chat_list(&self, tenant: &Tenant, query: &ChatQuery) -> StoreResult<Page<ChatRecord>> {
+        content::chat_list(&self.reader, tenant, query).await
+    }
+
+    async fn chat_get(&self, tenant: &Tenant, id: ChatId) -> StoreResult<Option<ChatRecord>> {
+        content::chat_get(&self.reader, tenant, id).await
+    }
+
+    async fn message_list(&self, chat: &ChatRecord, query: &MessageQuery) -> StoreResult<Page<MessageRecord>> {
+        content::message_list(&self.reader, chat, query).await
+    }
+
+    async fn sync_request(&self, request: &SyncRequest) -> StoreResult<SyncRequestResult> {
+        jobs::request(&self.writer, request).await
+    }
+
+    async fn sync_latest(&self, account: AccountId) -> StoreResult<Option<SyncJob>> {
+        jobs::latest(&self.reader, account).await
+    }
+
+    async fn sync_claim(&self, claim: &SyncClaim) -> StoreResult<Option<SyncJob>> {
+        jobs::claim(&self.writer, claim).await
+    }
+
+    async fn sync_renew(&self, renew: &SyncRenew<'_>) -> StoreResult<()> {
+        jobs::renew(&self.writer, renew).await
+    }
+
+    async fn sync_checkpoint(&self, checkpoint: &SyncCheckpoint<'_>) -> StoreResult<()> {
+        jobs::checkpoint(&self.writer, checkpoint).await
+    }
+
+    async fn sync_release(&self, release: &SyncRelease<'_>) -> StoreResult<()> {
+        jobs::release(&self.writer, release).await
+    }
+
+    async fn sync_finish(&self, finish: &SyncFinish<'_>) -> StoreResult<()> {
+        jobs::finish(&self.writer, finish).await
+    }
+}
