@@ -159,7 +159,11 @@ fn echo(s: &str) -> String {
     }
 }
 
-fn number(key: &'static str, value: &str, range: RangeInclusive<u64>) -> Result<u64, ScenarioError> {
+fn number(
+    key: &'static str,
+    value: &str,
+    range: RangeInclusive<u64>,
+) -> Result<u64, ScenarioError> {
     value
         .parse::<u64>()
         .ok()
@@ -235,9 +239,10 @@ impl Scenario {
                 "fault" => {
                     scenario.fault = match value {
                         "none" => None,
-                        v => Some(v.parse().map_err(|()| ScenarioError::UnknownFault {
-                            value: echo(v),
-                        })?),
+                        v => Some(
+                            v.parse()
+                                .map_err(|()| ScenarioError::UnknownFault { value: echo(v) })?,
+                        ),
                     }
                 }
                 "products" => {

@@ -71,14 +71,18 @@ fn no_inbox(ds: &Dataset, inbox: Option<msgsync_core::LinkedinProduct>) -> Provi
 }
 
 pub(crate) fn chats_page(ds: &Dataset, req: &ChatPageRequest) -> Result<ChatPage, ProviderError> {
-    let list = ds.chat_list(req.inbox).ok_or_else(|| no_inbox(ds, req.inbox))?;
+    let list = ds
+        .chat_list(req.inbox)
+        .ok_or_else(|| no_inbox(ds, req.inbox))?;
     let id = |e: &ChatEntry| ds.chat_provider_id(e.index).unwrap_or_default();
     let start = match &req.cursor {
         None => 0,
         Some(cursor) => {
             let (ts, after_id) = parse_chat_cursor(cursor)?;
             // The list is ascending in (newest first, id); skip everything up to the cursor.
-            list.partition_point(|e| (Reverse(e.last_activity_ms), id(e)) <= (Reverse(ts), after_id))
+            list.partition_point(|e| {
+                (Reverse(e.last_activity_ms), id(e)) <= (Reverse(ts), after_id)
+            })
         }
     };
     let rest = &list[start..];
@@ -136,7 +140,10 @@ pub(crate) fn messages_page(
     let hi = hi.max(lo);
     let start = hi.saturating_sub(page_size(req.limit, MAX_PAGE)).max(lo);
     Ok(MessagePage {
-        messages: keys[start..hi].iter().map(|k| ds.message(&info, *k)).collect(),
+        messages: keys[start..hi]
+            .iter()
+            .map(|k| ds.message(&info, *k))
+            .collect(),
         next_cursor: (start > lo).then(|| message_cursor(&keys[start])),
     })
 }

@@ -229,14 +229,27 @@ pub(crate) fn provider_chat(
 /// A picture, file or video, described the same way by both providers.
 pub(crate) fn attachment(rng: &mut Rng, id: String) -> Attachment {
     let (kind, mimetype, name, size) = match rng.below(3) {
-        0 => ("img", "image/jpeg", format!("photo_{}.jpg", rng.range(1000, 9999)), rng.range(40_000, 4_000_000)),
+        0 => (
+            "img",
+            "image/jpeg",
+            format!("photo_{}.jpg", rng.range(1000, 9999)),
+            rng.range(40_000, 4_000_000),
+        ),
         1 => (
             "file",
             "application/pdf",
-            format!("{}.pdf", rng.pick(&["report", "slides", "contract", "resume", "invoice", "notes"])),
+            format!(
+                "{}.pdf",
+                rng.pick(&["report", "slides", "contract", "resume", "invoice", "notes"])
+            ),
             rng.range(20_000, 10_000_000),
         ),
-        _ => ("video", "video/mp4", format!("video_{}.mp4", rng.range(1000, 9999)), rng.range(1_000_000, 50_000_000)),
+        _ => (
+            "video",
+            "video/mp4",
+            format!("video_{}.mp4", rng.range(1000, 9999)),
+            rng.range(1_000_000, 50_000_000),
+        ),
     };
     Attachment {
         id,

@@ -61,7 +61,11 @@ pub(crate) fn chat_info(params: &Params, index: u32) -> ChatInfo {
     let (kind, name, members) = if !inmail && rng.chance(15) {
         let title = text::group_title(&mut rng);
         let others = rng.range(2, 5);
-        (ChatKind::Group, title, params.pool_members(&mut rng, others))
+        (
+            ChatKind::Group,
+            title,
+            params.pool_members(&mut rng, others),
+        )
     } else {
         let other = params.person(u64::from(index));
         (ChatKind::Single, other.name.clone(), vec![other])
@@ -79,7 +83,11 @@ pub(crate) fn chat_info(params: &Params, index: u32) -> ChatInfo {
         archived: rng.chance(4),
         muted_until: rng.chance(5).then_some(-1),
         read_only: false,
-        unread: if rng.chance(25) { rng.range(1, 4) as u32 } else { 0 },
+        unread: if rng.chance(25) {
+            rng.range(1, 4) as u32
+        } else {
+            0
+        },
         created_ms: params.random_ms(&mut rng),
     }
 }

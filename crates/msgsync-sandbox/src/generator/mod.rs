@@ -202,9 +202,7 @@ impl Dataset {
 
     /// A chat as a provider lists it, from its info.
     pub fn provider_chat(&self, info: &ChatInfo) -> ProviderChat {
-        let last = self
-            .last_activity_ms(info.index)
-            .unwrap_or(info.created_ms);
+        let last = self.last_activity_ms(info.index).unwrap_or(info.created_ms);
         common::provider_chat(&self.params, info, last, self.messages)
     }
 
@@ -255,7 +253,9 @@ impl Dataset {
     /// The key of message `j` of a chat, without sorting the chat's timeline.
     pub fn message_key(&self, chat: u32, j: u32) -> Option<MessageKey> {
         (chat < self.chats && j < self.messages).then(|| MessageKey {
-            timestamp_ms: self.params.slot_ms(self.params.timeline(chat).value(u64::from(j))),
+            timestamp_ms: self
+                .params
+                .slot_ms(self.params.timeline(chat).value(u64::from(j))),
             index: j,
         })
     }

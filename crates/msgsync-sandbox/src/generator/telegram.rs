@@ -40,7 +40,13 @@ pub(crate) fn chat_info(params: &Params, index: u32) -> ChatInfo {
     let roll = rng.below(100);
     let (kind, provider_id, name, members, read_only) = if roll < 55 {
         let other = params.person(u64::from(index));
-        (ChatKind::Single, other.id.clone(), other.name.clone(), vec![other], false)
+        (
+            ChatKind::Single,
+            other.id.clone(),
+            other.name.clone(),
+            vec![other],
+            false,
+        )
     } else if roll < 85 {
         let title = text::group_title(&mut rng);
         let others = rng.range(2, 9);
@@ -50,7 +56,13 @@ pub(crate) fn chat_info(params: &Params, index: u32) -> ChatInfo {
         // Most channels are followed; in a few the owner is an admin and posts.
         let title = text::channel_title(&mut rng);
         let read_only = rng.chance(80);
-        (ChatKind::Channel, format!("-100{number}"), title, Vec::new(), read_only)
+        (
+            ChatKind::Channel,
+            format!("-100{number}"),
+            title,
+            Vec::new(),
+            read_only,
+        )
     };
     let muted_share = if kind == ChatKind::Channel { 40 } else { 12 };
     let muted_until = if rng.chance(muted_share) {
@@ -166,7 +178,8 @@ pub(crate) fn message(
     msg.text = (!media || rng.chance(60)).then(|| text::sentences(&mut rng));
     if media {
         let attachment_id = format!("{}", rng.below(1 << 62));
-        msg.attachments.push(common::attachment(&mut rng, attachment_id));
+        msg.attachments
+            .push(common::attachment(&mut rng, attachment_id));
     }
     if rng.chance(12) {
         msg.reactions = common::reactions(&mut rng, owner, &chat.members);

@@ -3,41 +3,183 @@
 use super::hash::Rng;
 
 const WORDS: &[&str] = &[
-    "meeting", "project", "tomorrow", "thanks", "great", "update", "call", "today", "deadline",
-    "review", "draft", "team", "launch", "budget", "client", "proposal", "schedule", "coffee",
-    "morning", "afternoon", "weekend", "report", "numbers", "quarter", "plan", "idea", "quick",
-    "question", "answer", "details", "contract", "offer", "interview", "role", "position",
-    "candidate", "experience", "skills", "remote", "office", "travel", "conference", "slides",
-    "agenda", "notes", "feedback", "design", "product", "release", "version", "issue", "fix",
-    "test", "data", "dashboard", "metrics", "growth", "market", "partner", "intro", "follow",
-    "up", "send", "share", "check", "confirm", "book", "move", "join", "discuss", "finish",
-    "start", "ready", "soon", "later", "maybe", "sure", "perfect", "sounds", "good", "let",
-    "know", "next", "week", "friday", "monday", "the", "a", "our", "your", "this", "that", "with",
-    "about", "for", "on", "in", "and", "we", "you", "it", "is", "can", "will", "should",
+    "meeting",
+    "project",
+    "tomorrow",
+    "thanks",
+    "great",
+    "update",
+    "call",
+    "today",
+    "deadline",
+    "review",
+    "draft",
+    "team",
+    "launch",
+    "budget",
+    "client",
+    "proposal",
+    "schedule",
+    "coffee",
+    "morning",
+    "afternoon",
+    "weekend",
+    "report",
+    "numbers",
+    "quarter",
+    "plan",
+    "idea",
+    "quick",
+    "question",
+    "answer",
+    "details",
+    "contract",
+    "offer",
+    "interview",
+    "role",
+    "position",
+    "candidate",
+    "experience",
+    "skills",
+    "remote",
+    "office",
+    "travel",
+    "conference",
+    "slides",
+    "agenda",
+    "notes",
+    "feedback",
+    "design",
+    "product",
+    "release",
+    "version",
+    "issue",
+    "fix",
+    "test",
+    "data",
+    "dashboard",
+    "metrics",
+    "growth",
+    "market",
+    "partner",
+    "intro",
+    "follow",
+    "up",
+    "send",
+    "share",
+    "check",
+    "confirm",
+    "book",
+    "move",
+    "join",
+    "discuss",
+    "finish",
+    "start",
+    "ready",
+    "soon",
+    "later",
+    "maybe",
+    "sure",
+    "perfect",
+    "sounds",
+    "good",
+    "let",
+    "know",
+    "next",
+    "week",
+    "friday",
+    "monday",
+    "the",
+    "a",
+    "our",
+    "your",
+    "this",
+    "that",
+    "with",
+    "about",
+    "for",
+    "on",
+    "in",
+    "and",
+    "we",
+    "you",
+    "it",
+    "is",
+    "can",
+    "will",
+    "should",
 ];
 
 const FIRST_NAMES: &[&str] = &[
     "Alice", "Bruno", "Chloé", "David", "Emma", "Farid", "Giulia", "Hugo", "Inès", "Jonas",
     "Karin", "Liam", "Maya", "Nikolai", "Olivia", "Pablo", "Quentin", "Rosa", "Sami", "Tara",
-    "Ugo", "Vera", "William", "Xenia", "Yusuf", "Zoé", "Amir", "Beatriz", "Chen", "Dara",
-    "Elena", "Felix",
+    "Ugo", "Vera", "William", "Xenia", "Yusuf", "Zoé", "Amir", "Beatriz", "Chen", "Dara", "Elena",
+    "Felix",
 ];
 
 const LAST_NAMES: &[&str] = &[
-    "Martin", "Schmidt", "Rossi", "García", "Dubois", "Nowak", "Jensen", "Silva", "Kowalski",
-    "Müller", "Bernard", "Romano", "López", "Moreau", "Novak", "Larsen", "Costa", "Fischer",
-    "Ricci", "Fernández", "Laurent", "Horvat", "Nielsen", "Pereira", "Weber", "Bianchi", "Ortiz",
-    "Girard", "Kovač", "Berg", "Santos", "Wagner",
+    "Martin",
+    "Schmidt",
+    "Rossi",
+    "García",
+    "Dubois",
+    "Nowak",
+    "Jensen",
+    "Silva",
+    "Kowalski",
+    "Müller",
+    "Bernard",
+    "Romano",
+    "López",
+    "Moreau",
+    "Novak",
+    "Larsen",
+    "Costa",
+    "Fischer",
+    "Ricci",
+    "Fernández",
+    "Laurent",
+    "Horvat",
+    "Nielsen",
+    "Pereira",
+    "Weber",
+    "Bianchi",
+    "Ortiz",
+    "Girard",
+    "Kovač",
+    "Berg",
+    "Santos",
+    "Wagner",
 ];
 
 const COMPANIES: &[&str] = &[
-    "Acme", "Globex", "Initech", "Umbrella Labs", "Hooli", "Vandelay", "Stark Analytics",
-    "Wayne Logistics", "Cyberdyne", "Soylent", "Tyrell", "Wonka Foods",
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella Labs",
+    "Hooli",
+    "Vandelay",
+    "Stark Analytics",
+    "Wayne Logistics",
+    "Cyberdyne",
+    "Soylent",
+    "Tyrell",
+    "Wonka Foods",
 ];
 
 const TOPICS: &[&str] = &[
-    "Product", "Marketing", "Design", "Hiring", "Data", "Sales", "Ops", "Growth", "Research",
-    "Support", "Finance", "Platform",
+    "Product",
+    "Marketing",
+    "Design",
+    "Hiring",
+    "Data",
+    "Sales",
+    "Ops",
+    "Growth",
+    "Research",
+    "Support",
+    "Finance",
+    "Platform",
 ];
 
 const GROUP_PATTERNS: &[&str] = &[
@@ -61,24 +203,26 @@ const SUBJECT_PATTERNS: &[&str] = &[
 pub(crate) const REACTIONS: &[&str] = &["👍", "❤️", "😂", "👏", "🎉", "🔥", "😮", "🙏"];
 
 pub(crate) fn person_name(rng: &mut Rng) -> String {
-    format!("{} {}", rng.pick(FIRST_NAMES), rng.pick(LAST_NAMES))
+    let first = *rng.pick(FIRST_NAMES);
+    let last = *rng.pick(LAST_NAMES);
+    format!("{first} {last}")
 }
 
 pub(crate) fn group_title(rng: &mut Rng) -> String {
-    let pattern: &str = rng.pick(GROUP_PATTERNS);
-    let word: &str = rng.pick(TOPICS);
+    let pattern = *rng.pick(GROUP_PATTERNS);
+    let word = *rng.pick(TOPICS);
     pattern.replace("{}", word)
 }
 
 pub(crate) fn channel_title(rng: &mut Rng) -> String {
-    let pattern: &str = rng.pick(CHANNEL_PATTERNS);
-    let word: &str = rng.pick(TOPICS);
+    let pattern = *rng.pick(CHANNEL_PATTERNS);
+    let word = *rng.pick(TOPICS);
     pattern.replace("{}", word)
 }
 
 pub(crate) fn inmail_subject(rng: &mut Rng) -> String {
-    let pattern: &str = rng.pick(SUBJECT_PATTERNS);
-    let word: &str = rng.pick(COMPANIES);
+    let pattern = *rng.pick(SUBJECT_PATTERNS);
+    let word = *rng.pick(COMPANIES);
     pattern.replace("{}", word)
 }
 

@@ -71,7 +71,13 @@ fn products_are_deduplicated_in_canonical_order() {
 
 #[test]
 fn not_a_sandbox_credential() {
-    for s in ["", "AQEDAR-real-li_at-cookie", "sandboxes", "sandbox2:chats=1", ":chats=1"] {
+    for s in [
+        "",
+        "AQEDAR-real-li_at-cookie",
+        "sandboxes",
+        "sandbox2:chats=1",
+        ":chats=1",
+    ] {
         let e = err(Linkedin, s);
         assert!(e.contains("`sandbox`"), "{e}");
         // A real secret pasted by mistake must not be echoed back.
@@ -156,9 +162,15 @@ fn unknown_fault_lists_the_faults() {
 #[test]
 fn product_errors() {
     let e = err(Linkedin, "sandbox:products=classic+premium");
-    assert!(e.contains("`premium`") && e.contains("sales_navigator"), "{e}");
+    assert!(
+        e.contains("`premium`") && e.contains("sales_navigator"),
+        "{e}"
+    );
     let e = err(Linkedin, "sandbox:products=");
-    assert!(e.contains("`products`") && e.contains("at least one"), "{e}");
+    assert!(
+        e.contains("`products`") && e.contains("at least one"),
+        "{e}"
+    );
     let e = err(Linkedin, "sandbox:products=classic+");
     assert!(e.contains("unknown product ``"), "{e}");
     let e = err(Telegram, "sandbox:products=classic");

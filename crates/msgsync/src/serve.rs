@@ -1,0 +1,111 @@
+//! `msgsync serve`: wires the store, the connectors, the engine and the API, and runs them
+//! until SIGTERM or SIGINT.
+
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use msgsync_api::{App, AppState};
+use msgsync_core::ApiKeyMode;
+use msgsync_engine::Engine;
+use msgsync_providers::Connectors;
+use msgsync_sandbox::SandboxHub;
+use msgsync_store::{CredentialCipher, SqliteStore, Store};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::master_key;
+
+fn init_logging() {
+    let filter = std::env::var("MSGSYNC_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info,sqlx=warn".to_owned());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Opens the configured database (creating the data directory and the master key if needed).
+pub async fn open_store() -> anyhow::Result<(Arc<dyn Store>, Config)> {
+    init_logging();
+    let config = Config::from_env()?;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    let key = master_key::load(&config.data_dir)?;
+    let cipher = CredentialCipher::new(&key);
+    let url = config.database_url.as_str();
+    let store: Arc<dyn Store> = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        bail!("PostgreSQL storage is not available in this build yet; unset MSGSYNC_DATABASE_URL to use the embedded SQLite database")
+    } else {
+        Arc::new(
+            SqliteStore::open(url, cipher)
+                .await
+                .with_context(|| format!("opening the database {url}"))?,
+        )
+    };
+    Ok((store, config))
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    let (store, config) = open_store().await?;
+    tracing::info!(database = %redact(&config.database_url), "database ready");
+
+    let mut connectors = Connectors::new();
+    if config.sandbox {
+        for connector in SandboxHub::new().connectors() {
+            connectors.register(ApiKeyMode::Test, connector);
+        }
+        tracing::info!("sandbox ready: test keys connect sandbox accounts");
+    }
+    let engine = Engine::new(store.clone(), connectors, config.engine.clone());
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    tracing::info!("listening on http://{}", listener.local_addr()?);
+
+    let shutdown = CancellationToken::new();
+    tokio::spawn(wait_for_signal(shutdown.clone()));
+    let engine_task = tokio::spawn(engine.clone().run(shutdown.clone()));
+    let state = AppState(Arc::new(App {
+        store: store.clone(),
+        engine,
+    }));
+    let api_shutdown = shutdown.clone();
+    msgsync_api::serve(listener, state, async move { api_shutdown.cancelled().await }).await?;
+    engine_task.await.context("the sync engine crashed")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn wait_for_signal(shutdown: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                let _ = ctrl_c.await;
+                shutdown.cancel();
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutdown requested");
+    shutdown.cancel();
+}
+
+/// The database URL without a password, for the log.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://…@{}", &url[..scheme], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,307 @@
+//! Test harness: a real `msgsync serve` process on a fresh data directory, driven over HTTP on
+//! loopback like a client would.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_msgsync");
+
+/// Engine settings that keep retries and timeouts short in tests.
+const FAST_ENV: &[(&str, &str)] = &[
+    ("MSGSYNC_RETRY_BASE_MS", "20"),
+    ("MSGSYNC_RETRY_MAX_MS", "200"),
+    ("MSGSYNC_PROVIDER_TIMEOUT_MS", "400"),
+    ("MSGSYNC_POLL_INTERVAL_MS", "20"),
+    ("MSGSYNC_SYNC_LEASE_MS", "1500"),
+    ("MSGSYNC_LOG", "info,sqlx=warn"),
+];
+
+pub struct TestServer {
+    pub dir: Arc<tempfile::TempDir>,
+    pub base: String,
+    child: Child,
+    log: Arc<Mutex<Vec<String>>>,
+    client: reqwest::Client,
+    extra_env: Vec<(String, String)>,
+}
+
+fn command(dir: &Path, extra_env: &[(String, String)]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("MSGSYNC_DATA_DIR", dir)
+        .env("MSGSYNC_LISTEN", "127.0.0.1:0")
+        .current_dir(dir);
+    for (k, v) in FAST_ENV {
+        cmd.env(k, v);
+    }
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(&[]).await
+    }
+
+    pub async fn start_with(env: &[(&str, &str)]) -> TestServer {
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let extra_env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Self::spawn(dir, extra_env).await
+    }
+
+    async fn spawn(dir: Arc<tempfile::TempDir>, extra_env: Vec<(String, String)>) -> TestServer {
+        let mut child = command(dir.path(), &extra_env)
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start msgsync serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(i) = line.find("listening on http://") {
+                    if let Some(tx) = tx.take() {
+                        let addr = line[i + "listening on http://".len()..].trim().to_owned();
+                        let _ = tx.send(addr);
+                    }
+                }
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(30)))
+            .await
+            .unwrap()
+            .unwrap_or_else(|_| panic!("the server did not start:\n{}", log.lock().unwrap().join("\n")));
+        TestServer {
+            dir,
+            base: format!("http://{addr}"),
+            child,
+            log,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            extra_env,
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn log_text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    /// Runs `msgsync keys create …` against this server's database; returns the key.
+    pub fn create_key(&self, args: &[&str]) -> String {
+        let out = command(self.dir.path(), &self.extra_env)
+            .args(["keys", "create"])
+            .args(args)
+            .output()
+            .expect("run msgsync keys create");
+        assert!(out.status.success(), "keys create failed: {}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        stdout.lines().last().expect("a key line").trim().to_owned()
+    }
+
+    pub fn test_key(&self) -> String {
+        self.create_key(&["--name", "tests", "--mode", "test"])
+    }
+
+    /// SIGKILL, then a new process on the same data directory.
+    pub async fn kill_and_restart(mut self) -> TestServer {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("wait");
+        let dir = self.dir.clone();
+        let env = std::mem::take(&mut self.extra_env);
+        drop(self);
+        Self::spawn(dir, env).await
+    }
+
+    /// SIGTERM; waits (with a deadline) for the process to exit and returns its success.
+    pub fn terminate(&mut self) -> bool {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill -TERM");
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status.success();
+            }
+            assert!(Instant::now() < deadline, "the server did not stop after SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub async fn restart(mut self) -> TestServer {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = self.dir.clone();
+        let env = std::mem::take(&mut self.extra_env);
+        drop(self);
+        Self::spawn(dir, env).await
+    }
+
+    pub async fn request(&self, method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(key) = key {
+            req = req.header("X-API-KEY", key);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+        (status, value)
+    }
+
+    pub async fn raw(&self, req: reqwest::RequestBuilder) -> (u16, Value) {
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+        (status, value)
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> (u16, Value) {
+        self.request("GET", path, Some(key), None).await
+    }
+
+    /// Connects an account and returns its id.
+    pub async fn connect(&self, key: &str, provider: &str, credential: &str) -> String {
+        let field = if provider == "TELEGRAM" { "session" } else { "access_token" };
+        let (status, body) = self
+            .request("POST", "/api/v1/accounts", Some(key), Some(json!({ "provider": provider, field: credential })))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["account_id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn sync(&self, key: &str, account: &str, query: &str) -> (u16, Value) {
+        let sep = if query.is_empty() { "" } else { "?" };
+        self.get(&format!("/api/v1/accounts/{account}/sync{sep}{query}"), key).await
+    }
+
+    /// Polls the resync route until it reports an outcome; returns that answer.
+    pub async fn wait_outcome(&self, key: &str, account: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let (status, body) = self.sync(key, account, "").await;
+            assert_eq!(status, 200, "{body}");
+            match body["status"].as_str().unwrap() {
+                "SYNC_RUNNING" | "SYNC_STARTED" => {}
+                _ => return body,
+            }
+            assert!(Instant::now() < deadline, "no outcome in time: {body}\n{}", self.log_text());
+            tokio::time::sleep(Duration::from_millis(15)).await;
+        }
+    }
+
+    /// Starts a sync (the previous outcome must have been reported) and waits for its outcome.
+    pub async fn sync_to_outcome(&self, key: &str, account: &str, query: &str) -> Value {
+        let (status, body) = self.sync(key, account, query).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["status"], "SYNC_STARTED", "{body}");
+        self.wait_outcome(key, account).await
+    }
+
+    /// Every chat of an account, following cursors.
+    pub async fn all_chats(&self, key: &str, account: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/api/v1/chats?account_id={account}&limit=250");
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let (status, body) = self.get(&path, key).await;
+            assert_eq!(status, 200, "{body}");
+            out.extend(body["items"].as_array().unwrap().iter().cloned());
+            match body["cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return out,
+            }
+        }
+    }
+
+    /// Every message of a chat, following cursors.
+    pub async fn all_messages(&self, key: &str, chat_id: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/api/v1/chats/{chat_id}/messages?limit=250");
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let (status, body) = self.get(&path, key).await;
+            assert_eq!(status, 200, "{body}");
+            out.extend(body["items"].as_array().unwrap().iter().cloned());
+            match body["cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return out,
+            }
+        }
+    }
+
+    /// The synced data of an account as comparable tuples:
+    /// (chat provider id, message provider id, timestamp, text, deleted).
+    pub async fn snapshot(&self, key: &str, account: &str) -> Vec<(String, String, String, String, i64)> {
+        let mut rows = Vec::new();
+        for chat in self.all_chats(key, account).await {
+            for m in self.all_messages(key, chat["id"].as_str().unwrap()).await {
+                rows.push((
+                    chat["provider_id"].as_str().unwrap().to_owned(),
+                    m["provider_id"].as_str().unwrap().to_owned(),
+                    m["timestamp"].as_str().unwrap().to_owned(),
+                    m["text"].as_str().unwrap_or("").to_owned(),
+                    m["deleted"].as_i64().unwrap(),
+                ));
+            }
+        }
+        rows.sort();
+        rows
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Asserts the error envelope: status, type, and the always-present fields.
+pub fn assert_error(status: u16, body: &Value, expected_status: u16, expected_type: &str) {
+    assert_eq!(status, expected_status, "{body}");
+    assert_eq!(body["type"], format!("errors/{expected_type}"), "{body}");
+    assert_eq!(body["status"], expected_status, "{body}");
+    assert!(body["title"].is_string(), "{body}");
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+}

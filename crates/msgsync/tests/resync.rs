@@ -1,0 +1,293 @@
+//! The resync route end to end: the state machine, chunks, spans, full versus partial, faults.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use common::{assert_error, TestServer};
+
+#[tokio::test]
+async fn a_sync_starts_runs_reports_once_then_a_fresh_one_starts() {
+    let server = TestServer::start().await;
+    let key = server.test_key();
+    let account = server.connect(&key, "LINKEDIN", "sandbox:chats=5,messages=10,latency_ms=30").await;
+
+    let (status, first) = server.sync(&key, &account, "").await;
+    assert_eq!(status, 200);
+    assert_eq!(first["object"], "AccountResync");
+    assert_eq!(first["status"], "SYNC_STARTED");
+
+    // Rule 2: while it runs, another request's parameters are not applied.
+    let (_, running) = server.sync(&key, &account, "partial=true&chunk_size=2").await;
+    assert_eq!(running["status"], "SYNC_RUNNING", "{running}");
+    assert_eq!(running["sync_id"], first["sync_id"]);
+    assert_eq!(running["params"]["partial"], false);
+    assert_eq!(running["params"]["chunk_size"], serde_json::Value::Null);
+
+    // Rule 3: the outcome is reported once…
+    let done = server.wait_outcome(&key, &account).await;
+    assert_eq!(done["status"], "SYNC_DONE", "{done}");
+    assert_eq!(done["sync_id"], first["sync_id"]);
+    assert_eq!(done["progress"]["chats"], 5);
+    assert_eq!(done["progress"]["messages"], 50);
+
+    // …and rule 4: the next request starts a fresh sync.
+    let (_, again) = server.sync(&key, &account, "").await;
+    assert_eq!(again["status"], "SYNC_STARTED", "{again}");
+    assert_ne!(again["sync_id"], first["sync_id"]);
+    assert_eq!(again["chunk"], 1);
+    let done = server.wait_outcome(&key, &account).await;
+    assert_eq!(done["status"], "SYNC_DONE");
+
+    // The data is there, once.
+    let chats = server.all_chats(&key, &account).await;
+    assert_eq!(chats.len(), 5);
+    let snapshot = server.snapshot(&key, &account).await;
+    assert_eq!(snapshot.len(), 50);
+}
+
+#[tokio::test]
+async fn chunks_continue_and_a_changed_span_starts_over() {
+    let server = TestServer::start().await;
+    let key = server.test_key();
+    let account = server.connect(&key, "LINKEDIN", "sandbox:chats=25,messages=4").await;
+
+    let mut stored = Vec::new();
+    for expected in ["CHUNK_DONE", "CHUNK_DONE", "SYNC_DONE"] {
+        let outcome = server.sync_to_outcome(&key, &account, "chunk_size=10").await;
+        assert_eq!(outcome["status"], expected, "{outcome}");
+        stored.push(server.all_chats(&key, &account).await.len());
+    }
+    assert_eq!(stored, vec![10, 20, 25]);
+
+    // Chunks come newest chats first: every chat of chunk 1 is at least as recent as any later one.
+    let chats = server.all_chats(&key, &account).await;
+    let ids: HashSet<_> = chats.iter().map(|c| c["provider_id"].clone()).collect();
+    assert_eq!(ids.len(), 25, "no chat stored twice");
+
+    // A CHUNK_DONE followed by a request with another span starts a new series from scratch.
+    let other = server.connect(&key, "TELEGRAM", "sandbox:chats=25,messages=4").await;
+    let first = server.sync_to_outcome(&key, &other, "chunk_size=10").await;
+    assert_eq!(first["status"], "CHUNK_DONE");
+    assert_eq!(first["chunk"], 1);
+    let (_, restarted) = server.sync(&key, &other, "chunk_size=10&after=0").await;
+    assert_eq!(restarted["status"], "SYNC_STARTED");
+    assert_eq!(restarted["chunk"], 1, "{restarted}");
+    assert_eq!(restarted["progress"]["chats"], 0, "{restarted}");
+    let outcome = server.wait_outcome(&key, &other).await;
+    assert_eq!(outcome["status"], "CHUNK_DONE");
+    assert_eq!(outcome["progress"]["chats"], 10);
+    // The same parameters again continue that new series.
+    let next = server.sync_to_outcome(&key, &other, "chunk_size=10&after=0").await;
+    assert_eq!(next["chunk"], 2);
+    assert_eq!(next["progress"]["chats"], 20);
+}
+
+#[tokio::test]
+async fn concurrent_first_requests_start_exactly_one_sync() {
+    let server = TestServer::start().await;
+    let key = server.test_key();
+    let account = server.connect(&key, "TELEGRAM", "sandbox:chats=3,messages=5,latency_ms=200").await;
+    let requests = (0..50).map(|_| server.sync(&key, &account, ""));
+    let answers = futures::future::join_all(requests).await;
+    let mut started = 0;
+    let mut ids = HashSet::new();
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "{body}");
+        match body["status"].as_str().unwrap() {
+            "SYNC_STARTED" => started += 1,
+            "SYNC_RUNNING" => {}
+            other => panic!("unexpected status {other}"),
+        }
+        ids.insert(body["sync_id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(started, 1);
+    assert_eq!(ids.len(), 1, "every answer is about the same sync");
+    assert_eq!(server.wait_outcome(&key, &account).await["status"], "SYNC_DONE");
+}
+
+#[tokio::test]
+async fn a_span_sync_stores_exactly_the_messages_of_the_span() {
+    let server = TestServer::start().await;
+    let key = server.test_key();
+    let scenario = "sandbox:chats=12,messages=40,seed=7,span_days=30";
+    let full = server.connect(&key, "TELEGRAM", scenario).await;
+    let spanned = server.connect(&key, "TELEGRAM", scenario).await;
+    assert_eq!(server.sync_to_outcome(&key, &full, "").await["status"], "SYNC_DONE");
+    let everything = server.snapshot(&key, &full).await;
+    assert_eq!(everything.len(), 12 * 40);
+
+    // A span in the middle of the data: from the 30th to the 60th percentile of timestamps.
+    let mut times: Vec<_> = everything.iter().map(|r| r.2.clone()).collect();
+    times.sort();
+    let after = times[times.len() * 3 / 10].clone();
+    let before = times[times.len() * 6 / 10].clone();
+    let query = format!("after={after}&before={before}");
+    let outcome = server.sync_to_outcome(&key, &spanned, &query).await;
+    assert_eq!(outcome["status"], "SYNC_DONE", "{outcome}");
+
+    let expected: Vec<_> = everything
+        .iter()
+        .filter(|r| r.2 >= after && r.2 <= before)
+        .cloned()
+        .collect();
+    assert!(!expected.is_empty() && expected.len() < everything.len());
+    assert_eq!(server.snapshot(&key, &spanned).await, expected);
+}
+
+#[tokio::test]
+async fn full_resync_marks_missing_data_deleted_and_partial_never_does() {
+    let server = TestServer::start().await;
+    let key = server.test_key();
+    let account = server.connect(&key, "LINKEDIN", "sandbox:chats=25,messages=3,seed=3").await;
+    assert_eq!(server.sync_to_outcome(&key, &account, "").await["status"], "SYNC_DONE");
+    let deleted = |chats: &[serde_json::Value]| chats.iter().filter(|c| c["deleted"] == 1).count();
+
+    let (status, body) = server
+        .request(
+            "POST",
+            &format!("/api/v1/accounts/{account}"),
+            Some(&key),
+            Some(serde_json::json!({"provider": "LINKEDIN", "access_token": "sandbox:chats=20,messages=3,seed=3"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    assert_eq!(server.sync_to_outcome(&key, &account, "partial=true").await["status"], "SYNC_DONE");
+    let chats = server.all_chats(&key, &account).await;
+    assert_eq!((chats.len(), deleted(&chats)), (25, 0));
+
+    assert_eq!(server.sync_to_outcome(&key, &account, "partial=false").await["status"], "SYNC_DONE");
+    let chats = server.all_chats(&key, &account).await;
+    assert_eq!((chats.len(), deleted(&chats)), (25, 5));
+    // Their messages are marked too, and nothing else is.
+    let snapshot = server.snapshot(&key, &account).await;
+    assert!(snapshot.iter().filter(|r| r.4 == 1).count() >= 15);
+    let gone: HashSet<_> = chats
+        .iter()
+        .filter(|c| c["deleted"] == 1)
+        .map(|c| c["provider_id"].as_str().unwrap().to_owned())
+        .collect();
+    for row in &snapshot {
+        if gone.contains(&row.0) {
+            assert_eq!(row.4, 1, "message of a vanished chat: {row:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_full_resync_that_fails_halfway_marks_nothing() {
+    let server = TestServer::start().await;
+    let key = server.test_key();
+    let account = server.connect(&key, "TELEGRAM", "sandbox:chats=25,messages=3,seed=5").await;
+    assert_eq!(server.sync_to_outcome(&key, &account, "").await["status"], "SYNC_DONE");
+    let before = server.snapshot(&key, &account).await;
+
+    // Fewer chats now, and the provider goes down after a few requests.
+    let (status, _) = server
+        .request(
+            "POST",
+            &format!("/api/v1/accounts/{account}"),
+            Some(&key),
+            Some(serde_json::json!({"provider": "TELEGRAM", "session": "sandbox:chats=20,messages=3,seed=5,fault=down,fault_after=6"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let outcome = server.sync_to_outcome(&key, &account, "").await;
+    assert_eq!(outcome["status"], "SYNC_ERROR", "{outcome}");
+    assert_eq!(outcome["error"]["type"], "errors/service_unavailable", "{outcome}");
+
+    let chats = server.all_chats(&key, &account).await;
+    assert_eq!(chats.len(), 25);
+    assert!(chats.iter().all(|c| c["deleted"] == 0), "a failed full resync removed data");
+    assert_eq!(server.snapshot(&key, &account).await, before);
+}
+
+#[tokio::test]
+async fn provider_faults_end_as_their_names_say() {
+    let server = TestServer::start().await;
+    let key = server.test_key();
+    let reference = server.connect(&key, "LINKEDIN", "sandbox:chats=6,messages=30,seed=9").await;
+    assert_eq!(server.sync_to_outcome(&key, &reference, "").await["status"], "SYNC_DONE");
+    let complete = server.snapshot(&key, &reference).await;
+
+    // Rate limits and flaky connections recover: the sync ends complete.
+    for fault in ["rate_limited", "flaky"] {
+        let account = server
+            .connect(&key, "LINKEDIN", &format!("sandbox:chats=6,messages=30,seed=9,fault={fault},fault_after=4"))
+            .await;
+        let outcome = server.sync_to_outcome(&key, &account, "").await;
+        assert_eq!(outcome["status"], "SYNC_DONE", "{fault}: {outcome}");
+        assert_eq!(server.snapshot(&key, &account).await, complete, "{fault}");
+    }
+
+    // An expired session: SYNC_ERROR once, the account asks for credentials, then 401.
+    let account = server.connect(&key, "LINKEDIN", "sandbox:fault=expired,fault_after=2").await;
+    let outcome = server.sync_to_outcome(&key, &account, "").await;
+    assert_eq!(outcome["status"], "SYNC_ERROR");
+    assert_eq!(outcome["error"]["type"], "errors/expired_credentials");
+    let (status, body) = server.sync(&key, &account, "").await;
+    assert_error(status, &body, 401, "expired_credentials");
+    let (_, acc) = server.get(&format!("/api/v1/accounts/{account}"), &key).await;
+    assert_eq!(acc["sources"][0]["status"], "CREDENTIALS", "{acc}");
+    // Reconnecting fixes it.
+    let (status, _) = server
+        .request("POST", &format!("/api/v1/accounts/{account}"), Some(&key), Some(serde_json::json!({"access_token": "sandbox:chats=2"})))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(server.sync_to_outcome(&key, &account, "").await["status"], "SYNC_DONE");
+
+    // A restriction: SYNC_ERROR, then 403.
+    let account = server.connect(&key, "TELEGRAM", "sandbox:fault=restricted").await;
+    let outcome = server.sync_to_outcome(&key, &account, "").await;
+    assert_eq!(outcome["error"]["type"], "errors/account_restricted", "{outcome}");
+    let (status, body) = server.sync(&key, &account, "").await;
+    assert_error(status, &body, 403, "account_restricted");
+
+    // A provider that never answers: the request times out, retries give up, SYNC_ERROR.
+    let account = server.connect(&key, "TELEGRAM", "sandbox:fault=timeout,fault_after=1").await;
+    let outcome = server.sync_to_outcome(&key, &account, "").await;
+    assert_eq!(outcome["status"], "SYNC_ERROR");
+    assert_eq!(outcome["error"]["type"], "errors/request_timeout", "{outcome}");
+}
+
+#[tokio::test]
+async fn linkedin_inboxes_are_selected_by_product() {
+    let server = TestServer::start().await;
+    let key = server.test_key();
+    let account = server
+        .connect(&key, "LINKEDIN", "sandbox:chats=9,messages=2,products=classic+recruiter+sales_navigator")
+        .await;
+    let outcome = server.sync_to_outcome(&key, &account, "linkedin_product=recruiter").await;
+    assert_eq!(outcome["status"], "SYNC_DONE", "{outcome}");
+    let chats = server.all_chats(&key, &account).await;
+    assert_eq!(chats.len(), 3, "only the recruiter inbox");
+    assert!(chats.iter().all(|c| c["content_type"] == "inmail"));
+    assert_eq!(server.sync_to_outcome(&key, &account, "").await["status"], "SYNC_DONE");
+    assert_eq!(server.all_chats(&key, &account).await.len(), 9);
+
+    let classic = server.connect(&key, "LINKEDIN", "sandbox").await;
+    let (status, body) = server.sync(&key, &classic, "linkedin_product=recruiter").await;
+    assert_error(status, &body, 403, "feature_not_subscribed");
+}
+
+#[tokio::test]
+async fn sync_progress_is_visible_while_running() {
+    let server = TestServer::start().await;
+    let key = server.test_key();
+    let account = server.connect(&key, "TELEGRAM", "sandbox:chats=10,messages=5,latency_ms=40").await;
+    server.sync(&key, &account, "").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, body) = server.sync(&key, &account, "").await;
+        if body["status"] == "SYNC_RUNNING" && body["progress"]["chats"].as_i64().unwrap() > 0 {
+            assert!(body["progress"]["chats"].as_i64().unwrap() < 10);
+            break;
+        }
+        assert_eq!(body["status"], "SYNC_RUNNING", "finished before progress was seen: {body}");
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(server.wait_outcome(&key, &account).await["status"], "SYNC_DONE");
+}
