@@ -12,8 +12,8 @@ use crate::scenario::Scenario;
 
 pub(crate) const DAY_MS: i64 = 86_400_000;
 
-/// Incoming messages of a chat with unread messages are unread for this long before the anchor.
-const UNREAD_WINDOW_MS: i64 = 3 * DAY_MS;
+/// In a chat with unread messages, the incoming messages of this many last days are unread.
+pub(crate) const UNREAD_WINDOW_MS: i64 = 7 * DAY_MS;
 
 /// Salts separating the hash streams, one per kind of generated thing. Never renumber them:
 /// they are part of the data format.
@@ -185,7 +185,9 @@ impl Params {
 
     /// Whether an incoming message at `ts` is still unread: chats with unread messages have
     /// their incoming messages of the last few days unread. It depends on the chat's flags
-    /// and the message's own time only, never on the message count.
+    /// and the message's own time only, never on the message count (so the chat's
+    /// `unread_count` is only roughly the number of such messages: counting them exactly
+    /// would mean generating every message of every listed chat).
     pub(crate) fn unread(&self, chat: &ChatInfo, ts: i64) -> bool {
         chat.unread > 0 && ts >= self.anchor_ms - UNREAD_WINDOW_MS
     }
@@ -209,7 +211,12 @@ pub(crate) fn provider_chat(
         name: info.name.clone(),
         kind: info.kind,
         last_activity_ms,
-        unread_count: i64::from(info.unread.min(messages)),
+        // A chat quiet for longer than the unread window has nothing unread.
+        unread_count: if last_activity_ms >= params.anchor_ms - UNREAD_WINDOW_MS {
+            i64::from(info.unread.min(messages))
+        } else {
+            0
+        },
         archived: info.archived,
         muted_until: info.muted_until,
         read_only: info.read_only,

@@ -278,11 +278,15 @@ fn messages_have_the_expected_variety() {
         let ds = dataset(provider, &scenario(60, 80));
         let owner = ds.owner().id.clone();
         let (mut mine, mut unseen, mut edited, mut deleted, mut events) = (0, 0, 0, 0, 0);
-        let (mut attachments, mut reactions) = (0, 0);
+        let (mut attachments, mut reactions, mut unread_chats) = (0, 0, 0);
         for i in 0..60 {
             let info = ds.chat_info(i).unwrap();
             let chat = ds.chat(i).unwrap();
             assert!(chat.unread_count >= 0 && chat.unread_count <= 80);
+            if chat.unread_count > 0 {
+                assert!(chat.last_activity_ms >= ANCHOR - common::UNREAD_WINDOW_MS);
+                unread_chats += 1;
+            }
             let mut ids = HashSet::new();
             for m in all_messages(&ds, i) {
                 assert!(ids.insert(m.provider_id.clone()));
@@ -312,6 +316,7 @@ fn messages_have_the_expected_variety() {
         let total = 60 * 80;
         assert!(mine > total / 5 && mine < total * 4 / 5, "{mine}");
         assert!(edited > 0 && attachments > 0 && reactions > 0 && unseen > 0);
+        assert!(unread_chats > 0);
         match provider {
             Linkedin => assert!(deleted > 0 && events == 0),
             _ => assert!(deleted == 0 && events > 0),
@@ -331,22 +336,4 @@ fn large_scenarios_are_indexed_without_generating_every_message() {
     assert_eq!(keys.last().map(|k| k.timestamp_ms), ds.last_activity_ms(7));
     // The cache hands back the same keys.
     assert!(Arc::ptr_eq(&keys, &ds.message_keys(7).unwrap()));
-}
-
-#[test]
-fn tmp_show() {
-    for p in [Linkedin, Telegram] {
-        let ds = dataset(p, &Scenario { products: vec![Classic, Recruiter], ..scenario(6, 3) });
-        eprintln!("owner {:?}", ds.owner());
-        for e in ds.chat_list(None).unwrap().iter().take(3) {
-            let info = ds.chat_info(e.index).unwrap();
-            eprintln!("{:#?}", ds.chat(e.index).unwrap());
-            for k in ds.message_keys(e.index).unwrap().iter() {
-                eprintln!("{:#?}", ds.message(&info, *k));
-            }
-        }
-        if p == Linkedin {
-            eprintln!("{:#?}", ds.chat_list(Some(Recruiter)).unwrap().first().map(|e| ds.chat(e.index)));
-        }
-    }
 }
