@@ -3,38 +3,70 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 
-use axum::extract::rejection::JsonRejection;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use base64::Engine as _;
 use msgsync_core::{ApiError, ErrorKind, IdError};
 use msgsync_store::{PageCursor, PageRequest};
+use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
+use crate::router::MAX_BODY_BYTES;
 
 /// A JSON body; a bad one is `malformed_request`, a too large one `content_too_large`.
+///
+/// The body is read up to the transport limit ([`crate::router::MAX_READ_BYTES`]) before the
+/// JSON limit ([`crate::router::MAX_BODY_BYTES`]) is checked, so that a client sending a body a
+/// little too large reads our answer instead of a connection closed under its feet.
 pub struct AppJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for AppJson<T>
 where
-    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    T: DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(AppJson(v)),
-            Err(rejection) => {
-                let kind = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ErrorKind::ContentTooLarge
-                } else {
-                    ErrorKind::MalformedRequest
-                };
-                Err(AppError::new(kind, rejection.body_text()))
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                let v = v.trim();
+                v.eq_ignore_ascii_case("application/json") || v.ends_with("+json")
+            });
+        let too_large = || {
+            AppError::new(
+                ErrorKind::ContentTooLarge,
+                format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+            )
+        };
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                AppError::new(ErrorKind::MalformedRequest, rejection.body_text())
             }
+        })?;
+        if bytes.len() > MAX_BODY_BYTES {
+            return Err(too_large());
         }
+        if !is_json {
+            return Err(AppError::new(
+                ErrorKind::MalformedRequest,
+                "the body must be JSON, sent with `content-type: application/json`",
+            ));
+        }
+        serde_json::from_slice(&bytes).map(AppJson).map_err(|e| {
+            AppError::new(
+                ErrorKind::MalformedRequest,
+                format!("the body is not valid JSON: {e}"),
+            )
+        })
     }
 }
 

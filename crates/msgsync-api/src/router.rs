@@ -12,8 +12,12 @@ use crate::app::AppState;
 use crate::middleware::{envelope, panic_response};
 use crate::routes::{accounts, chats, health, sync};
 
-/// Request bodies above this are refused with `content_too_large`.
+/// JSON bodies above this are refused with `content_too_large`.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Bodies are read up to this much (so the client gets the `content_too_large` answer); the
+/// connection is cut beyond it.
+pub const MAX_READ_BYTES: usize = 4 * 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
@@ -35,7 +39,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/health", get(health))
         .with_state(state)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(MAX_READ_BYTES))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::GATEWAY_TIMEOUT,

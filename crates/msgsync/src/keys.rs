@@ -3,7 +3,7 @@
 use clap::Subcommand;
 use msgsync_core::time::{format_ms, now_ms};
 use msgsync_core::{ApiKeyMode, Scope};
-use msgsync_store::{api_keys, Store};
+use msgsync_store::api_keys;
 
 use crate::serve::open_store;
 

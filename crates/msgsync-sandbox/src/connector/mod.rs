@@ -48,7 +48,12 @@ impl DataKey {
             seed: s.seed,
             span_days: s.span_days,
             products: match provider {
-                ProviderKind::Linkedin => s.products.clone(),
+                ProviderKind::Linkedin => {
+                    let mut products = s.products.clone();
+                    products.sort();
+                    products.dedup();
+                    products
+                }
                 _ => Vec::new(),
             },
         }
