@@ -139,7 +139,12 @@ pub fn encode_cursor(cursor: &PageCursor) -> String {
 }
 
 fn decode_cursor(raw: &str) -> Result<PageCursor, AppError> {
-    let bad = || AppError::new(ErrorKind::InvalidParameters, format!("invalid cursor `{raw}`"));
+    let bad = || {
+        AppError::new(
+            ErrorKind::InvalidParameters,
+            format!("invalid cursor `{raw}`"),
+        )
+    };
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(raw)
         .map_err(|_| bad())?;
@@ -154,6 +159,9 @@ fn decode_cursor(raw: &str) -> Result<PageCursor, AppError> {
 /// Parses a path id; a malformed one is a 404 `invalid_resource_identifier`.
 pub fn path_id<T: FromStr<Err = IdError>>(raw: &str) -> Result<T, AppError> {
     raw.parse::<T>().map_err(|e| {
-        AppError::Api(ApiError::new(ErrorKind::InvalidResourceIdentifier, e.to_string()))
+        AppError::Api(ApiError::new(
+            ErrorKind::InvalidResourceIdentifier,
+            e.to_string(),
+        ))
     })
 }

@@ -77,6 +77,8 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
     let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
     response
         .extensions_mut()
-        .insert(ErrorToRender(AppErrorKind::Internal(format!("panic: {cause}"))));
+        .insert(ErrorToRender(AppErrorKind::Internal(format!(
+            "panic: {cause}"
+        ))));
     response
 }

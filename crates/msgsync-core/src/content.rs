@@ -98,4 +98,3 @@ pub struct ProviderMessage {
     /// The provider's own representation of the message, as text.
     pub original: String,
 }
-

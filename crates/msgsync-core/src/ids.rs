@@ -107,8 +107,14 @@ mod tests {
         let chat = ChatId::new().to_string();
         assert!(chat.parse::<AccountId>().is_err());
         assert!("acc_".parse::<AccountId>().is_err());
-        assert!("acc_!!!!!!!!!!!!!!!!!!!!!!!!!!".parse::<AccountId>().is_err());
-        assert!("acc_01HXYZ4QK3WJ8FN3M6QH7TZ8GRX".parse::<AccountId>().is_err());
-        assert!("acc_01HXYZ4QK3WJ8FN3M6QH7TZ8GR".parse::<AccountId>().is_ok());
+        assert!("acc_!!!!!!!!!!!!!!!!!!!!!!!!!!"
+            .parse::<AccountId>()
+            .is_err());
+        assert!("acc_01HXYZ4QK3WJ8FN3M6QH7TZ8GRX"
+            .parse::<AccountId>()
+            .is_err());
+        assert!("acc_01HXYZ4QK3WJ8FN3M6QH7TZ8GR"
+            .parse::<AccountId>()
+            .is_ok());
     }
 }

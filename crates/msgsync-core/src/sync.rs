@@ -184,10 +184,22 @@ mod tests {
         };
         assert_eq!(parse(raw("1")).unwrap().chunk_size, Some(1));
         assert_eq!(parse(raw("1000")).unwrap().chunk_size, Some(1000));
-        assert_eq!(parse(raw("0")).unwrap_err().kind, ErrorKind::InvalidParameters);
-        assert_eq!(parse(raw("-3")).unwrap_err().kind, ErrorKind::InvalidParameters);
-        assert_eq!(parse(raw("ten")).unwrap_err().kind, ErrorKind::InvalidParameters);
-        assert_eq!(parse(raw("1001")).unwrap_err().kind, ErrorKind::LimitTooHigh);
+        assert_eq!(
+            parse(raw("0")).unwrap_err().kind,
+            ErrorKind::InvalidParameters
+        );
+        assert_eq!(
+            parse(raw("-3")).unwrap_err().kind,
+            ErrorKind::InvalidParameters
+        );
+        assert_eq!(
+            parse(raw("ten")).unwrap_err().kind,
+            ErrorKind::InvalidParameters
+        );
+        assert_eq!(
+            parse(raw("1001")).unwrap_err().kind,
+            ErrorKind::LimitTooHigh
+        );
     }
 
     #[test]
@@ -233,10 +245,7 @@ mod tests {
             ..Default::default()
         };
         assert!(a.continues_with(&b));
-        let c = SyncParams {
-            partial: true,
-            ..a
-        };
+        let c = SyncParams { partial: true, ..a };
         assert!(!a.continues_with(&c));
     }
 }

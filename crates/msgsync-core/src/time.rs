@@ -58,7 +58,10 @@ mod tests {
             parse_instant("2026-11-26T04:51:59.123+01:00"),
             Some(1_795_665_119_123)
         );
-        assert_eq!(parse_instant("2026-11-26T03:51:59.123"), Some(1_795_665_119_123));
+        assert_eq!(
+            parse_instant("2026-11-26T03:51:59.123"),
+            Some(1_795_665_119_123)
+        );
         assert_eq!(parse_instant("yesterday"), None);
         assert_eq!(parse_instant("99999999999999999"), None);
     }

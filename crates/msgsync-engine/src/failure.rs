@@ -25,9 +25,10 @@ impl SyncFailure {
     /// The failure a provider error becomes once it is final (not retryable, or out of retries).
     pub fn from_provider(error: &ProviderError) -> Self {
         let (kind, state) = match error {
-            ProviderError::SessionExpired(_) => {
-                (ErrorKind::ExpiredCredentials, Some(AccountState::Credentials))
-            }
+            ProviderError::SessionExpired(_) => (
+                ErrorKind::ExpiredCredentials,
+                Some(AccountState::Credentials),
+            ),
             ProviderError::Restricted(_) => {
                 (ErrorKind::AccountRestricted, Some(AccountState::Restricted))
             }

@@ -25,7 +25,10 @@ enum End {
     Finished(JobState),
     Failed(SyncFailure),
     /// Back to the queue until `run_after`: a rate limit or a retry after a transient failure.
-    Park { run_after: i64, attempts: u32 },
+    Park {
+        run_after: i64,
+        attempts: u32,
+    },
     /// The node is shutting down: back to the queue, due at once.
     Yield,
     /// The job is no longer ours (lease taken over, or the account was deleted).
@@ -156,7 +159,10 @@ impl<'a> Run<'a> {
                 format!("msgsync has no connector for {} accounts", account.provider),
             )));
         };
-        let raw = store.account_credentials(account.id).await?.ok_or(End::Lost)?;
+        let raw = store
+            .account_credentials(account.id)
+            .await?
+            .ok_or(End::Lost)?;
         let credentials: Credentials = serde_json::from_slice(&raw).map_err(|_| {
             End::Failed(SyncFailure::new(
                 ErrorKind::UnexpectedError,
@@ -282,12 +288,19 @@ impl<'a> Run<'a> {
             limit: self.engine.config.chat_page_size,
         };
         let page = self.call(session.chats_page(&request)).await?;
-        self.chat_page = Some((self.cursor.inbox, self.cursor.chat_page.clone(), page.clone()));
+        self.chat_page = Some((
+            self.cursor.inbox,
+            self.cursor.chat_page.clone(),
+            page.clone(),
+        ));
         Ok(page)
     }
 
     /// One provider request, bounded by the provider timeout and abandoned if the lease is lost.
-    async fn call<T>(&mut self, request: impl Future<Output = Result<T, ProviderError>>) -> Result<T, End> {
+    async fn call<T>(
+        &mut self,
+        request: impl Future<Output = Result<T, ProviderError>>,
+    ) -> Result<T, End> {
         let timeout = self.engine.config.provider_timeout;
         let result = tokio::select! {
             r = tokio::time::timeout(timeout, request) => r.unwrap_or(Err(ProviderError::Timeout)),
@@ -327,7 +340,11 @@ impl<'a> Run<'a> {
         }
     }
 
-    async fn checkpoint(&mut self, chat: Option<&ProviderChat>, messages: &[ProviderMessage]) -> Result<(), End> {
+    async fn checkpoint(
+        &mut self,
+        chat: Option<&ProviderChat>,
+        messages: &[ProviderMessage],
+    ) -> Result<(), End> {
         let cursor = self.cursor.encode();
         self.engine
             .store
@@ -372,12 +389,12 @@ impl<'a> Run<'a> {
         };
         let result = match end {
             End::Finished(state) => {
-                let reconcile = (state == JobState::Done && !self.job.params.partial).then(|| {
+                let reconcile = (state == JobState::Done && !self.job.params.partial).then_some(
                     ReconcileScope {
                         span: self.job.params.span,
                         inbox: self.job.params.linkedin_product,
-                    }
-                });
+                    },
+                );
                 tracing::info!(
                     state = state.as_str(),
                     chats = self.progress.chats_synced,
@@ -391,8 +408,15 @@ impl<'a> Run<'a> {
                     })
                     .await
             }
-            End::Failed(failure) => store.sync_finish(&finish(JobState::Error, Some(&failure))).await,
-            End::Park { run_after, attempts } => store.sync_release(&release(run_after, attempts)).await,
+            End::Failed(failure) => {
+                store
+                    .sync_finish(&finish(JobState::Error, Some(&failure)))
+                    .await
+            }
+            End::Park {
+                run_after,
+                attempts,
+            } => store.sync_release(&release(run_after, attempts)).await,
             End::Yield => store.sync_release(&release(now, self.attempts)).await,
             End::Lost => {
                 tracing::info!("the sync is no longer ours; stopping");

@@ -89,14 +89,20 @@ impl Engine {
         }
         let running = tasks.len();
         if running > 0 {
-            tracing::info!(running, "stopping: waiting for running syncs to reach a page boundary");
+            tracing::info!(
+                running,
+                "stopping: waiting for running syncs to reach a page boundary"
+            );
         }
         let drained = tokio::time::timeout(self.config.shutdown_grace, async {
             while tasks.join_next().await.is_some() {}
         })
         .await;
         if drained.is_err() {
-            tracing::warn!(left = tasks.len(), "syncs did not stop in time; cutting them");
+            tracing::warn!(
+                left = tasks.len(),
+                "syncs did not stop in time; cutting them"
+            );
             tasks.shutdown().await;
         }
         tracing::info!("sync engine stopped");

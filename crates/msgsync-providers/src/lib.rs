@@ -32,7 +32,10 @@ pub trait Connector: Send + Sync + 'static {
     fn check_credentials(&self, credentials: &Credentials) -> Result<AccountProfile, ApiError>;
 
     /// Opens a session for one sync of one account.
-    async fn open(&self, request: &ConnectRequest) -> Result<Box<dyn ProviderSession>, ProviderError>;
+    async fn open(
+        &self,
+        request: &ConnectRequest,
+    ) -> Result<Box<dyn ProviderSession>, ProviderError>;
 }
 
 /// A provider session of one account, used by one sync at a time.

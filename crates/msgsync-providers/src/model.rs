@@ -2,9 +2,7 @@
 
 use msgsync_core::{AccountId, LinkedinProduct, ProviderKind, Span};
 
-pub use msgsync_core::content::{
-    Attachment, ChatKind, ProviderChat, ProviderMessage, Reaction,
-};
+pub use msgsync_core::content::{Attachment, ChatKind, ProviderChat, ProviderMessage, Reaction};
 use serde::{Deserialize, Serialize};
 
 /// The secret an API user hands over to connect an account: the LinkedIn `li_at` cookie or the

@@ -27,7 +27,13 @@ pub struct GeneratedKey {
     pub key: String,
 }
 
-pub fn generate(owner: &str, name: &str, mode: ApiKeyMode, scopes: Vec<Scope>, now: i64) -> GeneratedKey {
+pub fn generate(
+    owner: &str,
+    name: &str,
+    mode: ApiKeyMode,
+    scopes: Vec<Scope>,
+    now: i64,
+) -> GeneratedKey {
     let random: String = rand::rngs::OsRng
         .sample_iter(&Alphanumeric)
         .take(RANDOM_LEN)

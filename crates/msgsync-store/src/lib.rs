@@ -56,12 +56,25 @@ pub trait Store: Send + Sync + 'static {
 
     // --- accounts ---
     async fn account_insert(&self, account: &NewAccount) -> StoreResult<AccountRecord>;
-    async fn account_get(&self, tenant: &Tenant, id: AccountId) -> StoreResult<Option<AccountRecord>>;
-    async fn account_list(&self, tenant: &Tenant, page: &PageRequest) -> StoreResult<Page<AccountRecord>>;
+    async fn account_get(
+        &self,
+        tenant: &Tenant,
+        id: AccountId,
+    ) -> StoreResult<Option<AccountRecord>>;
+    async fn account_list(
+        &self,
+        tenant: &Tenant,
+        page: &PageRequest,
+    ) -> StoreResult<Page<AccountRecord>>;
     async fn account_delete(&self, tenant: &Tenant, id: AccountId) -> StoreResult<bool>;
     /// Replaces the credentials (reconnect) and sets the account back to `Ok`.
     async fn account_reconnect(&self, id: AccountId, update: &AccountReconnect) -> StoreResult<()>;
-    async fn account_set_state(&self, id: AccountId, state: AccountState, now: i64) -> StoreResult<()>;
+    async fn account_set_state(
+        &self,
+        id: AccountId,
+        state: AccountState,
+        now: i64,
+    ) -> StoreResult<()>;
     /// An account by id alone, whoever owns it (engine only).
     async fn account_find(&self, id: AccountId) -> StoreResult<Option<AccountRecord>>;
     /// The decrypted credentials of an account (engine only).
@@ -70,7 +83,11 @@ pub trait Store: Send + Sync + 'static {
     // --- synced data ---
     async fn chat_list(&self, tenant: &Tenant, query: &ChatQuery) -> StoreResult<Page<ChatRecord>>;
     async fn chat_get(&self, tenant: &Tenant, id: ChatId) -> StoreResult<Option<ChatRecord>>;
-    async fn message_list(&self, chat: &ChatRecord, query: &MessageQuery) -> StoreResult<Page<MessageRecord>>;
+    async fn message_list(
+        &self,
+        chat: &ChatRecord,
+        query: &MessageQuery,
+    ) -> StoreResult<Page<MessageRecord>>;
 
     // --- sync jobs ---
     /// The resync state machine (CONTRACT §3), atomically: report, start, continue or refuse.

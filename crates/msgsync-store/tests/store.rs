@@ -14,7 +14,9 @@ struct Fixture {
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = SqliteStore::open(&url, CredentialCipher::new(&[1; 32])).await.unwrap();
+    let store = SqliteStore::open(&url, CredentialCipher::new(&[1; 32]))
+        .await
+        .unwrap();
     Fixture {
         _dir: dir,
         store,
@@ -100,7 +102,13 @@ async fn claim(f: &Fixture, worker: &str, now: i64) -> Option<SyncJob> {
         .unwrap()
 }
 
-async fn write(f: &Fixture, job: &SyncJob, worker: &str, chat: &ProviderChat, messages: &[ProviderMessage]) -> StoreResult<()> {
+async fn write(
+    f: &Fixture,
+    job: &SyncJob,
+    worker: &str,
+    chat: &ProviderChat,
+    messages: &[ProviderMessage],
+) -> StoreResult<()> {
     f.store
         .sync_checkpoint(&SyncCheckpoint {
             job,
@@ -115,7 +123,13 @@ async fn write(f: &Fixture, job: &SyncJob, worker: &str, chat: &ProviderChat, me
         .await
 }
 
-async fn finish(f: &Fixture, job: &SyncJob, worker: &str, state: JobState, reconcile: Option<ReconcileScope>) -> StoreResult<()> {
+async fn finish(
+    f: &Fixture,
+    job: &SyncJob,
+    worker: &str,
+    state: JobState,
+    reconcile: Option<ReconcileScope>,
+) -> StoreResult<()> {
     f.store
         .sync_finish(&SyncFinish {
             job,
@@ -136,27 +150,48 @@ async fn state_machine_reports_each_outcome_once() {
     let f = fixture().await;
     let acc = account(&f).await;
     let p = SyncParams::default();
-    let SyncRequestResult::Started(job) = f.store.sync_request(&request(acc, p, 1)).await.unwrap() else {
+    let SyncRequestResult::Started(job) = f.store.sync_request(&request(acc, p, 1)).await.unwrap()
+    else {
         panic!("first request starts");
     };
-    assert!(matches!(f.store.sync_request(&request(acc, p, 2)).await.unwrap(), SyncRequestResult::Running(j) if j.id == job.id));
+    assert!(
+        matches!(f.store.sync_request(&request(acc, p, 2)).await.unwrap(), SyncRequestResult::Running(j) if j.id == job.id)
+    );
     let claimed = claim(&f, "w", 3).await.unwrap();
     assert_eq!(claimed.id, job.id);
-    finish(&f, &claimed, "w", JobState::Done, None).await.unwrap();
-    assert!(matches!(f.store.sync_request(&request(acc, p, 4)).await.unwrap(), SyncRequestResult::Finished(j) if j.state == JobState::Done));
-    assert!(matches!(f.store.sync_request(&request(acc, p, 5)).await.unwrap(), SyncRequestResult::Started(j) if j.id != job.id));
+    finish(&f, &claimed, "w", JobState::Done, None)
+        .await
+        .unwrap();
+    assert!(
+        matches!(f.store.sync_request(&request(acc, p, 4)).await.unwrap(), SyncRequestResult::Finished(j) if j.state == JobState::Done)
+    );
+    assert!(
+        matches!(f.store.sync_request(&request(acc, p, 5)).await.unwrap(), SyncRequestResult::Started(j) if j.id != job.id)
+    );
     // An account that may not start reports nothing new.
     let acc2 = account(&f).await;
-    let refused = SyncRequest { may_start: false, ..request(acc2, p, 6) };
-    assert_eq!(f.store.sync_request(&refused).await.unwrap(), SyncRequestResult::NotStarted);
+    let refused = SyncRequest {
+        may_start: false,
+        ..request(acc2, p, 6)
+    };
+    assert_eq!(
+        f.store.sync_request(&refused).await.unwrap(),
+        SyncRequestResult::NotStarted
+    );
 }
 
 #[tokio::test]
 async fn chunk_done_continues_only_with_the_same_scope() {
     let f = fixture().await;
     let acc = account(&f).await;
-    let chunked = SyncParams { chunk_size: Some(2), ..Default::default() };
-    f.store.sync_request(&request(acc, chunked, 1)).await.unwrap();
+    let chunked = SyncParams {
+        chunk_size: Some(2),
+        ..Default::default()
+    };
+    f.store
+        .sync_request(&request(acc, chunked, 1))
+        .await
+        .unwrap();
     let job = claim(&f, "w", 2).await.unwrap();
     f.store
         .sync_finish(&SyncFinish {
@@ -164,7 +199,11 @@ async fn chunk_done_continues_only_with_the_same_scope() {
             worker: "w",
             now: 3,
             state: JobState::ChunkDone,
-            progress: SyncProgress { chats_synced: 2, messages_synced: 9, chunk_chats: 2 },
+            progress: SyncProgress {
+                chats_synced: 2,
+                messages_synced: 9,
+                chunk_chats: 2,
+            },
             cursor: Some("where-we-were"),
             error: None,
             reconcile: None,
@@ -172,41 +211,113 @@ async fn chunk_done_continues_only_with_the_same_scope() {
         })
         .await
         .unwrap();
-    f.store.sync_request(&request(acc, chunked, 4)).await.unwrap(); // reports CHUNK_DONE
-    let SyncRequestResult::Started(next) = f.store.sync_request(&request(acc, SyncParams { chunk_size: Some(5), ..chunked }, 5)).await.unwrap() else {
+    f.store
+        .sync_request(&request(acc, chunked, 4))
+        .await
+        .unwrap(); // reports CHUNK_DONE
+    let SyncRequestResult::Started(next) = f
+        .store
+        .sync_request(&request(
+            acc,
+            SyncParams {
+                chunk_size: Some(5),
+                ..chunked
+            },
+            5,
+        ))
+        .await
+        .unwrap()
+    else {
         panic!()
     };
-    assert_eq!((next.series_id, next.chunk_number, next.cursor.as_deref(), next.chats_synced), (job.series_id, 2, Some("where-we-were"), 2));
+    assert_eq!(
+        (
+            next.series_id,
+            next.chunk_number,
+            next.cursor.as_deref(),
+            next.chats_synced
+        ),
+        (job.series_id, 2, Some("where-we-were"), 2)
+    );
     // Now a different span: a fresh series.
     let claimed = claim(&f, "w", 6).await.unwrap();
     f.store
-        .sync_finish(&SyncFinish { job: &claimed, worker: "w", now: 7, state: JobState::ChunkDone, progress: SyncProgress::default(), cursor: Some("x"), error: None, reconcile: None, account_state: None })
+        .sync_finish(&SyncFinish {
+            job: &claimed,
+            worker: "w",
+            now: 7,
+            state: JobState::ChunkDone,
+            progress: SyncProgress::default(),
+            cursor: Some("x"),
+            error: None,
+            reconcile: None,
+            account_state: None,
+        })
         .await
         .unwrap();
-    f.store.sync_request(&request(acc, chunked, 8)).await.unwrap();
-    let spanned = SyncParams { span: Span { after: Some(0), before: None }, ..chunked };
-    let SyncRequestResult::Started(fresh) = f.store.sync_request(&request(acc, spanned, 9)).await.unwrap() else {
+    f.store
+        .sync_request(&request(acc, chunked, 8))
+        .await
+        .unwrap();
+    let spanned = SyncParams {
+        span: Span {
+            after: Some(0),
+            before: None,
+        },
+        ..chunked
+    };
+    let SyncRequestResult::Started(fresh) = f
+        .store
+        .sync_request(&request(acc, spanned, 9))
+        .await
+        .unwrap()
+    else {
         panic!()
     };
     assert_ne!(fresh.series_id, job.series_id);
-    assert_eq!((fresh.chunk_number, fresh.cursor, fresh.chats_synced), (1, None, 0));
+    assert_eq!(
+        (fresh.chunk_number, fresh.cursor, fresh.chats_synced),
+        (1, None, 0)
+    );
 }
 
 #[tokio::test]
 async fn an_expired_lease_is_taken_over_and_the_old_worker_is_locked_out() {
     let f = fixture().await;
     let acc = account(&f).await;
-    f.store.sync_request(&request(acc, SyncParams::default(), 1)).await.unwrap();
+    f.store
+        .sync_request(&request(acc, SyncParams::default(), 1))
+        .await
+        .unwrap();
     let a = claim(&f, "a", 2).await.unwrap();
     assert!(claim(&f, "b", 50).await.is_none(), "the lease still holds");
     let b = claim(&f, "b", 500).await.expect("the lease ran out");
     assert_eq!(a.id, b.id);
     let c = chat("c1", 5);
-    assert!(matches!(write(&f, &a, "a", &c, &[]).await, Err(StoreError::LostLease)));
-    assert!(matches!(finish(&f, &a, "a", JobState::Done, None).await, Err(StoreError::LostLease)));
+    assert!(matches!(
+        write(&f, &a, "a", &c, &[]).await,
+        Err(StoreError::LostLease)
+    ));
+    assert!(matches!(
+        finish(&f, &a, "a", JobState::Done, None).await,
+        Err(StoreError::LostLease)
+    ));
     write(&f, &b, "b", &c, &[message("m1", 5)]).await.unwrap();
     // The failed write of `a` left nothing: only b's chat exists.
-    let page = f.store.chat_list(&f.tenant, &ChatQuery { account_id: Some(acc), page: PageRequest { limit: 10, cursor: None } }).await.unwrap();
+    let page = f
+        .store
+        .chat_list(
+            &f.tenant,
+            &ChatQuery {
+                account_id: Some(acc),
+                page: PageRequest {
+                    limit: 10,
+                    cursor: None,
+                },
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(page.items.len(), 1);
 }
 
@@ -214,59 +325,198 @@ async fn an_expired_lease_is_taken_over_and_the_old_worker_is_locked_out() {
 async fn pages_are_idempotent_and_reconciliation_marks_only_what_was_not_seen() {
     let f = fixture().await;
     let acc = account(&f).await;
-    f.store.sync_request(&request(acc, SyncParams::default(), 1)).await.unwrap();
+    f.store
+        .sync_request(&request(acc, SyncParams::default(), 1))
+        .await
+        .unwrap();
     let job = claim(&f, "w", 2).await.unwrap();
     let (c1, c2) = (chat("c1", 100), chat("c2", 200));
     let page = [message("m1", 50), message("m2", 60)];
     write(&f, &job, "w", &c1, &page).await.unwrap();
     write(&f, &job, "w", &c1, &page).await.unwrap(); // replayed after a crash
-    write(&f, &job, "w", &c2, &[message("m3", 150)]).await.unwrap();
-    finish(&f, &job, "w", JobState::Done, Some(ReconcileScope { span: Span::default(), inbox: None })).await.unwrap();
+    write(&f, &job, "w", &c2, &[message("m3", 150)])
+        .await
+        .unwrap();
+    finish(
+        &f,
+        &job,
+        "w",
+        JobState::Done,
+        Some(ReconcileScope {
+            span: Span::default(),
+            inbox: None,
+        }),
+    )
+    .await
+    .unwrap();
 
     let tenant = &f.tenant;
-    let list = |_: ()| ChatQuery { account_id: Some(acc), page: PageRequest { limit: 10, cursor: None } };
+    let list = |_: ()| ChatQuery {
+        account_id: Some(acc),
+        page: PageRequest {
+            limit: 10,
+            cursor: None,
+        },
+    };
     let chats = f.store.chat_list(tenant, &list(())).await.unwrap().items;
     assert_eq!(chats.len(), 2);
-    let c1_record = chats.iter().find(|c| c.provider_id == "c1").unwrap().clone();
-    let msgs = f.store.message_list(&c1_record, &MessageQuery { span: Span::default(), page: PageRequest { limit: 10, cursor: None } }).await.unwrap();
+    let c1_record = chats
+        .iter()
+        .find(|c| c.provider_id == "c1")
+        .unwrap()
+        .clone();
+    let msgs = f
+        .store
+        .message_list(
+            &c1_record,
+            &MessageQuery {
+                span: Span::default(),
+                page: PageRequest {
+                    limit: 10,
+                    cursor: None,
+                },
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(msgs.items.len(), 2, "a replayed page adds nothing");
 
     // A second full resync sees only c1 and m1, within a span that excludes m2? No: full scope.
-    f.store.sync_request(&request(acc, SyncParams::default(), 30)).await.unwrap();
-    let SyncRequestResult::Started(_) = f.store.sync_request(&request(acc, SyncParams::default(), 31)).await.unwrap() else { panic!() };
+    f.store
+        .sync_request(&request(acc, SyncParams::default(), 30))
+        .await
+        .unwrap();
+    let SyncRequestResult::Started(_) = f
+        .store
+        .sync_request(&request(acc, SyncParams::default(), 31))
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
     let job2 = claim(&f, "w", 32).await.unwrap();
-    write(&f, &job2, "w", &c1, &[message("m1", 50)]).await.unwrap();
-    finish(&f, &job2, "w", JobState::Done, Some(ReconcileScope { span: Span::default(), inbox: None })).await.unwrap();
+    write(&f, &job2, "w", &c1, &[message("m1", 50)])
+        .await
+        .unwrap();
+    finish(
+        &f,
+        &job2,
+        "w",
+        JobState::Done,
+        Some(ReconcileScope {
+            span: Span::default(),
+            inbox: None,
+        }),
+    )
+    .await
+    .unwrap();
     let chats = f.store.chat_list(tenant, &list(())).await.unwrap().items;
-    let deleted: Vec<_> = chats.iter().filter(|c| c.deleted).map(|c| c.provider_id.as_str()).collect();
+    let deleted: Vec<_> = chats
+        .iter()
+        .filter(|c| c.deleted)
+        .map(|c| c.provider_id.as_str())
+        .collect();
     assert_eq!(deleted, vec!["c2"]);
-    let msgs = f.store.message_list(&c1_record, &MessageQuery { span: Span::default(), page: PageRequest { limit: 10, cursor: None } }).await.unwrap();
-    let deleted: Vec<_> = msgs.items.iter().filter(|m| m.deleted).map(|m| m.provider_id.as_str()).collect();
+    let msgs = f
+        .store
+        .message_list(
+            &c1_record,
+            &MessageQuery {
+                span: Span::default(),
+                page: PageRequest {
+                    limit: 10,
+                    cursor: None,
+                },
+            },
+        )
+        .await
+        .unwrap();
+    let deleted: Vec<_> = msgs
+        .items
+        .iter()
+        .filter(|m| m.deleted)
+        .map(|m| m.provider_id.as_str())
+        .collect();
     assert_eq!(deleted, vec!["m2"]);
 
     // A span-limited full resync only touches its span: m1 (at 50) is outside [55, ∞).
-    f.store.sync_request(&request(acc, SyncParams::default(), 40)).await.unwrap();
-    let span = Span { after: Some(55), before: None };
-    f.store.sync_request(&request(acc, SyncParams { span, ..Default::default() }, 41)).await.unwrap();
+    f.store
+        .sync_request(&request(acc, SyncParams::default(), 40))
+        .await
+        .unwrap();
+    let span = Span {
+        after: Some(55),
+        before: None,
+    };
+    f.store
+        .sync_request(&request(
+            acc,
+            SyncParams {
+                span,
+                ..Default::default()
+            },
+            41,
+        ))
+        .await
+        .unwrap();
     let job3 = claim(&f, "w", 42).await.unwrap();
-    finish(&f, &job3, "w", JobState::Done, Some(ReconcileScope { span, inbox: None })).await.unwrap();
-    let msgs = f.store.message_list(&c1_record, &MessageQuery { span: Span::default(), page: PageRequest { limit: 10, cursor: None } }).await.unwrap();
+    finish(
+        &f,
+        &job3,
+        "w",
+        JobState::Done,
+        Some(ReconcileScope { span, inbox: None }),
+    )
+    .await
+    .unwrap();
+    let msgs = f
+        .store
+        .message_list(
+            &c1_record,
+            &MessageQuery {
+                span: Span::default(),
+                page: PageRequest {
+                    limit: 10,
+                    cursor: None,
+                },
+            },
+        )
+        .await
+        .unwrap();
     let m1 = msgs.items.iter().find(|m| m.provider_id == "m1").unwrap();
     assert!(!m1.deleted, "outside the span: untouched");
     let chats = f.store.chat_list(tenant, &list(())).await.unwrap().items;
-    assert!(chats.iter().find(|c| c.provider_id == "c1").unwrap().deleted, "c1 (activity 100) was in scope and not seen");
+    assert!(
+        chats
+            .iter()
+            .find(|c| c.provider_id == "c1")
+            .unwrap()
+            .deleted,
+        "c1 (activity 100) was in scope and not seen"
+    );
 }
 
 #[tokio::test]
 async fn credentials_are_encrypted_and_deleting_an_account_takes_its_data() {
     let f = fixture().await;
     let acc = account(&f).await;
-    assert_eq!(f.store.account_credentials(acc).await.unwrap().unwrap(), b"secret");
-    f.store.sync_request(&request(acc, SyncParams::default(), 1)).await.unwrap();
+    assert_eq!(
+        f.store.account_credentials(acc).await.unwrap().unwrap(),
+        b"secret"
+    );
+    f.store
+        .sync_request(&request(acc, SyncParams::default(), 1))
+        .await
+        .unwrap();
     let job = claim(&f, "w", 2).await.unwrap();
-    write(&f, &job, "w", &chat("c", 1), &[message("m", 1)]).await.unwrap();
+    write(&f, &job, "w", &chat("c", 1), &[message("m", 1)])
+        .await
+        .unwrap();
     assert!(f.store.account_delete(&f.tenant, acc).await.unwrap());
     assert!(f.store.account_find(acc).await.unwrap().is_none());
-    assert!(matches!(write(&f, &job, "w", &chat("c", 1), &[]).await, Err(StoreError::LostLease)));
+    assert!(matches!(
+        write(&f, &job, "w", &chat("c", 1), &[]).await,
+        Err(StoreError::LostLease)
+    ));
     assert!(f.store.sync_latest(acc).await.unwrap().is_none());
 }

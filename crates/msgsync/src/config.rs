@@ -40,10 +40,11 @@ fn millis(name: &str) -> anyhow::Result<Option<Duration>> {
 impl Config {
     pub fn from_env() -> anyhow::Result<Config> {
         let listen = var("MSGSYNC_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-        let listen: SocketAddr = listen
-            .parse()
-            .with_context(|| format!("MSGSYNC_LISTEN=`{listen}` is not an address like 127.0.0.1:8080"))?;
-        let data_dir = PathBuf::from(var("MSGSYNC_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
+        let listen: SocketAddr = listen.parse().with_context(|| {
+            format!("MSGSYNC_LISTEN=`{listen}` is not an address like 127.0.0.1:8080")
+        })?;
+        let data_dir =
+            PathBuf::from(var("MSGSYNC_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
         let database_url = match var("MSGSYNC_DATABASE_URL") {
             Some(url) => url,
             None => format!("sqlite://{}", data_dir.join("msgsync.db").display()),

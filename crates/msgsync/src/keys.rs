@@ -37,7 +37,9 @@ pub async fn run(command: KeysCommand) -> anyhow::Result<()> {
             mode,
             scopes,
         } => {
-            let mode: ApiKeyMode = mode.parse().map_err(|_| anyhow::anyhow!("mode must be live or test"))?;
+            let mode: ApiKeyMode = mode
+                .parse()
+                .map_err(|_| anyhow::anyhow!("mode must be live or test"))?;
             let scopes = match scopes {
                 None => Scope::ALL.to_vec(),
                 Some(list) => {
@@ -80,7 +82,9 @@ pub async fn run(command: KeysCommand) -> anyhow::Result<()> {
                     k.owner,
                     scopes.join(","),
                     format_ms(k.created_at),
-                    k.revoked_at.map(|r| format!("\trevoked={}", format_ms(r))).unwrap_or_default()
+                    k.revoked_at
+                        .map(|r| format!("\trevoked={}", format_ms(r)))
+                        .unwrap_or_default()
                 );
             }
         }

@@ -8,7 +8,11 @@ mod serve;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "msgsync", version, about = "Self-hosted messaging-sync API server")]
+#[command(
+    name = "msgsync",
+    version,
+    about = "Self-hosted messaging-sync API server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

@@ -16,7 +16,9 @@ fn decode(text: &str) -> Option<[u8; 32]> {
             .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
             .collect::<Option<Vec<u8>>>()?
     } else {
-        base64::engine::general_purpose::STANDARD.decode(text).ok()?
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .ok()?
     };
     bytes.try_into().ok()
 }
@@ -34,7 +36,9 @@ pub fn load(data_dir: &Path) -> anyhow::Result<[u8; 32]> {
     }
     let path = data_dir.join("master.key");
     match std::fs::read_to_string(&path) {
-        Ok(text) => decode(&text).with_context(|| format!("{} is not a valid master key", path.display())),
+        Ok(text) => {
+            decode(&text).with_context(|| format!("{} is not a valid master key", path.display()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut key = [0u8; 32];
             rand::rngs::OsRng.fill_bytes(&mut key);

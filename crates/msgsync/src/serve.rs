@@ -34,7 +34,9 @@ pub async fn open_store() -> anyhow::Result<(Arc<dyn Store>, Config)> {
     let key = master_key::load(&config.data_dir)?;
     let cipher = CredentialCipher::new(&key);
     let url = config.database_url.as_str();
-    let store: Arc<dyn Store> = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    let store: Arc<dyn Store> = if url.starts_with("postgres://")
+        || url.starts_with("postgresql://")
+    {
         bail!("PostgreSQL storage is not available in this build yet; unset MSGSYNC_DATABASE_URL to use the embedded SQLite database")
     } else {
         Arc::new(
@@ -72,7 +74,12 @@ pub async fn run() -> anyhow::Result<()> {
         engine,
     }));
     let api_shutdown = shutdown.clone();
-    msgsync_api::serve(listener, state, async move { api_shutdown.cancelled().await }).await?;
+    msgsync_api::serve(
+        listener,
+        state,
+        async move { api_shutdown.cancelled().await },
+    )
+    .await?;
     engine_task.await.context("the sync engine crashed")?;
     tracing::info!("stopped");
     Ok(())
@@ -82,15 +89,16 @@ async fn wait_for_signal(shutdown: CancellationToken) {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                let _ = ctrl_c.await;
-                shutdown.cancel();
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot listen for SIGTERM");
+                    let _ = ctrl_c.await;
+                    shutdown.cancel();
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}
@@ -105,7 +113,9 @@ async fn wait_for_signal(shutdown: CancellationToken) {
 /// The database URL without a password, for the log.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://…@{}", &url[..scheme], &url[at + 1..]),
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
         _ => url.to_owned(),
     }
 }

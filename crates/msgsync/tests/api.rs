@@ -9,8 +9,12 @@ use serde_json::json;
 async fn every_error_of_the_resync_route_from_the_request_that_causes_it() {
     let server = TestServer::start().await;
     let key = server.test_key();
-    let li = server.connect(&key, "LINKEDIN", "sandbox:chats=2,messages=2").await;
-    let tg = server.connect(&key, "TELEGRAM", "sandbox:chats=2,messages=2").await;
+    let li = server
+        .connect(&key, "LINKEDIN", "sandbox:chats=2,messages=2")
+        .await;
+    let tg = server
+        .connect(&key, "TELEGRAM", "sandbox:chats=2,messages=2")
+        .await;
     let wa = server.connect(&key, "WHATSAPP", "sandbox").await;
     let ig = server.connect(&key, "INSTAGRAM", "sandbox").await;
 
@@ -38,17 +42,30 @@ async fn every_error_of_the_resync_route_from_the_request_that_causes_it() {
     // Identifiers and ownership.
     let (s, body) = server.sync(&key, "acc_nope", "").await;
     assert_error(s, &body, 404, "invalid_resource_identifier");
-    let (s, body) = server.sync(&key, "acc_01HXYZ4QK3WJ8FN3M6QH7TZ8GR", "").await;
+    let (s, body) = server
+        .sync(&key, "acc_01HXYZ4QK3WJ8FN3M6QH7TZ8GR", "")
+        .await;
     assert_error(s, &body, 404, "resource_not_found");
 
     // Credentials and scopes.
-    let (s, body) = server.request("GET", &format!("/api/v1/accounts/{li}/sync"), None, None).await;
+    let (s, body) = server
+        .request("GET", &format!("/api/v1/accounts/{li}/sync"), None, None)
+        .await;
     assert_error(s, &body, 401, "missing_credentials");
-    let (s, body) = server.sync("pp_test_0123456789012345678901234567890123456789", &li, "").await;
+    let (s, body) = server
+        .sync("pp_test_0123456789012345678901234567890123456789", &li, "")
+        .await;
     assert_error(s, &body, 401, "invalid_credentials");
     let (s, body) = server.sync("garbage", &li, "").await;
     assert_error(s, &body, 401, "invalid_credentials");
-    let read_only = server.create_key(&["--name", "ro", "--mode", "test", "--scopes", "accounts:read,messaging:read"]);
+    let read_only = server.create_key(&[
+        "--name",
+        "ro",
+        "--mode",
+        "test",
+        "--scopes",
+        "accounts:read,messaging:read",
+    ]);
     let (s, body) = server.sync(&read_only, &li, "").await;
     assert_error(s, &body, 401, "insufficient_privileges");
 
@@ -60,7 +77,11 @@ async fn every_error_of_the_resync_route_from_the_request_that_causes_it() {
         .env("MSGSYNC_DATA_DIR", server.data_dir())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (s, body) = server.sync(&revoked, &li, "").await;
     assert_error(s, &body, 401, "invalid_credentials");
 }
@@ -69,13 +90,23 @@ async fn every_error_of_the_resync_route_from_the_request_that_causes_it() {
 async fn owners_and_modes_are_isolated() {
     let server = TestServer::start().await;
     let key = server.test_key();
-    let account = server.connect(&key, "TELEGRAM", "sandbox:chats=2,messages=2").await;
-    assert_eq!(server.sync_to_outcome(&key, &account, "").await["status"], "SYNC_DONE");
-    let chat = server.all_chats(&key, &account).await[0]["id"].as_str().unwrap().to_owned();
+    let account = server
+        .connect(&key, "TELEGRAM", "sandbox:chats=2,messages=2")
+        .await;
+    assert_eq!(
+        server.sync_to_outcome(&key, &account, "").await["status"],
+        "SYNC_DONE"
+    );
+    let chat = server.all_chats(&key, &account).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     // Another key of the same owner shares the account.
     let sibling = server.create_key(&["--name", "sibling", "--mode", "test"]);
-    let (s, _) = server.get(&format!("/api/v1/accounts/{account}"), &sibling).await;
+    let (s, _) = server
+        .get(&format!("/api/v1/accounts/{account}"), &sibling)
+        .await;
     assert_eq!(s, 200);
 
     let other_owner = server.create_key(&["--name", "x", "--mode", "test", "--owner", "acme"]);
@@ -97,16 +128,33 @@ async fn owners_and_modes_are_isolated() {
         let (s, body) = server.get("/api/v1/chats", key).await;
         assert_eq!(s, 200);
         assert_eq!(body["items"].as_array().unwrap().len(), 0);
-        let (s, body) = server.request("DELETE", &format!("/api/v1/accounts/{account}"), Some(key), None).await;
+        let (s, body) = server
+            .request(
+                "DELETE",
+                &format!("/api/v1/accounts/{account}"),
+                Some(key),
+                None,
+            )
+            .await;
         assert_error(s, &body, 404, "resource_not_found");
     }
     // A live key cannot connect a sandbox account; a test key cannot connect a live one.
     let (s, body) = server
-        .request("POST", "/api/v1/accounts", Some(&live), Some(json!({"provider": "LINKEDIN", "access_token": "sandbox"})))
+        .request(
+            "POST",
+            "/api/v1/accounts",
+            Some(&live),
+            Some(json!({"provider": "LINKEDIN", "access_token": "sandbox"})),
+        )
         .await;
     assert_error(s, &body, 400, "invalid_parameters");
     let (s, body) = server
-        .request("POST", "/api/v1/accounts", Some(&key), Some(json!({"provider": "LINKEDIN", "access_token": "AQEDAT-real-cookie"})))
+        .request(
+            "POST",
+            "/api/v1/accounts",
+            Some(&key),
+            Some(json!({"provider": "LINKEDIN", "access_token": "AQEDAT-real-cookie"})),
+        )
         .await;
     assert_error(s, &body, 400, "invalid_parameters");
 }
@@ -115,7 +163,9 @@ async fn owners_and_modes_are_isolated() {
 async fn accounts_are_created_listed_read_and_deleted() {
     let server = TestServer::start().await;
     let key = server.test_key();
-    let a = server.connect(&key, "LINKEDIN", "sandbox:products=classic+recruiter").await;
+    let a = server
+        .connect(&key, "LINKEDIN", "sandbox:products=classic+recruiter")
+        .await;
     let b = server.connect(&key, "TELEGRAM", "sandbox").await;
 
     let (s, account) = server.get(&format!("/api/v1/accounts/{a}"), &key).await;
@@ -128,7 +178,10 @@ async fn accounts_are_created_listed_read_and_deleted() {
     assert_eq!(created.len(), 24, "{created}");
     assert!(created.ends_with('Z') && created.as_bytes()[19] == b'.');
     let text = account.to_string();
-    assert!(!text.contains("sandbox:products"), "credentials leak: {text}");
+    assert!(
+        !text.contains("sandbox:products"),
+        "credentials leak: {text}"
+    );
 
     // Paging with a cursor.
     let (s, page1) = server.get("/api/v1/accounts?limit=1", &key).await;
@@ -136,10 +189,15 @@ async fn accounts_are_created_listed_read_and_deleted() {
     assert_eq!(page1["object"], "AccountList");
     assert_eq!(page1["items"].as_array().unwrap().len(), 1);
     let cursor = page1["cursor"].as_str().unwrap();
-    let (_, page2) = server.get(&format!("/api/v1/accounts?limit=1&cursor={cursor}"), &key).await;
+    let (_, page2) = server
+        .get(&format!("/api/v1/accounts?limit=1&cursor={cursor}"), &key)
+        .await;
     assert_eq!(page2["items"].as_array().unwrap().len(), 1);
     assert_eq!(page2["cursor"], serde_json::Value::Null);
-    let mut seen = vec![page1["items"][0]["id"].clone(), page2["items"][0]["id"].clone()];
+    let mut seen = vec![
+        page1["items"][0]["id"].clone(),
+        page2["items"][0]["id"].clone(),
+    ];
     seen.sort_by_key(|v| v.to_string());
     let mut want = vec![json!(a), json!(b)];
     want.sort_by_key(|v| v.to_string());
@@ -153,24 +211,47 @@ async fn accounts_are_created_listed_read_and_deleted() {
         ("sandbox:products=premium", "premium"),
     ] {
         let (s, body) = server
-            .request("POST", "/api/v1/accounts", Some(&key), Some(json!({"provider": "LINKEDIN", "access_token": scenario})))
+            .request(
+                "POST",
+                "/api/v1/accounts",
+                Some(&key),
+                Some(json!({"provider": "LINKEDIN", "access_token": scenario})),
+            )
             .await;
         assert_error(s, &body, 400, "invalid_parameters");
         assert!(body["detail"].as_str().unwrap().contains(word), "{body}");
     }
     let (s, body) = server
-        .request("POST", "/api/v1/accounts", Some(&key), Some(json!({"provider": "SIGNAL", "access_token": "sandbox"})))
+        .request(
+            "POST",
+            "/api/v1/accounts",
+            Some(&key),
+            Some(json!({"provider": "SIGNAL", "access_token": "sandbox"})),
+        )
         .await;
     assert_error(s, &body, 400, "invalid_parameters");
     let (s, body) = server
-        .request("POST", "/api/v1/accounts", Some(&key), Some(json!({"provider": "TELEGRAM"})))
+        .request(
+            "POST",
+            "/api/v1/accounts",
+            Some(&key),
+            Some(json!({"provider": "TELEGRAM"})),
+        )
         .await;
     assert_error(s, &body, 400, "missing_parameters");
 
     // Deleting removes the account and its data.
-    assert_eq!(server.sync_to_outcome(&key, &b, "").await["status"], "SYNC_DONE");
-    let chat = server.all_chats(&key, &b).await[0]["id"].as_str().unwrap().to_owned();
-    let (s, body) = server.request("DELETE", &format!("/api/v1/accounts/{b}"), Some(&key), None).await;
+    assert_eq!(
+        server.sync_to_outcome(&key, &b, "").await["status"],
+        "SYNC_DONE"
+    );
+    let chat = server.all_chats(&key, &b).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (s, body) = server
+        .request("DELETE", &format!("/api/v1/accounts/{b}"), Some(&key), None)
+        .await;
     assert_eq!((s, body["object"].as_str()), (200, Some("AccountDeleted")));
     let (s, body) = server.get(&format!("/api/v1/chats/{chat}"), &key).await;
     assert_error(s, &body, 404, "resource_not_found");
@@ -182,14 +263,34 @@ async fn accounts_are_created_listed_read_and_deleted() {
 async fn chats_and_messages_read_back_in_the_unipile_shapes() {
     let server = TestServer::start().await;
     let key = server.test_key();
-    let account = server.connect(&key, "TELEGRAM", "sandbox:chats=4,messages=30").await;
-    assert_eq!(server.sync_to_outcome(&key, &account, "").await["status"], "SYNC_DONE");
+    let account = server
+        .connect(&key, "TELEGRAM", "sandbox:chats=4,messages=30")
+        .await;
+    assert_eq!(
+        server.sync_to_outcome(&key, &account, "").await["status"],
+        "SYNC_DONE"
+    );
 
-    let (s, list) = server.get(&format!("/api/v1/chats?account_id={account}&limit=2"), &key).await;
+    let (s, list) = server
+        .get(&format!("/api/v1/chats?account_id={account}&limit=2"), &key)
+        .await;
     assert_eq!(s, 200);
     assert_eq!(list["object"], "ChatList");
     let chat = &list["items"][0];
-    for field in ["id", "account_id", "account_type", "provider_id", "name", "type", "timestamp", "unread_count", "archived", "muted_until", "read_only", "folder"] {
+    for field in [
+        "id",
+        "account_id",
+        "account_type",
+        "provider_id",
+        "name",
+        "type",
+        "timestamp",
+        "unread_count",
+        "archived",
+        "muted_until",
+        "read_only",
+        "folder",
+    ] {
         assert!(chat.get(field).is_some(), "chat lacks {field}: {chat}");
     }
     assert_eq!(chat["object"], "Chat");
@@ -204,30 +305,60 @@ async fn chats_and_messages_read_back_in_the_unipile_shapes() {
     assert_eq!(s, 200);
     assert_eq!(one["id"], chat["id"]);
 
-    let (s, page) = server.get(&format!("/api/v1/chats/{chat_id}/messages?limit=7"), &key).await;
+    let (s, page) = server
+        .get(&format!("/api/v1/chats/{chat_id}/messages?limit=7"), &key)
+        .await;
     assert_eq!(s, 200);
     assert_eq!(page["object"], "MessageList");
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 7);
     let m = &items[0];
-    for field in ["id", "account_id", "chat_id", "chat_provider_id", "provider_id", "sender_id", "text", "timestamp", "is_sender", "attachments", "reactions", "seen", "hidden", "deleted", "edited", "is_event", "delivered", "original"] {
+    for field in [
+        "id",
+        "account_id",
+        "chat_id",
+        "chat_provider_id",
+        "provider_id",
+        "sender_id",
+        "text",
+        "timestamp",
+        "is_sender",
+        "attachments",
+        "reactions",
+        "seen",
+        "hidden",
+        "deleted",
+        "edited",
+        "is_event",
+        "delivered",
+        "original",
+    ] {
         assert!(m.get(field).is_some(), "message lacks {field}: {m}");
     }
     assert!(m["id"].as_str().unwrap().starts_with("msg_"));
     assert_eq!(m["chat_id"], chat["id"]);
     let all = server.all_messages(&key, chat_id).await;
     assert_eq!(all.len(), 30);
-    let ts: Vec<&str> = all.iter().map(|m| m["timestamp"].as_str().unwrap()).collect();
+    let ts: Vec<&str> = all
+        .iter()
+        .map(|m| m["timestamp"].as_str().unwrap())
+        .collect();
     assert!(ts.windows(2).all(|w| w[0] >= w[1]), "newest first");
 
     // before / after filters.
     let after = ts[20];
     let before = ts[5];
     let (_, filtered) = server
-        .get(&format!("/api/v1/chats/{chat_id}/messages?after={after}&before={before}&limit=250"), &key)
+        .get(
+            &format!("/api/v1/chats/{chat_id}/messages?after={after}&before={before}&limit=250"),
+            &key,
+        )
         .await;
     let n = filtered["items"].as_array().unwrap().len();
-    assert_eq!(n, ts.iter().filter(|t| **t >= after && **t <= before).count());
+    assert_eq!(
+        n,
+        ts.iter().filter(|t| **t >= after && **t <= before).count()
+    );
 
     for (query, status, kind) in [
         ("limit=251", 400, "limit_too_high"),
@@ -235,7 +366,9 @@ async fn chats_and_messages_read_back_in_the_unipile_shapes() {
         ("cursor=%%%", 400, "invalid_parameters"),
         ("after=yesterday", 400, "invalid_parameters"),
     ] {
-        let (s, body) = server.get(&format!("/api/v1/chats/{chat_id}/messages?{query}"), &key).await;
+        let (s, body) = server
+            .get(&format!("/api/v1/chats/{chat_id}/messages?{query}"), &key)
+            .await;
         assert_error(s, &body, status, kind);
     }
     let (s, body) = server.get("/api/v1/chats/chat_bad/messages", &key).await;
@@ -252,7 +385,9 @@ async fn every_failure_comes_in_the_envelope() {
     let (s, body) = server.get("/api/v1/nothing-here", &key).await;
     assert_error(s, &body, 404, "resource_not_found");
     assert_eq!(body["instance"], "/api/v1/nothing-here");
-    let (s, body) = server.request("PUT", "/api/v1/accounts", Some(&key), None).await;
+    let (s, body) = server
+        .request("PUT", "/api/v1/accounts", Some(&key), None)
+        .await;
     assert_error(s, &body, 404, "resource_not_found");
 
     let url = format!("{}/api/v1/accounts", server.base);
@@ -265,7 +400,10 @@ async fn every_failure_comes_in_the_envelope() {
     let (s, body) = server.raw(malformed).await;
     assert_error(s, &body, 400, "malformed_request");
 
-    let huge = format!("{{\"provider\": \"LINKEDIN\", \"access_token\": \"{}\"}}", "x".repeat(200_000));
+    let huge = format!(
+        "{{\"provider\": \"LINKEDIN\", \"access_token\": \"{}\"}}",
+        "x".repeat(200_000)
+    );
     let oversized = server
         .client()
         .post(&url)
@@ -275,7 +413,11 @@ async fn every_failure_comes_in_the_envelope() {
     let (s, body) = server.raw(oversized).await;
     assert_error(s, &body, 400, "content_too_large");
 
-    let no_type = server.client().post(&url).header("X-API-KEY", &key).body("{}");
+    let no_type = server
+        .client()
+        .post(&url)
+        .header("X-API-KEY", &key)
+        .body("{}");
     let (s, body) = server.raw(no_type).await;
     assert_error(s, &body, 400, "malformed_request");
 

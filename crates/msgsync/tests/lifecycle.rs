@@ -7,7 +7,12 @@ use std::time::{Duration, Instant};
 use common::TestServer;
 
 /// Polls until the running sync has stored some chats but not all.
-async fn wait_until_partway(server: &TestServer, key: &str, account: &str, total: i64) -> serde_json::Value {
+async fn wait_until_partway(
+    server: &TestServer,
+    key: &str,
+    account: &str,
+    total: i64,
+) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let (_, body) = server.sync(key, account, "").await;
@@ -40,7 +45,10 @@ async fn first_start_creates_the_data_directory_database_and_master_key() {
         bytes.extend(wal);
     }
     assert!(!bytes.windows(marker.len()).any(|w| w == marker.as_bytes()));
-    assert!(!server.log_text().contains("seed=424242"), "credentials in the log");
+    assert!(
+        !server.log_text().contains("seed=424242"),
+        "credentials in the log"
+    );
 }
 
 #[tokio::test]
@@ -49,11 +57,16 @@ async fn a_killed_server_resumes_its_sync_and_ends_with_exactly_the_data() {
     let key = server.test_key();
     let scenario = "sandbox:chats=30,messages=250,seed=11";
     let reference = server.connect(&key, "TELEGRAM", scenario).await;
-    assert_eq!(server.sync_to_outcome(&key, &reference, "").await["status"], "SYNC_DONE");
+    assert_eq!(
+        server.sync_to_outcome(&key, &reference, "").await["status"],
+        "SYNC_DONE"
+    );
     let expected = server.snapshot(&key, &reference).await;
     assert_eq!(expected.len(), 30 * 250);
 
-    let account = server.connect(&key, "TELEGRAM", &format!("{scenario},latency_ms=15")).await;
+    let account = server
+        .connect(&key, "TELEGRAM", &format!("{scenario},latency_ms=15"))
+        .await;
     let (_, started) = server.sync(&key, &account, "").await;
     assert_eq!(started["status"], "SYNC_STARTED");
     let partway = wait_until_partway(&server, &key, &account, 30).await;
@@ -61,7 +74,10 @@ async fn a_killed_server_resumes_its_sync_and_ends_with_exactly_the_data() {
     let server = server.kill_and_restart().await;
     let (_, after_restart) = server.sync(&key, &account, "").await;
     assert_eq!(after_restart["status"], "SYNC_RUNNING", "{after_restart}");
-    assert_eq!(after_restart["sync_id"], started["sync_id"], "the same sync goes on");
+    assert_eq!(
+        after_restart["sync_id"], started["sync_id"],
+        "the same sync goes on"
+    );
     assert!(after_restart["progress"]["chats"].as_i64() >= partway["progress"]["chats"].as_i64());
 
     let done = server.wait_outcome(&key, &account).await;
@@ -77,12 +93,22 @@ async fn a_killed_server_resumes_its_sync_and_ends_with_exactly_the_data() {
 async fn sigterm_stops_syncs_at_a_page_boundary_and_they_resume() {
     let mut server = TestServer::start().await;
     let key = server.test_key();
-    let account = server.connect(&key, "LINKEDIN", "sandbox:chats=30,messages=120,seed=4,latency_ms=15").await;
+    let account = server
+        .connect(
+            &key,
+            "LINKEDIN",
+            "sandbox:chats=30,messages=120,seed=4,latency_ms=15",
+        )
+        .await;
     let (_, started) = server.sync(&key, &account, "").await;
     wait_until_partway(&server, &key, &account, 30).await;
 
     assert!(server.terminate(), "a graceful stop exits 0");
-    assert!(server.log_text().contains("sync engine stopped"), "{}", server.log_text());
+    assert!(
+        server.log_text().contains("sync engine stopped"),
+        "{}",
+        server.log_text()
+    );
 
     let server = server.restart().await;
     let done = server.wait_outcome(&key, &account).await;

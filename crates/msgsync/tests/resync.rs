@@ -11,7 +11,13 @@ use common::{assert_error, TestServer};
 async fn a_sync_starts_runs_reports_once_then_a_fresh_one_starts() {
     let server = TestServer::start().await;
     let key = server.test_key();
-    let account = server.connect(&key, "LINKEDIN", "sandbox:chats=5,messages=10,latency_ms=30").await;
+    let account = server
+        .connect(
+            &key,
+            "LINKEDIN",
+            "sandbox:chats=5,messages=10,latency_ms=30",
+        )
+        .await;
 
     let (status, first) = server.sync(&key, &account, "").await;
     assert_eq!(status, 200);
@@ -19,7 +25,9 @@ async fn a_sync_starts_runs_reports_once_then_a_fresh_one_starts() {
     assert_eq!(first["status"], "SYNC_STARTED");
 
     // Rule 2: while it runs, another request's parameters are not applied.
-    let (_, running) = server.sync(&key, &account, "partial=true&chunk_size=2").await;
+    let (_, running) = server
+        .sync(&key, &account, "partial=true&chunk_size=2")
+        .await;
     assert_eq!(running["status"], "SYNC_RUNNING", "{running}");
     assert_eq!(running["sync_id"], first["sync_id"]);
     assert_eq!(running["params"]["partial"], false);
@@ -51,11 +59,15 @@ async fn a_sync_starts_runs_reports_once_then_a_fresh_one_starts() {
 async fn chunks_continue_and_a_changed_span_starts_over() {
     let server = TestServer::start().await;
     let key = server.test_key();
-    let account = server.connect(&key, "LINKEDIN", "sandbox:chats=25,messages=4").await;
+    let account = server
+        .connect(&key, "LINKEDIN", "sandbox:chats=25,messages=4")
+        .await;
 
     let mut stored = Vec::new();
     for expected in ["CHUNK_DONE", "CHUNK_DONE", "SYNC_DONE"] {
-        let outcome = server.sync_to_outcome(&key, &account, "chunk_size=10").await;
+        let outcome = server
+            .sync_to_outcome(&key, &account, "chunk_size=10")
+            .await;
         assert_eq!(outcome["status"], expected, "{outcome}");
         stored.push(server.all_chats(&key, &account).await.len());
     }
@@ -67,7 +79,9 @@ async fn chunks_continue_and_a_changed_span_starts_over() {
     assert_eq!(ids.len(), 25, "no chat stored twice");
 
     // A CHUNK_DONE followed by a request with another span starts a new series from scratch.
-    let other = server.connect(&key, "TELEGRAM", "sandbox:chats=25,messages=4").await;
+    let other = server
+        .connect(&key, "TELEGRAM", "sandbox:chats=25,messages=4")
+        .await;
     let first = server.sync_to_outcome(&key, &other, "chunk_size=10").await;
     assert_eq!(first["status"], "CHUNK_DONE");
     assert_eq!(first["chunk"], 1);
@@ -79,7 +93,9 @@ async fn chunks_continue_and_a_changed_span_starts_over() {
     assert_eq!(outcome["status"], "CHUNK_DONE");
     assert_eq!(outcome["progress"]["chats"], 10);
     // The same parameters again continue that new series.
-    let next = server.sync_to_outcome(&key, &other, "chunk_size=10&after=0").await;
+    let next = server
+        .sync_to_outcome(&key, &other, "chunk_size=10&after=0")
+        .await;
     assert_eq!(next["chunk"], 2);
     assert_eq!(next["progress"]["chats"], 20);
 }
@@ -88,7 +104,13 @@ async fn chunks_continue_and_a_changed_span_starts_over() {
 async fn concurrent_first_requests_start_exactly_one_sync() {
     let server = TestServer::start().await;
     let key = server.test_key();
-    let account = server.connect(&key, "TELEGRAM", "sandbox:chats=3,messages=5,latency_ms=200").await;
+    let account = server
+        .connect(
+            &key,
+            "TELEGRAM",
+            "sandbox:chats=3,messages=5,latency_ms=200",
+        )
+        .await;
     let requests = (0..50).map(|_| server.sync(&key, &account, ""));
     let answers = futures::future::join_all(requests).await;
     let mut started = 0;
@@ -104,7 +126,10 @@ async fn concurrent_first_requests_start_exactly_one_sync() {
     }
     assert_eq!(started, 1);
     assert_eq!(ids.len(), 1, "every answer is about the same sync");
-    assert_eq!(server.wait_outcome(&key, &account).await["status"], "SYNC_DONE");
+    assert_eq!(
+        server.wait_outcome(&key, &account).await["status"],
+        "SYNC_DONE"
+    );
 }
 
 #[tokio::test]
@@ -114,7 +139,10 @@ async fn a_span_sync_stores_exactly_the_messages_of_the_span() {
     let scenario = "sandbox:chats=12,messages=40,seed=7,span_days=30";
     let full = server.connect(&key, "TELEGRAM", scenario).await;
     let spanned = server.connect(&key, "TELEGRAM", scenario).await;
-    assert_eq!(server.sync_to_outcome(&key, &full, "").await["status"], "SYNC_DONE");
+    assert_eq!(
+        server.sync_to_outcome(&key, &full, "").await["status"],
+        "SYNC_DONE"
+    );
     let everything = server.snapshot(&key, &full).await;
     assert_eq!(everything.len(), 12 * 40);
 
@@ -140,8 +168,13 @@ async fn a_span_sync_stores_exactly_the_messages_of_the_span() {
 async fn full_resync_marks_missing_data_deleted_and_partial_never_does() {
     let server = TestServer::start().await;
     let key = server.test_key();
-    let account = server.connect(&key, "LINKEDIN", "sandbox:chats=25,messages=3,seed=3").await;
-    assert_eq!(server.sync_to_outcome(&key, &account, "").await["status"], "SYNC_DONE");
+    let account = server
+        .connect(&key, "LINKEDIN", "sandbox:chats=25,messages=3,seed=3")
+        .await;
+    assert_eq!(
+        server.sync_to_outcome(&key, &account, "").await["status"],
+        "SYNC_DONE"
+    );
     let deleted = |chats: &[serde_json::Value]| chats.iter().filter(|c| c["deleted"] == 1).count();
 
     let (status, body) = server
@@ -154,11 +187,19 @@ async fn full_resync_marks_missing_data_deleted_and_partial_never_does() {
         .await;
     assert_eq!(status, 200, "{body}");
 
-    assert_eq!(server.sync_to_outcome(&key, &account, "partial=true").await["status"], "SYNC_DONE");
+    assert_eq!(
+        server.sync_to_outcome(&key, &account, "partial=true").await["status"],
+        "SYNC_DONE"
+    );
     let chats = server.all_chats(&key, &account).await;
     assert_eq!((chats.len(), deleted(&chats)), (25, 0));
 
-    assert_eq!(server.sync_to_outcome(&key, &account, "partial=false").await["status"], "SYNC_DONE");
+    assert_eq!(
+        server
+            .sync_to_outcome(&key, &account, "partial=false")
+            .await["status"],
+        "SYNC_DONE"
+    );
     let chats = server.all_chats(&key, &account).await;
     assert_eq!((chats.len(), deleted(&chats)), (25, 5));
     // Their messages are marked too, and nothing else is.
@@ -180,8 +221,13 @@ async fn full_resync_marks_missing_data_deleted_and_partial_never_does() {
 async fn a_full_resync_that_fails_halfway_marks_nothing() {
     let server = TestServer::start().await;
     let key = server.test_key();
-    let account = server.connect(&key, "TELEGRAM", "sandbox:chats=25,messages=3,seed=5").await;
-    assert_eq!(server.sync_to_outcome(&key, &account, "").await["status"], "SYNC_DONE");
+    let account = server
+        .connect(&key, "TELEGRAM", "sandbox:chats=25,messages=3,seed=5")
+        .await;
+    assert_eq!(
+        server.sync_to_outcome(&key, &account, "").await["status"],
+        "SYNC_DONE"
+    );
     let before = server.snapshot(&key, &account).await;
 
     // Fewer chats now, and the provider goes down after a few requests.
@@ -196,11 +242,17 @@ async fn a_full_resync_that_fails_halfway_marks_nothing() {
     assert_eq!(status, 200);
     let outcome = server.sync_to_outcome(&key, &account, "").await;
     assert_eq!(outcome["status"], "SYNC_ERROR", "{outcome}");
-    assert_eq!(outcome["error"]["type"], "errors/service_unavailable", "{outcome}");
+    assert_eq!(
+        outcome["error"]["type"], "errors/service_unavailable",
+        "{outcome}"
+    );
 
     let chats = server.all_chats(&key, &account).await;
     assert_eq!(chats.len(), 25);
-    assert!(chats.iter().all(|c| c["deleted"] == 0), "a failed full resync removed data");
+    assert!(
+        chats.iter().all(|c| c["deleted"] == 0),
+        "a failed full resync removed data"
+    );
     assert_eq!(server.snapshot(&key, &account).await, before);
 }
 
@@ -208,14 +260,23 @@ async fn a_full_resync_that_fails_halfway_marks_nothing() {
 async fn provider_faults_end_as_their_names_say() {
     let server = TestServer::start().await;
     let key = server.test_key();
-    let reference = server.connect(&key, "LINKEDIN", "sandbox:chats=6,messages=30,seed=9").await;
-    assert_eq!(server.sync_to_outcome(&key, &reference, "").await["status"], "SYNC_DONE");
+    let reference = server
+        .connect(&key, "LINKEDIN", "sandbox:chats=6,messages=30,seed=9")
+        .await;
+    assert_eq!(
+        server.sync_to_outcome(&key, &reference, "").await["status"],
+        "SYNC_DONE"
+    );
     let complete = server.snapshot(&key, &reference).await;
 
     // Rate limits and flaky connections recover: the sync ends complete.
     for fault in ["rate_limited", "flaky"] {
         let account = server
-            .connect(&key, "LINKEDIN", &format!("sandbox:chats=6,messages=30,seed=9,fault={fault},fault_after=4"))
+            .connect(
+                &key,
+                "LINKEDIN",
+                &format!("sandbox:chats=6,messages=30,seed=9,fault={fault},fault_after=4"),
+            )
             .await;
         let outcome = server.sync_to_outcome(&key, &account, "").await;
         assert_eq!(outcome["status"], "SYNC_DONE", "{fault}: {outcome}");
@@ -223,33 +284,55 @@ async fn provider_faults_end_as_their_names_say() {
     }
 
     // An expired session: SYNC_ERROR once, the account asks for credentials, then 401.
-    let account = server.connect(&key, "LINKEDIN", "sandbox:fault=expired,fault_after=2").await;
+    let account = server
+        .connect(&key, "LINKEDIN", "sandbox:fault=expired,fault_after=2")
+        .await;
     let outcome = server.sync_to_outcome(&key, &account, "").await;
     assert_eq!(outcome["status"], "SYNC_ERROR");
     assert_eq!(outcome["error"]["type"], "errors/expired_credentials");
     let (status, body) = server.sync(&key, &account, "").await;
     assert_error(status, &body, 401, "expired_credentials");
-    let (_, acc) = server.get(&format!("/api/v1/accounts/{account}"), &key).await;
+    let (_, acc) = server
+        .get(&format!("/api/v1/accounts/{account}"), &key)
+        .await;
     assert_eq!(acc["sources"][0]["status"], "CREDENTIALS", "{acc}");
     // Reconnecting fixes it.
     let (status, _) = server
-        .request("POST", &format!("/api/v1/accounts/{account}"), Some(&key), Some(serde_json::json!({"access_token": "sandbox:chats=2"})))
+        .request(
+            "POST",
+            &format!("/api/v1/accounts/{account}"),
+            Some(&key),
+            Some(serde_json::json!({"access_token": "sandbox:chats=2"})),
+        )
         .await;
     assert_eq!(status, 200);
-    assert_eq!(server.sync_to_outcome(&key, &account, "").await["status"], "SYNC_DONE");
+    assert_eq!(
+        server.sync_to_outcome(&key, &account, "").await["status"],
+        "SYNC_DONE"
+    );
 
     // A restriction: SYNC_ERROR, then 403.
-    let account = server.connect(&key, "TELEGRAM", "sandbox:fault=restricted").await;
+    let account = server
+        .connect(&key, "TELEGRAM", "sandbox:fault=restricted")
+        .await;
     let outcome = server.sync_to_outcome(&key, &account, "").await;
-    assert_eq!(outcome["error"]["type"], "errors/account_restricted", "{outcome}");
+    assert_eq!(
+        outcome["error"]["type"], "errors/account_restricted",
+        "{outcome}"
+    );
     let (status, body) = server.sync(&key, &account, "").await;
     assert_error(status, &body, 403, "account_restricted");
 
     // A provider that never answers: the request times out, retries give up, SYNC_ERROR.
-    let account = server.connect(&key, "TELEGRAM", "sandbox:fault=timeout,fault_after=1").await;
+    let account = server
+        .connect(&key, "TELEGRAM", "sandbox:fault=timeout,fault_after=1")
+        .await;
     let outcome = server.sync_to_outcome(&key, &account, "").await;
     assert_eq!(outcome["status"], "SYNC_ERROR");
-    assert_eq!(outcome["error"]["type"], "errors/request_timeout", "{outcome}");
+    assert_eq!(
+        outcome["error"]["type"], "errors/request_timeout",
+        "{outcome}"
+    );
 }
 
 #[tokio::test]
@@ -257,18 +340,29 @@ async fn linkedin_inboxes_are_selected_by_product() {
     let server = TestServer::start().await;
     let key = server.test_key();
     let account = server
-        .connect(&key, "LINKEDIN", "sandbox:chats=9,messages=2,products=classic+recruiter+sales_navigator")
+        .connect(
+            &key,
+            "LINKEDIN",
+            "sandbox:chats=9,messages=2,products=classic+recruiter+sales_navigator",
+        )
         .await;
-    let outcome = server.sync_to_outcome(&key, &account, "linkedin_product=recruiter").await;
+    let outcome = server
+        .sync_to_outcome(&key, &account, "linkedin_product=recruiter")
+        .await;
     assert_eq!(outcome["status"], "SYNC_DONE", "{outcome}");
     let chats = server.all_chats(&key, &account).await;
     assert_eq!(chats.len(), 3, "only the recruiter inbox");
     assert!(chats.iter().all(|c| c["content_type"] == "inmail"));
-    assert_eq!(server.sync_to_outcome(&key, &account, "").await["status"], "SYNC_DONE");
+    assert_eq!(
+        server.sync_to_outcome(&key, &account, "").await["status"],
+        "SYNC_DONE"
+    );
     assert_eq!(server.all_chats(&key, &account).await.len(), 9);
 
     let classic = server.connect(&key, "LINKEDIN", "sandbox").await;
-    let (status, body) = server.sync(&key, &classic, "linkedin_product=recruiter").await;
+    let (status, body) = server
+        .sync(&key, &classic, "linkedin_product=recruiter")
+        .await;
     assert_error(status, &body, 403, "feature_not_subscribed");
 }
 
@@ -276,7 +370,13 @@ async fn linkedin_inboxes_are_selected_by_product() {
 async fn sync_progress_is_visible_while_running() {
     let server = TestServer::start().await;
     let key = server.test_key();
-    let account = server.connect(&key, "TELEGRAM", "sandbox:chats=10,messages=5,latency_ms=40").await;
+    let account = server
+        .connect(
+            &key,
+            "TELEGRAM",
+            "sandbox:chats=10,messages=5,latency_ms=40",
+        )
+        .await;
     server.sync(&key, &account, "").await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -285,9 +385,15 @@ async fn sync_progress_is_visible_while_running() {
             assert!(body["progress"]["chats"].as_i64().unwrap() < 10);
             break;
         }
-        assert_eq!(body["status"], "SYNC_RUNNING", "finished before progress was seen: {body}");
+        assert_eq!(
+            body["status"], "SYNC_RUNNING",
+            "finished before progress was seen: {body}"
+        );
         assert!(Instant::now() < deadline);
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert_eq!(server.wait_outcome(&key, &account).await["status"], "SYNC_DONE");
+    assert_eq!(
+        server.wait_outcome(&key, &account).await["status"],
+        "SYNC_DONE"
+    );
 }

@@ -34,23 +34,30 @@ fn string_field<'a>(body: &'a Map<String, Value>, name: &str) -> Result<Option<&
 
 fn parse_body(body: &Value, expected: Option<ProviderKind>) -> Result<ConnectBody, AppError> {
     let Value::Object(body) = body else {
-        return Err(AppError::new(ErrorKind::MalformedRequest, "the body must be a JSON object"));
+        return Err(AppError::new(
+            ErrorKind::MalformedRequest,
+            "the body must be a JSON object",
+        ));
     };
     let provider = match string_field(body, "provider")? {
-        None => expected.ok_or_else(|| {
-            AppError::new(ErrorKind::MissingParameters, "`provider` is required")
-        })?,
+        None => expected
+            .ok_or_else(|| AppError::new(ErrorKind::MissingParameters, "`provider` is required"))?,
         Some(p) => p.parse::<ProviderKind>().map_err(|_| {
             AppError::new(
                 ErrorKind::InvalidParameters,
-                format!("unknown provider `{p}`: expected LINKEDIN, TELEGRAM, WHATSAPP or INSTAGRAM"),
+                format!(
+                    "unknown provider `{p}`: expected LINKEDIN, TELEGRAM, WHATSAPP or INSTAGRAM"
+                ),
             )
         })?,
     };
     if expected.is_some_and(|e| e != provider) {
         return Err(AppError::new(
             ErrorKind::InvalidParameters,
-            format!("this account is a {} account; it cannot be reconnected as {provider}", expected.map_or("", |e| e.as_str())),
+            format!(
+                "this account is a {} account; it cannot be reconnected as {provider}",
+                expected.map_or("", |e| e.as_str())
+            ),
         ));
     }
     let secret_field = match provider {
@@ -83,8 +90,13 @@ fn parse_body(body: &Value, expected: Option<ProviderKind>) -> Result<ConnectBod
 }
 
 /// Checks the credentials with the connector of the caller's mode.
-fn check(state: &AppState, mode: ApiKeyMode, body: &ConnectBody) -> Result<AccountProfile, AppError> {
-    let is_sandbox = body.credentials.secret == "sandbox" || body.credentials.secret.starts_with("sandbox:");
+fn check(
+    state: &AppState,
+    mode: ApiKeyMode,
+    body: &ConnectBody,
+) -> Result<AccountProfile, AppError> {
+    let is_sandbox =
+        body.credentials.secret == "sandbox" || body.credentials.secret.starts_with("sandbox:");
     match (mode, state.engine.connectors().get(body.provider, mode)) {
         (_, Some(connector)) => Ok(connector.check_credentials(&body.credentials)?),
         (ApiKeyMode::Test, None) if body.credentials.secret == "sandbox" => Ok(AccountProfile {
@@ -94,7 +106,10 @@ fn check(state: &AppState, mode: ApiKeyMode, body: &ConnectBody) -> Result<Accou
         }),
         (ApiKeyMode::Test, None) => Err(AppError::new(
             ErrorKind::InvalidParameters,
-            format!("a test key connects {} sandbox accounts with the credential `sandbox`", body.provider),
+            format!(
+                "a test key connects {} sandbox accounts with the credential `sandbox`",
+                body.provider
+            ),
         )),
         (ApiKeyMode::Live, None) if is_sandbox => Err(AppError::new(
             ErrorKind::InvalidParameters,
@@ -146,7 +161,10 @@ pub async fn list_accounts(
     query: QueryMap,
 ) -> Result<Json<Value>, AppError> {
     caller.require(Scope::AccountsRead)?;
-    let page = state.store.account_list(&caller.tenant, &query.page()?).await?;
+    let page = state
+        .store
+        .account_list(&caller.tenant, &query.page()?)
+        .await?;
     Ok(Json(views::list("AccountList", &page, views::account)))
 }
 
@@ -208,9 +226,14 @@ pub async fn reconnect_account(
         )
         .await?;
     tracing::info!(account = %id, "account reconnected");
-    Ok(Json(json!({ "object": "AccountReconnected", "account_id": id })))
+    Ok(Json(
+        json!({ "object": "AccountReconnected", "account_id": id }),
+    ))
 }
 
 pub fn account_not_found(id: AccountId) -> AppError {
-    AppError::new(ErrorKind::ResourceNotFound, format!("no account {id} for this API key"))
+    AppError::new(
+        ErrorKind::ResourceNotFound,
+        format!("no account {id} for this API key"),
+    )
 }

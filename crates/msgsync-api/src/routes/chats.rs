@@ -49,9 +49,16 @@ pub async fn list_chats(
 
 async fn find_chat(state: &AppState, caller: &Caller, raw: &str) -> Result<ChatRecord, AppError> {
     let id: ChatId = path_id(raw)?;
-    state.store.chat_get(&caller.tenant, id).await?.ok_or_else(|| {
-        AppError::new(ErrorKind::ResourceNotFound, format!("no chat {id} for this API key"))
-    })
+    state
+        .store
+        .chat_get(&caller.tenant, id)
+        .await?
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorKind::ResourceNotFound,
+                format!("no chat {id} for this API key"),
+            )
+        })
 }
 
 pub async fn get_chat(

@@ -4,7 +4,9 @@ use axum::extract::{Path, State};
 use axum::Json;
 use msgsync_core::sync::RawSyncParams;
 use msgsync_core::time::now_ms;
-use msgsync_core::{AccountId, AccountState, ErrorKind, ProviderKind, Scope, SyncParams, SyncStatus};
+use msgsync_core::{
+    AccountId, AccountState, ErrorKind, ProviderKind, Scope, SyncParams, SyncStatus,
+};
 use msgsync_store::{AccountRecord, SyncRequest, SyncRequestResult};
 use serde_json::Value;
 
@@ -60,8 +62,17 @@ fn finished_status(job: &msgsync_store::SyncJob) -> SyncStatus {
 }
 
 /// Refuses what the account's provider cannot do.
-fn check_provider(state: &AppState, account: &AccountRecord, params: &SyncParams) -> Result<(), AppError> {
-    if state.engine.connectors().get(account.provider, account.mode).is_none() {
+fn check_provider(
+    state: &AppState,
+    account: &AccountRecord,
+    params: &SyncParams,
+) -> Result<(), AppError> {
+    if state
+        .engine
+        .connectors()
+        .get(account.provider, account.mode)
+        .is_none()
+    {
         return Err(AppError::new(
             ErrorKind::FeatureNotImplemented,
             format!("msgsync cannot sync {} accounts yet", account.provider),
@@ -71,7 +82,10 @@ fn check_provider(state: &AppState, account: &AccountRecord, params: &SyncParams
         if account.provider != ProviderKind::Linkedin {
             return Err(AppError::new(
                 ErrorKind::InvalidParameters,
-                format!("linkedin_product applies to LinkedIn accounts only; this is a {} account", account.provider),
+                format!(
+                    "linkedin_product applies to LinkedIn accounts only; this is a {} account",
+                    account.provider
+                ),
             ));
         }
         if let Some(products) = &account.linkedin_products {
@@ -101,8 +115,9 @@ fn state_error(account: &AccountRecord) -> AppError {
             ErrorKind::DisconnectedAccount,
             "this account is disconnected: reconnect it",
         ),
-        AccountState::Ok | AccountState::Error => {
-            AppError::Internal(format!("no sync started for account {} in state ok", account.id))
-        }
+        AccountState::Ok | AccountState::Error => AppError::Internal(format!(
+            "no sync started for account {} in state ok",
+            account.id
+        )),
     }
 }

@@ -9,12 +9,9 @@ const COLUMNS: &str = "id, owner, mode, provider, name, state, provider_user_id,
                        linkedin_products, created_at, updated_at";
 
 pub(crate) fn products_to_text(products: &Option<Vec<LinkedinProduct>>) -> Option<String> {
-    products.as_ref().map(|ps| {
-        ps.iter()
-            .map(|p| p.as_str())
-            .collect::<Vec<_>>()
-            .join("+")
-    })
+    products
+        .as_ref()
+        .map(|ps| ps.iter().map(|p| p.as_str()).collect::<Vec<_>>().join("+"))
 }
 
 fn products_from_text(text: Option<String>) -> StoreResult<Option<Vec<LinkedinProduct>>> {
@@ -36,9 +33,13 @@ fn from_row(row: &SqliteRow) -> StoreResult<AccountRecord> {
         id: id.parse().map_err(|_| corrupt("account id", &id))?,
         owner: row.try_get("owner")?,
         mode: mode.parse().map_err(|_| corrupt("account mode", &mode))?,
-        provider: provider.parse().map_err(|_| corrupt("provider", &provider))?,
+        provider: provider
+            .parse()
+            .map_err(|_| corrupt("provider", &provider))?,
         name: row.try_get("name")?,
-        state: state.parse().map_err(|_| corrupt("account state", &state))?,
+        state: state
+            .parse()
+            .map_err(|_| corrupt("account state", &state))?,
         provider_user_id: row.try_get("provider_user_id")?,
         linkedin_products: products_from_text(row.try_get("linkedin_products")?)?,
         created_at: row.try_get("created_at")?,
@@ -72,7 +73,11 @@ pub async fn insert(
     from_row(&row)
 }
 
-pub async fn get(db: &SqlitePool, tenant: &Tenant, id: AccountId) -> StoreResult<Option<AccountRecord>> {
+pub async fn get(
+    db: &SqlitePool,
+    tenant: &Tenant,
+    id: AccountId,
+) -> StoreResult<Option<AccountRecord>> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM accounts WHERE id = ? AND owner = ? AND mode = ?"
     ))
@@ -96,7 +101,11 @@ pub async fn find(db: &SqlitePool, id: AccountId) -> StoreResult<Option<AccountR
         .transpose()
 }
 
-pub async fn list(db: &SqlitePool, tenant: &Tenant, page: &PageRequest) -> StoreResult<Page<AccountRecord>> {
+pub async fn list(
+    db: &SqlitePool,
+    tenant: &Tenant,
+    page: &PageRequest,
+) -> StoreResult<Page<AccountRecord>> {
     let (at, id) = match &page.cursor {
         Some(c) => (c.at, c.id.clone()),
         None => (i64::MAX, String::new()),
@@ -124,7 +133,11 @@ pub async fn list(db: &SqlitePool, tenant: &Tenant, page: &PageRequest) -> Store
 }
 
 /// Cuts `items` (fetched with `limit + 1`) to a page and makes the cursor of the next one.
-pub(crate) fn paginate<T>(mut items: Vec<T>, limit: u32, cursor_of: impl Fn(&T) -> PageCursor) -> Page<T> {
+pub(crate) fn paginate<T>(
+    mut items: Vec<T>,
+    limit: u32,
+    cursor_of: impl Fn(&T) -> PageCursor,
+) -> Page<T> {
     let limit = limit as usize;
     let next = if items.len() > limit {
         items.truncate(limit);
@@ -170,7 +183,12 @@ pub async fn reconnect(
     Ok(())
 }
 
-pub async fn set_state(db: &SqlitePool, id: AccountId, state: AccountState, now: i64) -> StoreResult<()> {
+pub async fn set_state(
+    db: &SqlitePool,
+    id: AccountId,
+    state: AccountState,
+    now: i64,
+) -> StoreResult<()> {
     sqlx::query("UPDATE accounts SET state = ?, updated_at = ? WHERE id = ?")
         .bind(state.as_str())
         .bind(now)
@@ -185,9 +203,12 @@ pub async fn credentials(
     cipher: &CredentialCipher,
     id: AccountId,
 ) -> StoreResult<Option<Vec<u8>>> {
-    let sealed: Option<Vec<u8>> = sqlx::query_scalar("SELECT credentials FROM accounts WHERE id = ?")
-        .bind(id.to_string())
-        .fetch_optional(db)
-        .await?;
-    sealed.map(|s| cipher.decrypt(&s).map_err(Into::into)).transpose()
+    let sealed: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT credentials FROM accounts WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(db)
+            .await?;
+    sealed
+        .map(|s| cipher.decrypt(&s).map_err(Into::into))
+        .transpose()
 }

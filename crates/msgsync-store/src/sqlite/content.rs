@@ -9,7 +9,8 @@ use super::accounts::paginate;
 use super::corrupt;
 use crate::*;
 
-const CHAT_COLUMNS: &str = "c.id, c.account_id, a.provider AS account_type, c.provider_id, c.inbox, \
+const CHAT_COLUMNS: &str =
+    "c.id, c.account_id, a.provider AS account_type, c.provider_id, c.inbox, \
      c.name, c.kind, c.timestamp, c.unread_count, c.archived, c.muted_until, c.read_only, \
      c.folder, c.attendee_provider_id, c.content_type, c.deleted";
 
@@ -76,7 +77,11 @@ fn cursor_bounds(page: &PageRequest) -> (i64, String) {
     }
 }
 
-pub async fn chat_list(db: &SqlitePool, tenant: &Tenant, q: &ChatQuery) -> StoreResult<Page<ChatRecord>> {
+pub async fn chat_list(
+    db: &SqlitePool,
+    tenant: &Tenant,
+    q: &ChatQuery,
+) -> StoreResult<Page<ChatRecord>> {
     let (at, id) = cursor_bounds(&q.page);
     let mut sql = QueryBuilder::<Sqlite>::new(format!(
         "SELECT {CHAT_COLUMNS} FROM chats c JOIN accounts a ON a.id = c.account_id WHERE a.owner = "
@@ -85,7 +90,8 @@ pub async fn chat_list(db: &SqlitePool, tenant: &Tenant, q: &ChatQuery) -> Store
         .push(" AND a.mode = ")
         .push_bind(tenant.mode.as_str());
     if let Some(account) = q.account_id {
-        sql.push(" AND c.account_id = ").push_bind(account.to_string());
+        sql.push(" AND c.account_id = ")
+            .push_bind(account.to_string());
     }
     sql.push(" AND (c.timestamp < ")
         .push_bind(at)
@@ -98,14 +104,21 @@ pub async fn chat_list(db: &SqlitePool, tenant: &Tenant, q: &ChatQuery) -> Store
         .push("))) ORDER BY c.timestamp DESC, c.id DESC LIMIT ")
         .push_bind(i64::from(q.page.limit) + 1);
     let rows = sql.build().fetch_all(db).await?;
-    let items = rows.iter().map(chat_from_row).collect::<StoreResult<Vec<_>>>()?;
+    let items = rows
+        .iter()
+        .map(chat_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
     Ok(paginate(items, q.page.limit, |c| PageCursor {
         at: c.timestamp,
         id: c.id.to_string(),
     }))
 }
 
-pub async fn chat_get(db: &SqlitePool, tenant: &Tenant, id: ChatId) -> StoreResult<Option<ChatRecord>> {
+pub async fn chat_get(
+    db: &SqlitePool,
+    tenant: &Tenant,
+    id: ChatId,
+) -> StoreResult<Option<ChatRecord>> {
     sqlx::query(&format!(
         "SELECT {CHAT_COLUMNS} FROM chats c JOIN accounts a ON a.id = c.account_id
          WHERE c.id = ? AND a.owner = ? AND a.mode = ?"
@@ -120,7 +133,11 @@ pub async fn chat_get(db: &SqlitePool, tenant: &Tenant, id: ChatId) -> StoreResu
     .transpose()
 }
 
-pub async fn message_list(db: &SqlitePool, chat: &ChatRecord, q: &MessageQuery) -> StoreResult<Page<MessageRecord>> {
+pub async fn message_list(
+    db: &SqlitePool,
+    chat: &ChatRecord,
+    q: &MessageQuery,
+) -> StoreResult<Page<MessageRecord>> {
     let (at, id) = cursor_bounds(&q.page);
     let rows = sqlx::query(
         "SELECT * FROM messages
@@ -220,27 +237,30 @@ pub async fn messages_upsert(
             })
             .collect::<Result<Vec<_>, serde_json::Error>>()
             .map_err(|e| StoreError::Corrupt(format!("message could not be encoded: {e}")))?;
-        sql.push_values(batch.iter().zip(encoded), |mut row, (m, (attachments, reactions))| {
-            row.push_bind(MessageId::new().to_string())
-                .push_bind(&account)
-                .push_bind(&chat)
-                .push_bind(&m.provider_id)
-                .push_bind(&m.sender_id)
-                .push_bind(&m.text)
-                .push_bind(&m.subject)
-                .push_bind(m.timestamp_ms)
-                .push_bind(m.is_sender)
-                .push_bind(attachments)
-                .push_bind(reactions)
-                .push_bind(m.seen)
-                .push_bind(m.hidden)
-                .push_bind(m.deleted)
-                .push_bind(m.edited)
-                .push_bind(m.is_event)
-                .push_bind(m.delivered)
-                .push_bind(&m.original)
-                .push_bind(&series);
-        });
+        sql.push_values(
+            batch.iter().zip(encoded),
+            |mut row, (m, (attachments, reactions))| {
+                row.push_bind(MessageId::new().to_string())
+                    .push_bind(&account)
+                    .push_bind(&chat)
+                    .push_bind(&m.provider_id)
+                    .push_bind(&m.sender_id)
+                    .push_bind(&m.text)
+                    .push_bind(&m.subject)
+                    .push_bind(m.timestamp_ms)
+                    .push_bind(m.is_sender)
+                    .push_bind(attachments)
+                    .push_bind(reactions)
+                    .push_bind(m.seen)
+                    .push_bind(m.hidden)
+                    .push_bind(m.deleted)
+                    .push_bind(m.edited)
+                    .push_bind(m.is_event)
+                    .push_bind(m.delivered)
+                    .push_bind(&m.original)
+                    .push_bind(&series);
+            },
+        );
         sql.push(
             " ON CONFLICT (chat_id, provider_id) DO UPDATE SET
                 sender_id = excluded.sender_id, text = excluded.text, subject = excluded.subject,

@@ -101,7 +101,8 @@ pub async fn request(db: &SqlitePool, r: &SyncRequest) -> StoreResult<SyncReques
 /// span, product and `partial`, or a fresh series.
 fn new_job(r: &SyncRequest, latest: Option<&SyncJob>) -> SyncJob {
     let id = SyncId::new();
-    let continued = latest.filter(|l| l.state == JobState::ChunkDone && l.params.continues_with(&r.params));
+    let continued =
+        latest.filter(|l| l.state == JobState::ChunkDone && l.params.continues_with(&r.params));
     SyncJob {
         id,
         account_id: r.account_id,
@@ -227,9 +228,16 @@ pub async fn checkpoint(db: &SqlitePool, c: &SyncCheckpoint<'_>) -> StoreResult<
     .await?;
     ensure_held(done.rows_affected())?;
     if let Some(chat) = c.chat {
-        let chat_id = content::chat_upsert(&mut tx, c.job.account_id, c.job.series_id, chat).await?;
-        content::messages_upsert(&mut tx, c.job.account_id, chat_id, c.job.series_id, c.messages)
-            .await?;
+        let chat_id =
+            content::chat_upsert(&mut tx, c.job.account_id, c.job.series_id, chat).await?;
+        content::messages_upsert(
+            &mut tx,
+            c.job.account_id,
+            chat_id,
+            c.job.series_id,
+            c.messages,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())

@@ -63,10 +63,11 @@ pub async fn list(db: &SqlitePool) -> StoreResult<Vec<ApiKeyRecord>> {
 }
 
 pub async fn revoke(db: &SqlitePool, id: &str, now: i64) -> StoreResult<bool> {
-    let done = sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-        .bind(now)
-        .bind(id)
-        .execute(db)
-        .await?;
+    let done =
+        sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(db)
+            .await?;
     Ok(done.rows_affected() == 1)
 }

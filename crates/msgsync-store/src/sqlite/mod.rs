@@ -96,11 +96,19 @@ impl Store for SqliteStore {
         accounts::insert(&self.writer, &self.cipher, account).await
     }
 
-    async fn account_get(&self, tenant: &Tenant, id: AccountId) -> StoreResult<Option<AccountRecord>> {
+    async fn account_get(
+        &self,
+        tenant: &Tenant,
+        id: AccountId,
+    ) -> StoreResult<Option<AccountRecord>> {
         accounts::get(&self.reader, tenant, id).await
     }
 
-    async fn account_list(&self, tenant: &Tenant, page: &PageRequest) -> StoreResult<Page<AccountRecord>> {
+    async fn account_list(
+        &self,
+        tenant: &Tenant,
+        page: &PageRequest,
+    ) -> StoreResult<Page<AccountRecord>> {
         accounts::list(&self.reader, tenant, page).await
     }
 
@@ -112,7 +120,12 @@ impl Store for SqliteStore {
         accounts::reconnect(&self.writer, &self.cipher, id, update).await
     }
 
-    async fn account_set_state(&self, id: AccountId, state: AccountState, now: i64) -> StoreResult<()> {
+    async fn account_set_state(
+        &self,
+        id: AccountId,
+        state: AccountState,
+        now: i64,
+    ) -> StoreResult<()> {
         accounts::set_state(&self.writer, id, state, now).await
     }
 
@@ -132,7 +145,11 @@ impl Store for SqliteStore {
         content::chat_get(&self.reader, tenant, id).await
     }
 
-    async fn message_list(&self, chat: &ChatRecord, query: &MessageQuery) -> StoreResult<Page<MessageRecord>> {
+    async fn message_list(
+        &self,
+        chat: &ChatRecord,
+        query: &MessageQuery,
+    ) -> StoreResult<Page<MessageRecord>> {
         content::message_list(&self.reader, chat, query).await
     }
 

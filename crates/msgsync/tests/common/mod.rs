@@ -54,7 +54,10 @@ impl TestServer {
 
     pub async fn start_with(env: &[(&str, &str)]) -> TestServer {
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-        let extra_env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let extra_env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Self::spawn(dir, extra_env).await
     }
 
@@ -84,7 +87,12 @@ impl TestServer {
         let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(30)))
             .await
             .unwrap()
-            .unwrap_or_else(|_| panic!("the server did not start:\n{}", log.lock().unwrap().join("\n")));
+            .unwrap_or_else(|_| {
+                panic!(
+                    "the server did not start:\n{}",
+                    log.lock().unwrap().join("\n")
+                )
+            });
         TestServer {
             dir,
             base: format!("http://{addr}"),
@@ -117,7 +125,11 @@ impl TestServer {
             .args(args)
             .output()
             .expect("run msgsync keys create");
-        assert!(out.status.success(), "keys create failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "keys create failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let stdout = String::from_utf8(out.stdout).unwrap();
         stdout.lines().last().expect("a key line").trim().to_owned()
     }
@@ -148,7 +160,10 @@ impl TestServer {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 return status.success();
             }
-            assert!(Instant::now() < deadline, "the server did not stop after SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "the server did not stop after SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -162,7 +177,13 @@ impl TestServer {
         Self::spawn(dir, env).await
     }
 
-    pub async fn request(&self, method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut req = self.client.request(method, format!("{}{path}", self.base));
         if let Some(key) = key {
@@ -174,7 +195,8 @@ impl TestServer {
         let resp = req.send().await.expect("request");
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+        let value =
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
         (status, value)
     }
 
@@ -182,7 +204,8 @@ impl TestServer {
         let resp = req.send().await.expect("request");
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+        let value =
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
         (status, value)
     }
 
@@ -196,9 +219,18 @@ impl TestServer {
 
     /// Connects an account and returns its id.
     pub async fn connect(&self, key: &str, provider: &str, credential: &str) -> String {
-        let field = if provider == "TELEGRAM" { "session" } else { "access_token" };
+        let field = if provider == "TELEGRAM" {
+            "session"
+        } else {
+            "access_token"
+        };
         let (status, body) = self
-            .request("POST", "/api/v1/accounts", Some(key), Some(json!({ "provider": provider, field: credential })))
+            .request(
+                "POST",
+                "/api/v1/accounts",
+                Some(key),
+                Some(json!({ "provider": provider, field: credential })),
+            )
             .await;
         assert_eq!(status, 201, "{body}");
         body["account_id"].as_str().unwrap().to_owned()
@@ -206,7 +238,8 @@ impl TestServer {
 
     pub async fn sync(&self, key: &str, account: &str, query: &str) -> (u16, Value) {
         let sep = if query.is_empty() { "" } else { "?" };
-        self.get(&format!("/api/v1/accounts/{account}/sync{sep}{query}"), key).await
+        self.get(&format!("/api/v1/accounts/{account}/sync{sep}{query}"), key)
+            .await
     }
 
     /// Polls the resync route until it reports an outcome; returns that answer.
@@ -219,7 +252,11 @@ impl TestServer {
                 "SYNC_RUNNING" | "SYNC_STARTED" => {}
                 _ => return body,
             }
-            assert!(Instant::now() < deadline, "no outcome in time: {body}\n{}", self.log_text());
+            assert!(
+                Instant::now() < deadline,
+                "no outcome in time: {body}\n{}",
+                self.log_text()
+            );
             tokio::time::sleep(Duration::from_millis(15)).await;
         }
     }
@@ -272,7 +309,11 @@ impl TestServer {
 
     /// The synced data of an account as comparable tuples:
     /// (chat provider id, message provider id, timestamp, text, deleted).
-    pub async fn snapshot(&self, key: &str, account: &str) -> Vec<(String, String, String, String, i64)> {
+    pub async fn snapshot(
+        &self,
+        key: &str,
+        account: &str,
+    ) -> Vec<(String, String, String, String, i64)> {
         let mut rows = Vec::new();
         for chat in self.all_chats(key, account).await {
             for m in self.all_messages(key, chat["id"].as_str().unwrap()).await {
@@ -303,5 +344,8 @@ pub fn assert_error(status: u16, body: &Value, expected_status: u16, expected_ty
     assert_eq!(body["type"], format!("errors/{expected_type}"), "{body}");
     assert_eq!(body["status"], expected_status, "{body}");
     assert!(body["title"].is_string(), "{body}");
-    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
 }
