@@ -35,15 +35,60 @@ pub fn router(state: AppState) -> Router {
         .route("/chats", get(chats::list_chats))
         .route("/chats/{chat_id}", get(chats::get_chat))
         .route("/chats/{chat_id}/messages", get(chats::list_chat_messages));
-    Router::new()
+    let app = Router::new()
         .nest("/api/v1", api)
         .route("/health", get(health))
-        .with_state(state)
-        .layer(DefaultBodyLimit::max(MAX_READ_BYTES))
+        .with_state(state);
+    with_layers(app)
+}
+
+/// The layers every route sits behind: body limit, panics caught, a timeout, and (outermost)
+/// request ids and the error envelope.
+fn with_layers(app: Router) -> Router {
+    app.layer(DefaultBodyLimit::max(MAX_READ_BYTES))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::GATEWAY_TIMEOUT,
             Duration::from_secs(30),
         ))
         .layer(axum::middleware::from_fn(envelope))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::{to_bytes, Body};
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_is_a_500_in_the_envelope_with_the_request_id() {
+        let app = with_layers(Router::new().route(
+            "/boom",
+            get(|| async {
+                if true {
+                    panic!("kaboom");
+                }
+                "unreachable"
+            }),
+        ));
+        let response = app
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 500);
+        let request_id = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body = to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["type"], "errors/unexpected_error");
+        assert_eq!(body["status"], 500);
+        assert_eq!(body["instance"], "/boom");
+        let detail = body["detail"].as_str().unwrap();
+        assert!(detail.contains(&request_id), "{detail}");
+        assert!(!detail.contains("kaboom"), "the cause stays in the log");
+    }
 }
