@@ -61,15 +61,19 @@ pub(crate) async fn run_job(engine: &Engine, job: SyncJob, shutdown: &Cancellati
         engine.config.lease,
         lost.clone(),
     ));
-    let mut run = match Run::new(engine, job, shutdown, &lost) {
-        Ok(run) => run,
+    let mut run = Run::new(engine, job, shutdown, &lost);
+    let end = match run.resume() {
+        Ok(()) => run.execute().await,
         Err(e) => {
-            tracing::error!(error = %e, "saved sync cursor is unreadable; starting the chunk over");
-            heartbeat.abort();
-            return;
+            // A position this version cannot read: end the sync visibly instead of letting
+            // every node claim it and fail again.
+            tracing::error!(error = %e, "the saved sync cursor is unreadable");
+            End::Failed(SyncFailure::new(
+                ErrorKind::UnexpectedError,
+                "the sync's saved position could not be read; start a new resync",
+            ))
         }
     };
-    let end = run.execute().await;
     heartbeat.abort();
     if let Err(e) = run.conclude(end).await {
         // The lease runs out and the job is claimed again: nothing is lost but time.
@@ -123,9 +127,8 @@ impl<'a> Run<'a> {
         job: SyncJob,
         shutdown: &'a CancellationToken,
         lost: &'a CancellationToken,
-    ) -> Result<Self, serde_json::Error> {
-        let cursor = SyncCursor::decode(job.cursor.as_deref())?;
-        Ok(Self {
+    ) -> Self {
+        Self {
             engine,
             progress: SyncProgress {
                 chats_synced: job.chats_synced,
@@ -136,9 +139,15 @@ impl<'a> Run<'a> {
             job,
             shutdown,
             lost,
-            cursor,
+            cursor: SyncCursor::default(),
             chat_page: None,
-        })
+        }
+    }
+
+    /// Picks up the position the job saved with its last page.
+    fn resume(&mut self) -> Result<(), serde_json::Error> {
+        self.cursor = SyncCursor::decode(self.job.cursor.as_deref())?;
+        Ok(())
     }
 
     async fn execute(&mut self) -> End {

@@ -60,8 +60,26 @@ async fn fetch_optional(
         .transpose()
 }
 
-pub async fn request(db: &SqlitePool, r: &SyncRequest) -> StoreResult<SyncRequestResult> {
-    let mut tx = db.begin().await?;
+pub async fn request(
+    reader: &SqlitePool,
+    writer: &SqlitePool,
+    r: &SyncRequest,
+) -> StoreResult<SyncRequestResult> {
+    // Polling a running sync is the common case: answer it from a reader, without queueing
+    // for the single writer behind the checkpoints of running syncs. If the sync finishes
+    // meanwhile, this answer is one poll late, never wrong.
+    let mut conn = reader.acquire().await?;
+    let open = fetch_optional(
+        &mut conn,
+        "SELECT * FROM sync_jobs WHERE account_id = ? AND reported = 0",
+        r.account_id,
+    )
+    .await?;
+    drop(conn);
+    if let Some(job) = open.filter(|j| !j.state.is_finished()) {
+        return Ok(SyncRequestResult::Running(job));
+    }
+    let mut tx = writer.begin().await?;
     let open = fetch_optional(
         &mut tx,
         "SELECT * FROM sync_jobs WHERE account_id = ? AND reported = 0",

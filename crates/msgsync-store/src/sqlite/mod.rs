@@ -154,7 +154,7 @@ impl Store for SqliteStore {
     }
 
     async fn sync_request(&self, request: &SyncRequest) -> StoreResult<SyncRequestResult> {
-        jobs::request(&self.writer, request).await
+        jobs::request(&self.reader, &self.writer, request).await
     }
 
     async fn sync_latest(&self, account: AccountId) -> StoreResult<Option<SyncJob>> {
