@@ -73,15 +73,16 @@ impl TestServer {
         let (tx, rx) = std::sync::mpsc::channel();
         let sink = log.clone();
         std::thread::spawn(move || {
-            let mut tx = Some(tx);
+            let tx = Some(tx);
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(i) = line.find("listening on http://") {
-                    if let Some(tx) = tx.take() {
-                        let addr = line[i + "listening on http://".len()..].trim().to_owned();
-                        let _ = tx.send(addr);
-                    }
-                }
+                let addr = line
+                    .find("listening on http://")
+                    .map(|i| line[i + "listening on http://".len()..].trim().to_owned());
+                // Logged before announced, so the log holds every line up to the address.
                 sink.lock().unwrap().push(line);
+                if let (Some(addr), Some(tx)) = (addr, tx.as_ref()) {
+                    let _ = tx.send(addr);
+                }
             }
         });
         let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(30)))
