@@ -8,8 +8,10 @@
 //! [`ProviderError`]s of this crate.
 
 mod error;
+pub mod linkedin;
 mod model;
 mod registry;
+pub mod telegram;
 
 pub use error::ProviderError;
 pub use model::{

@@ -10,8 +10,12 @@
 
 mod connector;
 pub mod generator;
+pub mod mtproto;
 pub mod scenario;
+pub mod voyager;
 
 pub use connector::SandboxHub;
 pub use generator::{account_owner, ChatEntry, ChatInfo, Dataset, MessageKey, Person};
+pub use mtproto::{sandbox_session, MtprotoHandle, MtprotoSimulator, SandboxTelegramConnector};
 pub use scenario::{Fault, Scenario, ScenarioError};
+pub use voyager::{sandbox_cookies, SandboxLinkedinConnector, VoyagerHandle, VoyagerSimulator};

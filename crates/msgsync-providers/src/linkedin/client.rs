@@ -1,0 +1,368 @@
+//! One HTTP client per session: the web client's headers, the session's pacing, and LinkedIn's
+//! failure signals turned into [`ProviderError`]s. The connector never retries by itself: the
+//! engine decides (retry, park, fail) from the typed error.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use rand::Rng;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::redirect::Policy;
+use reqwest::{Response, StatusCode};
+use tokio::sync::Mutex;
+
+use super::cookies::SessionCookies;
+use super::{LinkedinConfig, AUTHENTICATE_PATH, BOT_WALL_COOL_DOWN, DEFAULT_RETRY_AFTER};
+use crate::ProviderError;
+
+/// A browser user agent for accounts that did not say which browser made their cookies.
+pub const DEFAULT_USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 \
+     (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36";
+
+/// `x-li-track`: the web client describing itself (shape as mautrix-linkedin sends it).
+pub const X_LI_TRACK: &str = r#"{"clientVersion":"1.13.40953","mpVersion":"1.13.40953","osName":"web","timezoneOffset":0,"timezone":"Etc/UTC","deviceFormFactor":"DESKTOP","mpName":"voyager-web","displayDensity":1,"displayWidth":1920,"displayHeight":1080}"#;
+
+/// How much of a body an error message may quote.
+const QUOTE: usize = 120;
+
+/// The HTTP side of one session.
+pub(crate) struct VoyagerClient {
+    http: reqwest::Client,
+    base_url: String,
+    cookies: Mutex<SessionCookies>,
+    user_agent: String,
+    pacer: Pacer,
+}
+
+/// Keeps one session's requests apart by a random delay; other sessions are not affected.
+struct Pacer {
+    min: Duration,
+    max: Duration,
+    last: Mutex<Option<Instant>>,
+}
+
+impl Pacer {
+    async fn wait(&self) {
+        let mut last = self.last.lock().await;
+        if let Some(prev) = *last {
+            let delay = if self.max > self.min {
+                rand::thread_rng().gen_range(self.min..=self.max)
+            } else {
+                self.min
+            };
+            let due = prev + delay;
+            if due > Instant::now() {
+                tokio::time::sleep_until(due.into()).await;
+            }
+        }
+        *last = Some(Instant::now());
+    }
+}
+
+fn quote(body: &[u8]) -> String {
+    String::from_utf8_lossy(body).chars().take(QUOTE).collect()
+}
+
+impl VoyagerClient {
+    pub(crate) fn new(
+        config: &LinkedinConfig,
+        cookies: SessionCookies,
+        user_agent: Option<&str>,
+    ) -> Result<VoyagerClient, ProviderError> {
+        let http = reqwest::Client::builder()
+            // Redirects are LinkedIn's way of saying "log in again": look at them, never follow.
+            .redirect(Policy::none())
+            .timeout(config.request_timeout)
+            .build()
+            .map_err(|e| ProviderError::Transient(format!("building the HTTP client: {e}")))?;
+        let user_agent = user_agent
+            .map(str::trim)
+            .filter(|ua| !ua.is_empty() && HeaderValue::from_str(ua).is_ok())
+            .unwrap_or(DEFAULT_USER_AGENT)
+            .to_string();
+        Ok(VoyagerClient {
+            http,
+            base_url: config.base_url.trim_end_matches('/').to_string(),
+            cookies: Mutex::new(cookies),
+            user_agent,
+            pacer: Pacer {
+                min: config.min_delay,
+                max: config.max_delay.max(config.min_delay),
+                last: Mutex::new(None),
+            },
+        })
+    }
+
+    fn headers(&self, cookies: &SessionCookies, accept: &str) -> Result<HeaderMap, ProviderError> {
+        let bad = |_| ProviderError::SessionExpired("the session cookies are not valid".into());
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&cookies.header()).map_err(bad)?,
+        );
+        if let Some(j) = &cookies.jsessionid {
+            h.insert("csrf-token", HeaderValue::from_str(j).map_err(bad)?);
+        }
+        h.insert(header::ACCEPT, HeaderValue::from_str(accept).map_err(bad)?);
+        h.insert(
+            "x-restli-protocol-version",
+            HeaderValue::from_static("2.0.0"),
+        );
+        h.insert("x-li-track", HeaderValue::from_static(X_LI_TRACK));
+        h.insert("x-li-lang", HeaderValue::from_static("en_US"));
+        h.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("en-US,en;q=0.9"),
+        );
+        if let Ok(ua) = HeaderValue::from_str(&self.user_agent) {
+            h.insert(header::USER_AGENT, ua);
+        }
+        Ok(h)
+    }
+
+    /// Gets a JSESSIONID the way the browser does when the account gave none: LinkedIn sets
+    /// one on the first anonymous request.
+    pub(crate) async fn ensure_jsessionid(&self) -> Result<(), ProviderError> {
+        if self.cookies.lock().await.jsessionid.is_some() {
+            return Ok(());
+        }
+        self.pacer.wait().await;
+        let url = format!("{}{AUTHENTICATE_PATH}", self.base_url);
+        let response = self
+            .http
+            .get(url)
+            .header(header::USER_AGENT, &self.user_agent)
+            .send()
+            .await
+            .map_err(transport)?;
+        let found = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| {
+                let (pair, _) = c.split_once(';').unwrap_or((c, ""));
+                let (name, value) = pair.split_once('=')?;
+                let value = value.trim().trim_matches('"');
+                (name.trim() == "JSESSIONID" && !value.is_empty()).then(|| value.to_string())
+            });
+        match found {
+            Some(j) => {
+                self.cookies.lock().await.jsessionid = Some(j);
+                Ok(())
+            }
+            None => {
+                let status = response.status();
+                Err(
+                    classify_failure(status, response.headers(), b"").unwrap_or_else(|| {
+                        ProviderError::Protocol(format!(
+                            "{AUTHENTICATE_PATH} answered {status} without a JSESSIONID cookie"
+                        ))
+                    }),
+                )
+            }
+        }
+    }
+
+    /// A GET of `path_and_query` (already encoded), answered with JSON.
+    pub(crate) async fn get_json(
+        &self,
+        path_and_query: &str,
+        accept: &str,
+    ) -> Result<serde_json::Value, ProviderError> {
+        let headers = self.headers(&*self.cookies.lock().await, accept)?;
+        self.pacer.wait().await;
+        let url = format!("{}{path_and_query}", self.base_url);
+        let response = self
+            .http
+            .get(url)
+            .headers(headers)
+            .send()
+            .await
+            .map_err(transport)?;
+        read_json(response).await
+    }
+}
+
+/// A request that got no (complete) answer.
+fn transport(e: reqwest::Error) -> ProviderError {
+    if e.is_timeout() {
+        ProviderError::Timeout
+    } else if e.is_connect() {
+        ProviderError::Transient(format!("connecting to LinkedIn failed: {e}"))
+    } else {
+        // Reset or closed before an answer: the dropped connections of a flaky network.
+        ProviderError::Transient(format!("the connection to LinkedIn failed: {e}"))
+    }
+}
+
+/// Whether a `Set-Cookie` deletes `li_at` (`delete me`, an expiry in the past, `Max-Age=0`).
+fn deletes_li_at(set_cookie: &str) -> bool {
+    let mut parts = set_cookie.split(';');
+    let Some((name, value)) = parts.next().and_then(|p| p.split_once('=')) else {
+        return false;
+    };
+    if name.trim() != "li_at" {
+        return false;
+    }
+    let value = value.trim().trim_matches('"');
+    if value.is_empty() || value == "delete me" {
+        return true;
+    }
+    parts.any(|attr| {
+        let Some((k, v)) = attr.split_once('=') else {
+            return false;
+        };
+        match k.trim().to_ascii_lowercase().as_str() {
+            "max-age" => v.trim().parse::<i64>().is_ok_and(|n| n <= 0),
+            "expires" => httpdate::parse_http_date(v.trim()).is_ok_and(|t| t <= SystemTime::now()),
+            _ => false,
+        }
+    })
+}
+
+/// `Retry-After` in seconds or as an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(v).ok()?;
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// The path of a `Location`, absolute or relative.
+fn location_path(headers: &HeaderMap) -> String {
+    let loc = headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let after_scheme = loc.split_once("://").map_or(loc, |(_, rest)| rest);
+    let path = if loc.contains("://") {
+        after_scheme.find('/').map_or("/", |i| &after_scheme[i..])
+    } else {
+        loc
+    };
+    path.split(['?', '#']).next().unwrap_or("").to_string()
+}
+
+/// What a non-success answer means, or `None` when it is a success.
+pub(crate) fn classify_failure(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<ProviderError> {
+    let killed = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(deletes_li_at);
+    if killed {
+        return Some(ProviderError::SessionExpired(
+            "LinkedIn deleted the li_at cookie".into(),
+        ));
+    }
+    let code = status.as_u16();
+    if status.is_redirection() {
+        let path = location_path(headers);
+        let lower = path.to_ascii_lowercase();
+        return Some(if lower.contains("restricted") {
+            ProviderError::Restricted(format!("LinkedIn redirected to {path}"))
+        } else if ["/login", "/uas/login", "/checkpoint", "/authwall"]
+            .iter()
+            .any(|p| lower.starts_with(p))
+        {
+            ProviderError::SessionExpired(format!("LinkedIn redirected to {path}"))
+        } else {
+            ProviderError::Protocol(format!("unexpected {code} redirect to {path}"))
+        });
+    }
+    if status.is_success() {
+        return None;
+    }
+    let text = quote(body);
+    Some(match code {
+        401 => ProviderError::SessionExpired("LinkedIn answered 401".into()),
+        403 if text.to_ascii_lowercase().contains("restricted") => {
+            ProviderError::Restricted(format!("LinkedIn answered 403: {text}"))
+        }
+        // Our JSESSIONID is not the one LinkedIn issued with this li_at: the cookie pair is
+        // unusable until the account is reconnected.
+        403 if text.contains("CSRF check failed") => {
+            ProviderError::SessionExpired("LinkedIn rejected the CSRF token".into())
+        }
+        403 | 404 => ProviderError::NotSupported(format!("LinkedIn answered {code}: {text}")),
+        429 => ProviderError::RateLimited {
+            retry_after: retry_after(headers).unwrap_or(DEFAULT_RETRY_AFTER),
+        },
+        // LinkedIn's bot wall: stay away for long.
+        999 => ProviderError::RateLimited {
+            retry_after: retry_after(headers).unwrap_or(BOT_WALL_COOL_DOWN),
+        },
+        503 => ProviderError::Unavailable(format!("LinkedIn answered 503: {text}")),
+        500..=599 => ProviderError::Transient(format!("LinkedIn answered {code}: {text}")),
+        _ => ProviderError::Protocol(format!("LinkedIn answered {code}: {text}")),
+    })
+}
+
+async fn read_json(response: Response) -> Result<serde_json::Value, ProviderError> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = match response.bytes().await {
+        Ok(b) => b,
+        // The status line came but the body broke off: what we have is not a whole answer.
+        Err(e) if e.is_timeout() => return Err(ProviderError::Timeout),
+        Err(e) => {
+            if let Some(err) = classify_failure(status, &headers, b"") {
+                return Err(err);
+            }
+            return Err(ProviderError::Protocol(format!(
+                "the answer was cut off: {e}"
+            )));
+        }
+    };
+    if let Some(err) = classify_failure(status, &headers, &body) {
+        return Err(err);
+    }
+    serde_json::from_slice(&body).map_err(|e| {
+        ProviderError::Protocol(format!(
+            "malformed JSON from LinkedIn ({e}): {}",
+            quote(&body)
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn li_at_deletion() {
+        assert!(deletes_li_at(
+            "li_at=delete me; Path=/; Domain=.www.linkedin.com"
+        ));
+        assert!(deletes_li_at(
+            "li_at=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/"
+        ));
+        assert!(deletes_li_at("li_at=x; Max-Age=0"));
+        assert!(!deletes_li_at("li_at=x; Max-Age=3600"));
+        assert!(!deletes_li_at("lidc=delete me"));
+    }
+
+    #[test]
+    fn locations() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::LOCATION,
+            HeaderValue::from_static("https://www.linkedin.com/checkpoint/challenge/x?y=1"),
+        );
+        assert_eq!(location_path(&h), "/checkpoint/challenge/x");
+        h.insert(
+            header::LOCATION,
+            HeaderValue::from_static("/authwall?trk=1"),
+        );
+        assert_eq!(location_path(&h), "/authwall");
+    }
+}

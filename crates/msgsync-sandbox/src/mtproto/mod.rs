@@ -1,0 +1,221 @@
+//! A Telegram server simulator speaking MTProto 2.0 over TCP, for sandbox Telegram accounts.
+//!
+//! Any MTProto client given a sandbox session ([`sandbox_session`]) sees a Telegram DC that
+//! serves what a history sync needs: the connection set-up (`invokeWithLayer`,
+//! `initConnection`, `help.getConfig`), `updates.getState`, `users.getUsers`,
+//! `messages.getDialogs` and `messages.getHistory` with Telegram's offset rules ([`paging`]),
+//! plus MTProto's service messages (see `conn.rs`). Any other method gets an `rpc_error`
+//! (`400 INPUT_METHOD_INVALID_<constructor>`), never a hang.
+//!
+//! - Layout: [`wire`] (transport and encryption), `conn.rs` (service messages), `rpc.rs`
+//!   (API methods), `tl.rs` (data as TL objects), [`paging`], [`keys`] (sandbox auth keys and
+//!   session strings), and [`SandboxTelegramConnector`].
+//! - Data: `hub.dataset(ProviderKind::Telegram, scenario)`, so the data is the in-process
+//!   sandbox's — except message ids, which grow with time here (see [`paging`]).
+//! - Faults, counted per auth key (so per account and scenario) by every connection, like the
+//!   in-process connector counts per account and secret: only `messages.getDialogs` and
+//!   `messages.getHistory` count (the provider requests of a sync; connection set-up, config,
+//!   state and user look-ups do not). The first `fault_after` are served; then `rate_limited`
+//!   answers `420 FLOOD_WAIT_1` once and recovers; `expired` answers `401
+//!   AUTH_KEY_UNREGISTERED`; `restricted` answers `403 USER_RESTRICTED`; `flaky` closes the
+//!   connection without answering, three times, then recovers; `down` closes the connection
+//!   and, from then on, every new connection at its first packet; `timeout` never answers.
+//!   `latency_ms` delays every API answer.
+
+mod config;
+mod conn;
+mod connector;
+pub mod keys;
+pub mod paging;
+mod rpc;
+mod tl;
+pub mod wire;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use msgsync_core::ProviderKind;
+use tokio::net::TcpListener;
+use tokio::task::{JoinHandle, JoinSet};
+
+pub use connector::SandboxTelegramConnector;
+pub use keys::{
+    register_key, register_session_key, sandbox_auth_key, sandbox_session, scenario_of_key,
+    set_session_dir, spool_session, SANDBOX_DC,
+};
+
+use crate::generator::Dataset;
+use crate::scenario::{Fault, Scenario};
+use crate::SandboxHub;
+use keys::{KeyId, Registered, KEY_LEN};
+use rpc::Answer;
+
+/// A flaky DC drops this many requests in a row, then recovers (as the in-process one).
+const FLAKY_FAILURES: u64 = 3;
+const DAY_MS: i64 = 86_400_000;
+
+/// What all connections of one simulator share.
+pub(crate) struct Shared {
+    hub: SandboxHub,
+    local_addr: SocketAddr,
+    /// Fault-counted requests served, per auth key.
+    counters: Mutex<HashMap<KeyId, Arc<AtomicU64>>>,
+}
+
+impl Shared {
+    async fn account(&self, key_id: KeyId, reg: Registered) -> Account {
+        let dataset = {
+            let (hub, scenario) = (self.hub.clone(), reg.scenario.clone());
+            // A large scenario takes a while to index: keep it off the async workers.
+            match tokio::task::spawn_blocking(move || {
+                hub.dataset(ProviderKind::Telegram, &scenario)
+            })
+            .await
+            {
+                Ok(ds) => ds,
+                Err(_) => self.hub.dataset(ProviderKind::Telegram, &reg.scenario),
+            }
+        };
+        let served = self
+            .counters
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(key_id)
+            .or_default()
+            .clone();
+        let salt = i64::from_le_bytes(key_id) ^ 0x6d73_6773_796e_6331;
+        Account {
+            key: reg.key,
+            key_id,
+            latency: Duration::from_millis(reg.scenario.latency_ms),
+            scenario: reg.scenario,
+            dataset,
+            served,
+            local_addr: self.local_addr,
+            salt,
+        }
+    }
+}
+
+/// The sandbox account behind one connection's auth key.
+pub(crate) struct Account {
+    pub(crate) key: [u8; KEY_LEN],
+    pub(crate) key_id: KeyId,
+    pub(crate) scenario: Scenario,
+    pub(crate) dataset: Arc<Dataset>,
+    served: Arc<AtomicU64>,
+    pub(crate) local_addr: SocketAddr,
+    /// The server salt of this key.
+    pub(crate) salt: i64,
+    pub(crate) latency: Duration,
+}
+
+impl Account {
+    pub(crate) fn seed(&self) -> u64 {
+        self.scenario.seed
+    }
+
+    pub(crate) fn span_start_ms(&self) -> i64 {
+        self.dataset.anchor_ms() - i64::from(self.scenario.span_days.max(1)) * DAY_MS
+    }
+
+    pub(crate) fn id_scale(&self) -> i64 {
+        paging::id_scale(self.scenario.span_days)
+    }
+
+    /// Whether the DC is down for this account: new connections close at once.
+    fn is_down(&self) -> bool {
+        self.scenario.fault == Some(Fault::Down)
+            && self.served.load(Ordering::SeqCst) >= self.scenario.fault_after
+    }
+
+    /// Counts a fault-counted request; `Some` is how it fails.
+    pub(crate) fn gate(&self) -> Option<Answer> {
+        let fault = self.scenario.fault?;
+        let count = self.served.fetch_add(1, Ordering::SeqCst).wrapping_add(1);
+        let after = self.scenario.fault_after;
+        if count <= after {
+            return None;
+        }
+        let nth = count - after;
+        match fault {
+            Fault::Expired => Some(Answer::Error(401, "AUTH_KEY_UNREGISTERED".into())),
+            Fault::Restricted => Some(Answer::Error(403, "USER_RESTRICTED".into())),
+            Fault::RateLimited if nth == 1 => Some(Answer::Error(420, "FLOOD_WAIT_1".into())),
+            Fault::Flaky if nth <= FLAKY_FAILURES => Some(Answer::Drop),
+            Fault::Down => Some(Answer::Drop),
+            Fault::Timeout => Some(Answer::Silence),
+            Fault::RateLimited | Fault::Flaky => None,
+        }
+    }
+}
+
+/// The MTProto simulator: a TCP server.
+pub struct MtprotoSimulator;
+
+impl MtprotoSimulator {
+    /// Serves on `listener` until the handle is stopped or dropped.
+    pub fn start(hub: SandboxHub, listener: TcpListener) -> std::io::Result<MtprotoHandle> {
+        let local_addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            hub,
+            local_addr,
+            counters: Mutex::new(HashMap::new()),
+        });
+        let task = tokio::spawn(async move {
+            // Connections live in the set, so stopping the server ends them too.
+            let mut connections = JoinSet::new();
+            loop {
+                tokio::select! {
+                    accepted = listener.accept() => match accepted {
+                        Ok((stream, _)) => {
+                            connections.spawn(conn::serve(shared.clone(), stream));
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "sandbox MTProto accept failed");
+                            tokio::task::yield_now().await;
+                        }
+                    },
+                    Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                }
+            }
+        });
+        Ok(MtprotoHandle { local_addr, task })
+    }
+}
+
+/// A running simulator; dropping it stops the server and closes its connections.
+#[derive(Debug)]
+pub struct MtprotoHandle {
+    local_addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl MtprotoHandle {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A Telethon string session for `scenario` on this simulator.
+    pub fn session(&self, scenario: &Scenario, nonce: &str) -> String {
+        sandbox_session(scenario, nonce, self.local_addr)
+    }
+
+    /// Stops accepting and closes every connection.
+    pub async fn stop(mut self) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for MtprotoHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,71 @@
+//! The connector of sandbox LinkedIn accounts: the live connector, pointed at the simulator.
+
+use async_trait::async_trait;
+use msgsync_core::{ApiError, ProviderKind};
+use msgsync_providers::linkedin::{LinkedinConfig, LinkedinConnector};
+use msgsync_providers::{
+    AccountProfile, ConnectRequest, Connector, Credentials, ProviderError, ProviderSession,
+};
+
+use super::sandbox_cookies;
+use crate::generator::account_owner;
+use crate::scenario::Scenario;
+
+/// Sandbox (test-mode) LinkedIn accounts: their scenario becomes cookies of the simulator, and
+/// from there on everything goes through [`LinkedinConnector`], the live code path.
+pub struct SandboxLinkedinConnector {
+    inner: LinkedinConnector,
+}
+
+impl SandboxLinkedinConnector {
+    /// A connector for the simulator at `base_url` (see
+    /// [`VoyagerHandle::base_url`](super::VoyagerHandle::base_url)), without pacing.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Self::with_config(LinkedinConfig::sandbox(base_url))
+    }
+
+    /// A connector with explicit settings (tests use a short request timeout).
+    pub fn with_config(config: LinkedinConfig) -> Self {
+        SandboxLinkedinConnector {
+            inner: LinkedinConnector::new(config),
+        }
+    }
+
+    fn scenario(credentials: &Credentials) -> Result<Scenario, String> {
+        Scenario::parse(ProviderKind::Linkedin, &credentials.secret)
+            .map_err(|e| format!("invalid sandbox scenario: {e}"))
+    }
+}
+
+#[async_trait]
+impl Connector for SandboxLinkedinConnector {
+    fn provider(&self) -> ProviderKind {
+        ProviderKind::Linkedin
+    }
+
+    fn check_credentials(&self, credentials: &Credentials) -> Result<AccountProfile, ApiError> {
+        let scenario = Self::scenario(credentials).map_err(ApiError::invalid_parameters)?;
+        let owner = account_owner(ProviderKind::Linkedin, &scenario);
+        Ok(AccountProfile {
+            name: owner.name,
+            provider_user_id: Some(owner.id),
+            linkedin_products: Some(scenario.products),
+        })
+    }
+
+    async fn open(
+        &self,
+        request: &ConnectRequest,
+    ) -> Result<Box<dyn ProviderSession>, ProviderError> {
+        let scenario =
+            Self::scenario(&request.credentials).map_err(ProviderError::SessionExpired)?;
+        // The account id keeps each account's fault counter its own.
+        let cookies = sandbox_cookies(&scenario, &request.account_id.to_string());
+        let mut live = request.clone();
+        live.credentials = Credentials {
+            secret: cookies,
+            user_agent: request.credentials.user_agent.clone(),
+        };
+        self.inner.open(&live).await
+    }
+}

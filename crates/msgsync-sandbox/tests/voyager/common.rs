@@ -1,0 +1,136 @@
+//! Shared helpers of the Voyager simulator tests: a simulator on loopback, the connector in
+//! front of it, and walks that collect whole inboxes and chats.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use msgsync_core::{AccountId, LinkedinProduct, ProviderKind, Span};
+use msgsync_providers::linkedin::LinkedinConfig;
+use msgsync_providers::{
+    ChatPageRequest, ConnectRequest, Connector, Credentials, MessagePageRequest, ProviderChat,
+    ProviderError, ProviderMessage, ProviderSession,
+};
+use msgsync_sandbox::{SandboxHub, SandboxLinkedinConnector, VoyagerHandle, VoyagerSimulator};
+
+/// 2026-01-01T00:00:00Z.
+pub const ANCHOR: i64 = 1_767_225_600_000;
+/// Walks longer than this many pages are a loop.
+const MAX_PAGES: usize = 10_000;
+
+pub async fn simulator(hub: &SandboxHub) -> VoyagerHandle {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    VoyagerSimulator::start(hub.clone(), listener).unwrap()
+}
+
+pub fn connector(sim: &VoyagerHandle, timeout: Duration) -> SandboxLinkedinConnector {
+    let mut config = LinkedinConfig::sandbox(sim.base_url());
+    config.request_timeout = timeout;
+    SandboxLinkedinConnector::with_config(config)
+}
+
+pub fn credentials(secret: &str) -> Credentials {
+    Credentials {
+        secret: secret.to_string(),
+        user_agent: None,
+    }
+}
+
+pub async fn open(
+    connector: &dyn Connector,
+    account_id: AccountId,
+    secret: &str,
+) -> Result<Box<dyn ProviderSession>, ProviderError> {
+    connector
+        .open(&ConnectRequest {
+            account_id,
+            provider: ProviderKind::Linkedin,
+            credentials: credentials(secret),
+        })
+        .await
+}
+
+pub fn in_process(hub: &SandboxHub) -> Arc<dyn Connector> {
+    hub.connectors()
+        .into_iter()
+        .find(|c| c.provider() == ProviderKind::Linkedin)
+        .unwrap()
+}
+
+pub async fn walk_chats(
+    session: &dyn ProviderSession,
+    inbox: LinkedinProduct,
+    span: Span,
+    limit: u32,
+) -> Result<Vec<ProviderChat>, ProviderError> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    for _ in 0..MAX_PAGES {
+        let page = session
+            .chats_page(&ChatPageRequest {
+                inbox: Some(inbox),
+                cursor: cursor.clone(),
+                span,
+                limit,
+            })
+            .await?;
+        out.extend(page.chats);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(out),
+        }
+    }
+    panic!("the chat walk did not end");
+}
+
+pub async fn walk_messages(
+    session: &dyn ProviderSession,
+    inbox: LinkedinProduct,
+    chat: &str,
+    span: Span,
+    limit: u32,
+) -> Result<Vec<ProviderMessage>, ProviderError> {
+    let mut pages: Vec<Vec<ProviderMessage>> = Vec::new();
+    let mut cursor = None;
+    for _ in 0..MAX_PAGES {
+        let page = session
+            .messages_page(&MessagePageRequest {
+                inbox: Some(inbox),
+                chat_provider_id: chat.to_string(),
+                cursor: cursor.clone(),
+                span,
+                limit,
+            })
+            .await?;
+        pages.push(page.messages);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => {
+                // Pages come newest first; messages within a page oldest first.
+                pages.reverse();
+                return Ok(pages.into_iter().flatten().collect());
+            }
+        }
+    }
+    panic!("the message walk did not end");
+}
+
+/// What both connectors must agree on. LinkedIn's reaction summaries name only the viewer
+/// among the reactors, attachments get a download URL, `original` is each one's own JSON,
+/// and the seen state of the owner's own messages needs seen receipts (not fetched).
+pub fn comparable(mut m: ProviderMessage) -> ProviderMessage {
+    m.original = String::new();
+    for a in &mut m.attachments {
+        a.url = None;
+    }
+    for r in &mut m.reactions {
+        if !r.is_sender {
+            r.sender_id = String::new();
+        }
+    }
+    m.reactions
+        .sort_by(|a, b| (&a.value, a.is_sender).cmp(&(&b.value, b.is_sender)));
+    if m.is_sender {
+        m.seen = true;
+    }
+    m
+}

@@ -1,0 +1,7 @@
+//! The LinkedIn connector against the Voyager simulator, over real HTTP on loopback.
+
+mod common;
+mod faults;
+mod http;
+mod mock;
+mod walk;

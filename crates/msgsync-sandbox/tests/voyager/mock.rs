@@ -1,0 +1,50 @@
+//! A one-answer HTTP server: whatever is asked, it writes the given bytes and closes. It lets
+//! the tests show the connector answers LinkedIn gives but the simulator's scenarios do not
+//! (other redirects, HTTP-date `Retry-After`, 999, broken bodies).
+
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+pub struct Mock {
+    pub base_url: String,
+    /// The head of every request received.
+    pub requests: Arc<Mutex<Vec<String>>>,
+}
+
+/// Serves `/uas/authenticate` with a JSESSIONID and everything else with `answer`.
+pub async fn serve(answer: String) -> Mock {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = requests.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let seen = seen.clone();
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).to_string();
+                let reply = if head.starts_with("GET /uas/authenticate") {
+                    "HTTP/1.1 200 OK\r\nSet-Cookie: JSESSIONID=\"ajax:42\"; Path=/\r\n\
+                     Content-Length: 0\r\nConnection: close\r\n\r\n"
+                        .to_string()
+                } else {
+                    answer
+                };
+                seen.lock().unwrap().push(head);
+                let _ = stream.write_all(reply.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    Mock { base_url, requests }
+}
