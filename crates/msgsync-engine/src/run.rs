@@ -19,6 +19,9 @@ use crate::cursor::SyncCursor;
 use crate::failure::SyncFailure;
 use crate::worker::Engine;
 
+/// Provider round trips an `open` may take, in units of the provider timeout.
+const OPEN_ROUND_TRIPS: u32 = 4;
+
 /// How a run ends.
 enum End {
     /// The sync reached an outcome (`Done` or `ChunkDone`).
@@ -183,7 +186,10 @@ impl<'a> Run<'a> {
             provider: account.provider,
             credentials,
         };
-        let session = self.call(connector.open(&request)).await?;
+        // Opening a session is several round trips (connect, handshake, identity), each of
+        // which the connector bounds by itself; this is the outer safety net.
+        let timeout = self.engine.config.provider_timeout * OPEN_ROUND_TRIPS;
+        let session = self.call_within(timeout, connector.open(&request)).await?;
         Ok((account, session))
     }
 
@@ -310,7 +316,15 @@ impl<'a> Run<'a> {
         &mut self,
         request: impl Future<Output = Result<T, ProviderError>>,
     ) -> Result<T, End> {
-        let timeout = self.engine.config.provider_timeout;
+        self.call_within(self.engine.config.provider_timeout, request)
+            .await
+    }
+
+    async fn call_within<T>(
+        &mut self,
+        timeout: Duration,
+        request: impl Future<Output = Result<T, ProviderError>>,
+    ) -> Result<T, End> {
         let result = tokio::select! {
             r = tokio::time::timeout(timeout, request) => r.unwrap_or(Err(ProviderError::Timeout)),
             _ = self.lost.cancelled() => return Err(End::Lost),

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use msgsync_engine::EngineConfig;
+use msgsync_providers::linkedin::LinkedinConfig;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -14,6 +15,11 @@ pub struct Config {
     pub database_url: String,
     pub sandbox: bool,
     pub engine: EngineConfig,
+    /// Live LinkedIn: base URL and GraphQL query ids (their hashes change when LinkedIn
+    /// redeploys), pacing.
+    pub linkedin: LinkedinConfig,
+    /// Live Telegram: the app's `api_id` and `api_hash`.
+    pub telegram_app: Option<(i32, String)>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -76,7 +82,38 @@ impl Config {
         if let Some(d) = millis("MSGSYNC_POLL_INTERVAL_MS")? {
             engine.poll_interval = d;
         }
+        let mut linkedin = LinkedinConfig::default();
+        if let Some(url) = var("MSGSYNC_LINKEDIN_BASE_URL") {
+            linkedin.base_url = url;
+        }
+        if let Some(id) = var("MSGSYNC_LINKEDIN_CONVERSATIONS_QUERY_ID") {
+            linkedin.conversations_query_id = id;
+        }
+        if let Some(id) = var("MSGSYNC_LINKEDIN_MESSAGES_QUERY_ID") {
+            linkedin.messages_query_id = id;
+        }
+        if let Some(id) = var("MSGSYNC_LINKEDIN_MESSAGES_BY_CURSOR_QUERY_ID") {
+            linkedin.messages_by_cursor_query_id = id;
+        }
+        if let Some(d) = millis("MSGSYNC_LINKEDIN_MIN_DELAY_MS")? {
+            linkedin.min_delay = d;
+        }
+        if let Some(d) = millis("MSGSYNC_LINKEDIN_MAX_DELAY_MS")? {
+            linkedin.max_delay = d;
+        }
+        let telegram_app = match (
+            parse_var::<i32>("MSGSYNC_TELEGRAM_API_ID")?,
+            var("MSGSYNC_TELEGRAM_API_HASH"),
+        ) {
+            (Some(id), Some(hash)) => Some((id, hash)),
+            (None, None) => None,
+            _ => {
+                bail!("set both MSGSYNC_TELEGRAM_API_ID and MSGSYNC_TELEGRAM_API_HASH, or neither")
+            }
+        };
         Ok(Config {
+            linkedin,
+            telegram_app,
             listen,
             data_dir,
             database_url,

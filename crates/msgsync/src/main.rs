@@ -3,6 +3,7 @@
 mod config;
 mod keys;
 mod master_key;
+mod sandbox;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -27,6 +28,11 @@ enum Command {
         #[command(subcommand)]
         command: keys::KeysCommand,
     },
+    /// Credentials for the sandbox simulators of the running server, for any client.
+    Sandbox {
+        #[command(subcommand)]
+        command: sandbox::SandboxCommand,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -38,6 +44,7 @@ fn main() -> anyhow::Result<()> {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve::run().await,
             Command::Keys { command } => keys::run(command).await,
+            Command::Sandbox { command } => sandbox::run(command),
         }
     })
 }

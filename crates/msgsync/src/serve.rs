@@ -7,13 +7,15 @@ use anyhow::{bail, Context};
 use msgsync_api::{App, AppState};
 use msgsync_core::ApiKeyMode;
 use msgsync_engine::Engine;
+use msgsync_providers::linkedin::{LinkedinConfig, LinkedinConnector};
+use msgsync_providers::telegram::{TelegramConfig, TelegramConnector};
 use msgsync_providers::Connectors;
-use msgsync_sandbox::SandboxHub;
 use msgsync_store::{CredentialCipher, SqliteStore, Store};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::master_key;
+use crate::sandbox::Sandbox;
 
 fn init_logging() {
     let filter = std::env::var("MSGSYNC_LOG")
@@ -52,13 +54,17 @@ pub async fn run() -> anyhow::Result<()> {
     let (store, config) = open_store().await?;
     tracing::info!(database = %redact(&config.database_url), "database ready");
 
-    let mut connectors = Connectors::new();
-    if config.sandbox {
-        for connector in SandboxHub::new().connectors() {
-            connectors.register(ApiKeyMode::Test, connector);
+    let mut connectors = live_connectors(&config);
+    let sandbox = if config.sandbox {
+        let sandbox = Sandbox::start(&config).await?;
+        for connector in &sandbox.connectors {
+            connectors.register(ApiKeyMode::Test, connector.clone());
         }
         tracing::info!("sandbox ready: test keys connect sandbox accounts");
-    }
+        Some(sandbox)
+    } else {
+        None
+    };
     let engine = Engine::new(store.clone(), connectors, config.engine.clone());
 
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -81,6 +87,9 @@ pub async fn run() -> anyhow::Result<()> {
     )
     .await?;
     engine_task.await.context("the sync engine crashed")?;
+    if let Some(sandbox) = sandbox {
+        sandbox.stop().await;
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -118,4 +127,31 @@ fn redact(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
+}
+
+/// The connectors of live accounts. Telegram needs an app's `api_id` / `api_hash`
+/// (`MSGSYNC_TELEGRAM_API_ID`, `MSGSYNC_TELEGRAM_API_HASH`); without them live Telegram
+/// accounts can be connected but not synced (the resync route answers 501).
+fn live_connectors(config: &Config) -> Connectors {
+    let mut connectors = Connectors::new();
+    let timeout = config.engine.provider_timeout;
+    connectors.register(
+        ApiKeyMode::Live,
+        Arc::new(LinkedinConnector::new(LinkedinConfig {
+            request_timeout: timeout,
+            ..config.linkedin.clone()
+        })),
+    );
+    if let Some((api_id, api_hash)) = &config.telegram_app {
+        connectors.register(
+            ApiKeyMode::Live,
+            Arc::new(TelegramConnector::new(TelegramConfig {
+                api_id: *api_id,
+                api_hash: api_hash.clone(),
+                request_timeout: timeout,
+                ..TelegramConfig::default()
+            })),
+        );
+    }
+    connectors
 }

@@ -108,7 +108,7 @@ async fn concurrent_first_requests_start_exactly_one_sync() {
         .connect(
             &key,
             "TELEGRAM",
-            "sandbox:chats=3,messages=5,latency_ms=200",
+            "sandbox:chats=3,messages=5,latency_ms=150",
         )
         .await;
     let requests = (0..50).map(|_| server.sync(&key, &account, ""));
@@ -126,10 +126,8 @@ async fn concurrent_first_requests_start_exactly_one_sync() {
     }
     assert_eq!(started, 1);
     assert_eq!(ids.len(), 1, "every answer is about the same sync");
-    assert_eq!(
-        server.wait_outcome(&key, &account).await["status"],
-        "SYNC_DONE"
-    );
+    let outcome = server.wait_outcome(&key, &account).await;
+    assert_eq!(outcome["status"], "SYNC_DONE", "{outcome}");
 }
 
 #[tokio::test]

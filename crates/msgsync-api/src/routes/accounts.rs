@@ -95,11 +95,17 @@ fn check(
     mode: ApiKeyMode,
     body: &ConnectBody,
 ) -> Result<AccountProfile, AppError> {
-    let is_sandbox =
-        body.credentials.secret == "sandbox" || body.credentials.secret.starts_with("sandbox:");
+    let secret = &body.credentials.secret;
+    let is_sandbox = secret == "sandbox" || secret.starts_with("sandbox:");
+    if mode == ApiKeyMode::Live && is_sandbox {
+        return Err(AppError::new(
+            ErrorKind::InvalidParameters,
+            "sandbox credentials need a test key (pp_test_…)",
+        ));
+    }
     match (mode, state.engine.connectors().get(body.provider, mode)) {
         (_, Some(connector)) => Ok(connector.check_credentials(&body.credentials)?),
-        (ApiKeyMode::Test, None) if body.credentials.secret == "sandbox" => Ok(AccountProfile {
+        (ApiKeyMode::Test, None) if secret == "sandbox" => Ok(AccountProfile {
             name: format!("Sandbox {} account", body.provider),
             provider_user_id: None,
             linkedin_products: None,
@@ -111,10 +117,7 @@ fn check(
                 body.provider
             ),
         )),
-        (ApiKeyMode::Live, None) if is_sandbox => Err(AppError::new(
-            ErrorKind::InvalidParameters,
-            "sandbox credentials need a test key (pp_test_…)",
-        )),
+        // No connector yet: the account can be registered and listed; its resync answers 501.
         (ApiKeyMode::Live, None) => Ok(AccountProfile {
             name: format!("{} account", body.provider),
             provider_user_id: None,

@@ -16,7 +16,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_msgsync");
 const FAST_ENV: &[(&str, &str)] = &[
     ("MSGSYNC_RETRY_BASE_MS", "20"),
     ("MSGSYNC_RETRY_MAX_MS", "200"),
-    ("MSGSYNC_PROVIDER_TIMEOUT_MS", "400"),
+    ("MSGSYNC_PROVIDER_TIMEOUT_MS", "1000"),
     ("MSGSYNC_POLL_INTERVAL_MS", "20"),
     ("MSGSYNC_SYNC_LEASE_MS", "1500"),
     ("MSGSYNC_LOG", "info,sqlx=warn"),
