@@ -1,0 +1,296 @@
+//! `msgsync-bench`: how fast msgsync syncs, serves and scales.
+//!
+//! Starts real `msgsync serve` processes on fresh databases, drives them over HTTP like a client,
+//! and pairs every figure with a baseline measured in the same run (absolute times on shared
+//! machines are noise; ratios are not). Prints a table, then one JSON line with every figure.
+
+mod baseline;
+mod chart;
+mod load;
+mod server;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Parser;
+use msgsync_core::ProviderKind;
+use msgsync_sandbox::SandboxHub;
+use serde_json::{json, Map, Value};
+
+use server::Server;
+
+#[derive(Parser)]
+#[command(about = "Benchmarks of msgsync against baselines measured in the same run")]
+struct Args {
+    /// Smaller data sets (finishes in under two minutes); the ratios mean the same.
+    #[arg(long)]
+    quick: bool,
+    /// The msgsync binary (default: next to this one).
+    #[arg(long)]
+    server: Option<PathBuf>,
+    /// Run only the concurrent-accounts figure with this many accounts (for profiling).
+    #[arg(long)]
+    only_concurrent: Option<usize>,
+    /// Where to write the SVG chart of ingest time against messages.
+    #[arg(long, default_value = "docs/ingest.svg")]
+    chart: PathBuf,
+}
+
+struct Sizes {
+    ingest_chats: u32,
+    scaling_chats: [u32; 3],
+    span_chats: u32,
+    concurrent_accounts: usize,
+    poll_seconds: u64,
+}
+
+impl Sizes {
+    fn new(quick: bool) -> Sizes {
+        if quick {
+            Sizes {
+                ingest_chats: 100,
+                scaling_chats: [10, 30, 100],
+                span_chats: 40,
+                concurrent_accounts: 200,
+                poll_seconds: 3,
+            }
+        } else {
+            Sizes {
+                ingest_chats: 1000,
+                scaling_chats: [10, 100, 1000],
+                span_chats: 200,
+                concurrent_accounts: 1000,
+                poll_seconds: 10,
+            }
+        }
+    }
+}
+
+/// Every scenario here has 1,000 messages per chat.
+const MESSAGES_PER_CHAT: u64 = 1000;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let bin = server::locate_binary(args.server.clone())?;
+    let sizes = Sizes::new(args.quick);
+    if let Some(accounts) = args.only_concurrent {
+        let (wall, lower, rss) = concurrent(&bin, accounts).await?;
+        println!("concurrent ({accounts} accounts): {wall:.2} s (lower bound {lower:.2} s); peak RSS {rss:.0} MB");
+        return Ok(());
+    }
+    let anchor = SandboxHub::new().anchor_ms();
+    let mut figures = Map::new();
+    let mut table: Vec<(String, String)> = Vec::new();
+    let row = |table: &mut Vec<(String, String)>, name: &str, value: String| {
+        eprintln!("{name:<34} {value}");
+        table.push((name.to_owned(), value));
+    };
+
+    // --- ingest, per provider, against the storage limit ---
+    let server = Server::start(&bin, &[]).await?;
+    let mut linkedin_big = None;
+    for (provider, key) in [
+        (ProviderKind::Linkedin, "linkedin"),
+        (ProviderKind::Telegram, "telegram"),
+    ] {
+        let scenario = format!(
+            "sandbox:chats={},messages={MESSAGES_PER_CHAT}",
+            sizes.ingest_chats
+        );
+        let messages = u64::from(sizes.ingest_chats) * MESSAGES_PER_CHAT;
+        let account = server.connect(provider.as_str(), &scenario).await?;
+        let (api_time, body) = server.timed_sync(&account, "").await?;
+        anyhow::ensure!(
+            body["progress"]["messages"].as_u64() == Some(messages),
+            "incomplete sync: {body}"
+        );
+        let (db_time, rows) = baseline::storage_limit(provider, &scenario, anchor).await?;
+        anyhow::ensure!(rows == messages, "baseline wrote {rows} rows");
+        let api_rate = messages as f64 / api_time.as_secs_f64();
+        let base_rate = messages as f64 / db_time.as_secs_f64();
+        figures.insert(format!("ingest_{key}_msgs_per_s"), json!(api_rate.round()));
+        figures.insert(
+            format!("ingest_{key}_ratio"),
+            json!(round3(api_rate / base_rate)),
+        );
+        figures.insert(
+            format!("ingest_{key}_baseline_msgs_per_s"),
+            json!(base_rate.round()),
+        );
+        row(
+            &mut table,
+            &format!("ingest {key} ({messages} msgs)"),
+            format!("{api_rate:.0} msg/s in {api_time:.2?}; storage limit {base_rate:.0} msg/s; ratio {:.3}", api_rate / base_rate),
+        );
+        if provider == ProviderKind::Linkedin {
+            linkedin_big = Some((messages as f64, api_time.as_secs_f64()));
+        }
+    }
+
+    // --- scaling: ingest time at three sizes, against linear extrapolation from the smallest ---
+    let mut points = Vec::new();
+    for chats in sizes.scaling_chats {
+        let messages = u64::from(chats) * MESSAGES_PER_CHAT;
+        let reuse = linkedin_big.filter(|(n, _)| *n as u64 == messages);
+        let seconds = match reuse {
+            Some((_, t)) => t,
+            None => {
+                let account = server
+                    .connect(
+                        "LINKEDIN",
+                        &format!("sandbox:chats={chats},messages={MESSAGES_PER_CHAT}"),
+                    )
+                    .await?;
+                server.timed_sync(&account, "").await?.0.as_secs_f64()
+            }
+        };
+        row(
+            &mut table,
+            &format!("scaling {messages} msgs"),
+            format!("{seconds:.2} s"),
+        );
+        points.push((messages as f64, seconds));
+    }
+    let (n0, t0) = points[0];
+    let (n2, t2) = points[2];
+    let scaling_ratio = t2 / (t0 * n2 / n0);
+    figures.insert("scaling_ratio".into(), json!(round3(scaling_ratio)));
+    row(
+        &mut table,
+        "scaling ratio (largest ÷ linear)",
+        format!("{scaling_ratio:.3}"),
+    );
+    if let Some(dir) = args.chart.parent() {
+        std::fs::create_dir_all(dir).ok();
+    }
+    chart::ingest_chart(&args.chart, &points).context("drawing the chart")?;
+    row(&mut table, "chart", args.chart.display().to_string());
+
+    // --- span: a 1-day span resync of a 365-day account, against its full resync ---
+    let scenario = format!(
+        "sandbox:chats={},messages={MESSAGES_PER_CHAT},span_days=365",
+        sizes.span_chats
+    );
+    let account = server.connect("LINKEDIN", &scenario).await?;
+    let (full, _) = server.timed_sync(&account, "").await?;
+    let day_ago = chrono::Utc::now().timestamp_millis() - 86_400_000;
+    let (span, body) = server
+        .timed_sync(&account, &format!("after={day_ago}"))
+        .await?;
+    let span_ratio = span.as_secs_f64() / full.as_secs_f64();
+    figures.insert("span_cost_ratio".into(), json!(round3(span_ratio)));
+    row(
+        &mut table,
+        "span cost (1 day ÷ 365 days)",
+        format!(
+            "{span:.2?} ÷ {full:.2?} = {span_ratio:.3} ({} msgs in span)",
+            body["progress"]["messages"]
+        ),
+    );
+
+    // --- polling a running sync, against a trivial route, 64 connections ---
+    let account = server
+        .connect("TELEGRAM", "sandbox:chats=1000,messages=10,latency_ms=1000")
+        .await?;
+    server.start_sync(&account, "").await?;
+    let duration = Duration::from_secs(sizes.poll_seconds);
+    let health = load::hammer(
+        &format!("{}/health", server.base),
+        &server.key,
+        64,
+        duration,
+    )
+    .await?;
+    let poll_url = format!("{}/api/v1/accounts/{account}/sync", server.base);
+    let poll = load::hammer(&poll_url, &server.key, 64, duration).await?;
+    anyhow::ensure!(poll.errors == 0 && health.errors == 0, "errors under load");
+    figures.insert("poll_rps".into(), json!(poll.rps.round()));
+    figures.insert("poll_ratio".into(), json!(round3(poll.rps / health.rps)));
+    figures.insert("poll_p99_ms".into(), json!(round3(poll.p99_ms)));
+    figures.insert("health_rps".into(), json!(health.rps.round()));
+    row(
+        &mut table,
+        "poll (64 connections)",
+        format!(
+            "{:.0} req/s ({} requests), p50 {:.2} ms, p99 {:.2} ms; /health {:.0} req/s; ratio {:.3}",
+            poll.rps, poll.requests, poll.p50_ms, poll.p99_ms, health.rps, poll.rps / health.rps
+        ),
+    );
+    drop(server);
+
+    // --- many accounts at once on one node ---
+    let (wall, lower, rss) = concurrent(&bin, sizes.concurrent_accounts).await?;
+    figures.insert("concurrent_peak_rss_mb".into(), json!(rss.round()));
+    figures.insert("concurrent_wall_ratio".into(), json!(round3(wall / lower)));
+    row(
+        &mut table,
+        &format!("concurrent ({} accounts)", sizes.concurrent_accounts),
+        format!(
+            "{wall:.2} s (lower bound {lower:.2} s, ratio {:.2}); peak RSS {rss:.0} MB",
+            wall / lower
+        ),
+    );
+
+    println!();
+    for (name, value) in &table {
+        println!("{name:<34} {value}");
+    }
+    println!("{}", Value::Object(figures));
+    Ok(())
+}
+
+/// `accounts` sandbox accounts (20 chats × 50 messages, 20 ms per provider request) resynced at
+/// once; returns (wall seconds, lower bound seconds, peak RSS MB).
+async fn concurrent(bin: &std::path::Path, accounts: usize) -> anyhow::Result<(f64, f64, f64)> {
+    const CHATS: u64 = 20;
+    const LATENCY_MS: u64 = 20;
+    let workers = accounts.to_string();
+    let server = Server::start(bin, &[("MSGSYNC_SYNC_WORKERS", workers)]).await?;
+    let scenario = format!("sandbox:chats={CHATS},messages=50,latency_ms={LATENCY_MS}");
+    let mut ids = Vec::with_capacity(accounts);
+    for _ in 0..accounts {
+        ids.push(server.connect("LINKEDIN", &scenario).await?);
+    }
+    // One chat page plus one message page per chat, one after the other; no pacing in the
+    // sandbox. Accounts run side by side, so this is also the bound for all of them.
+    let lower = ((1 + CHATS) * LATENCY_MS) as f64 / 1000.0;
+    let started = Instant::now();
+    let server = &server;
+    futures::future::try_join_all(ids.chunks(64).map(|chunk| async move {
+        for id in chunk {
+            server.start_sync(id, "").await?;
+        }
+        anyhow::Ok(())
+    }))
+    .await?;
+    // Polling is load on the server too: nothing can finish before the lower bound, and after
+    // it each account is asked once per round, rounds 50 ms apart.
+    tokio::time::sleep(Duration::from_secs_f64(lower)).await;
+    let mut pending = ids.clone();
+    while !pending.is_empty() {
+        let mut still = Vec::new();
+        for chunk in pending.chunks(64) {
+            let answers =
+                futures::future::try_join_all(chunk.iter().map(|id| server.get_status(id))).await?;
+            for (id, status) in chunk.iter().zip(answers) {
+                match status.as_str() {
+                    "SYNC_DONE" => {}
+                    "SYNC_RUNNING" | "SYNC_STARTED" => still.push(id.clone()),
+                    other => anyhow::bail!("account {id}: {other}"),
+                }
+            }
+        }
+        pending = still;
+        if !pending.is_empty() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let wall = started.elapsed().as_secs_f64();
+    Ok((wall, lower, server.peak_rss_mb()?))
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
