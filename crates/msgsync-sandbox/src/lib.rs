@@ -9,6 +9,7 @@
 //!   scenario's latency and faults.
 
 mod connector;
+mod credentials;
 pub mod generator;
 pub mod mtproto;
 pub mod scenario;

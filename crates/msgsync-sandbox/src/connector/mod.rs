@@ -17,7 +17,7 @@ use msgsync_providers::{
     AccountProfile, ConnectRequest, Connector, Credentials, ProviderError, ProviderSession,
 };
 
-use crate::generator::{account_owner, Dataset};
+use crate::generator::Dataset;
 use crate::scenario::Scenario;
 use session::{FaultState, SandboxSession};
 
@@ -193,13 +193,6 @@ struct SandboxConnector {
     provider: ProviderKind,
 }
 
-impl SandboxConnector {
-    fn scenario(&self, credentials: &Credentials) -> Result<Scenario, String> {
-        Scenario::parse(self.provider, &credentials.secret)
-            .map_err(|e| format!("invalid sandbox scenario: {e}"))
-    }
-}
-
 #[async_trait]
 impl Connector for SandboxConnector {
     fn provider(&self) -> ProviderKind {
@@ -207,27 +200,14 @@ impl Connector for SandboxConnector {
     }
 
     fn check_credentials(&self, credentials: &Credentials) -> Result<AccountProfile, ApiError> {
-        let scenario = self
-            .scenario(credentials)
-            .map_err(ApiError::invalid_parameters)?;
-        let owner = account_owner(self.provider, &scenario);
-        Ok(AccountProfile {
-            name: owner.name,
-            provider_user_id: Some(owner.id),
-            linkedin_products: (self.provider == ProviderKind::Linkedin)
-                .then(|| scenario.products.clone()),
-        })
+        crate::credentials::check(self.provider, credentials)
     }
 
     async fn open(
         &self,
         request: &ConnectRequest,
     ) -> Result<Box<dyn ProviderSession>, ProviderError> {
-        // The credential was checked at connection time; one that no longer parses is a
-        // session the provider would not accept.
-        let scenario = self
-            .scenario(&request.credentials)
-            .map_err(ProviderError::SessionExpired)?;
+        let scenario = crate::credentials::scenario(self.provider, &request.credentials)?;
         let dataset = match self.hub.cached(&DataKey::new(self.provider, &scenario)) {
             Some(dataset) => dataset,
             None => {

@@ -10,8 +10,6 @@ use msgsync_providers::{
 };
 
 use super::keys::sandbox_session;
-use crate::generator::account_owner;
-use crate::scenario::Scenario;
 
 /// The connector of sandbox (test-mode) Telegram accounts: the credential is a scenario; each
 /// `open` mints the account's session string for the simulator at `addr` and opens it with the
@@ -30,11 +28,6 @@ impl SandboxTelegramConnector {
             addr,
         }
     }
-
-    fn scenario(credentials: &Credentials) -> Result<Scenario, String> {
-        Scenario::parse(ProviderKind::Telegram, &credentials.secret)
-            .map_err(|e| format!("invalid sandbox scenario: {e}"))
-    }
 }
 
 #[async_trait]
@@ -44,21 +37,14 @@ impl Connector for SandboxTelegramConnector {
     }
 
     fn check_credentials(&self, credentials: &Credentials) -> Result<AccountProfile, ApiError> {
-        let scenario = Self::scenario(credentials).map_err(ApiError::invalid_parameters)?;
-        let owner = account_owner(ProviderKind::Telegram, &scenario);
-        Ok(AccountProfile {
-            name: owner.name,
-            provider_user_id: Some(owner.id),
-            linkedin_products: None,
-        })
+        crate::credentials::check(ProviderKind::Telegram, credentials)
     }
 
     async fn open(
         &self,
         request: &ConnectRequest,
     ) -> Result<Box<dyn ProviderSession>, ProviderError> {
-        let scenario =
-            Self::scenario(&request.credentials).map_err(ProviderError::SessionExpired)?;
+        let scenario = crate::credentials::scenario(ProviderKind::Telegram, &request.credentials)?;
         let session = sandbox_session(&scenario, &request.account_id.to_string(), self.addr);
         let request = ConnectRequest {
             credentials: Credentials {

@@ -8,8 +8,6 @@ use msgsync_providers::{
 };
 
 use super::sandbox_cookies;
-use crate::generator::account_owner;
-use crate::scenario::Scenario;
 
 /// Sandbox (test-mode) LinkedIn accounts: their scenario becomes cookies of the simulator, and
 /// from there on everything goes through [`LinkedinConnector`], the live code path.
@@ -30,11 +28,6 @@ impl SandboxLinkedinConnector {
             inner: LinkedinConnector::new(config),
         }
     }
-
-    fn scenario(credentials: &Credentials) -> Result<Scenario, String> {
-        Scenario::parse(ProviderKind::Linkedin, &credentials.secret)
-            .map_err(|e| format!("invalid sandbox scenario: {e}"))
-    }
 }
 
 #[async_trait]
@@ -44,21 +37,14 @@ impl Connector for SandboxLinkedinConnector {
     }
 
     fn check_credentials(&self, credentials: &Credentials) -> Result<AccountProfile, ApiError> {
-        let scenario = Self::scenario(credentials).map_err(ApiError::invalid_parameters)?;
-        let owner = account_owner(ProviderKind::Linkedin, &scenario);
-        Ok(AccountProfile {
-            name: owner.name,
-            provider_user_id: Some(owner.id),
-            linkedin_products: Some(scenario.products),
-        })
+        crate::credentials::check(ProviderKind::Linkedin, credentials)
     }
 
     async fn open(
         &self,
         request: &ConnectRequest,
     ) -> Result<Box<dyn ProviderSession>, ProviderError> {
-        let scenario =
-            Self::scenario(&request.credentials).map_err(ProviderError::SessionExpired)?;
+        let scenario = crate::credentials::scenario(ProviderKind::Linkedin, &request.credentials)?;
         // The account id keeps each account's fault counter its own.
         let cookies = sandbox_cookies(&scenario, &request.account_id.to_string());
         let mut live = request.clone();

@@ -270,16 +270,16 @@ impl TestServer {
         self.wait_outcome(key, account).await
     }
 
-    /// Every chat of an account, following cursors.
-    pub async fn all_chats(&self, key: &str, account: &str) -> Vec<Value> {
+    /// Every item of a list route, following cursors (`path` already has a query string).
+    pub async fn all_items(&self, key: &str, path: &str) -> Vec<Value> {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let mut path = format!("/api/v1/chats?account_id={account}&limit=250");
+            let mut page = format!("{path}&limit=250");
             if let Some(c) = &cursor {
-                path.push_str(&format!("&cursor={c}"));
+                page.push_str(&format!("&cursor={c}"));
             }
-            let (status, body) = self.get(&path, key).await;
+            let (status, body) = self.get(&page, key).await;
             assert_eq!(status, 200, "{body}");
             out.extend(body["items"].as_array().unwrap().iter().cloned());
             match body["cursor"].as_str() {
@@ -289,23 +289,16 @@ impl TestServer {
         }
     }
 
-    /// Every message of a chat, following cursors.
+    /// Every chat of an account.
+    pub async fn all_chats(&self, key: &str, account: &str) -> Vec<Value> {
+        self.all_items(key, &format!("/api/v1/chats?account_id={account}"))
+            .await
+    }
+
+    /// Every message of a chat.
     pub async fn all_messages(&self, key: &str, chat_id: &str) -> Vec<Value> {
-        let mut out = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let mut path = format!("/api/v1/chats/{chat_id}/messages?limit=250");
-            if let Some(c) = &cursor {
-                path.push_str(&format!("&cursor={c}"));
-            }
-            let (status, body) = self.get(&path, key).await;
-            assert_eq!(status, 200, "{body}");
-            out.extend(body["items"].as_array().unwrap().iter().cloned());
-            match body["cursor"].as_str() {
-                Some(c) => cursor = Some(c.to_owned()),
-                None => return out,
-            }
-        }
+        self.all_items(key, &format!("/api/v1/chats/{chat_id}/messages?"))
+            .await
     }
 
     /// The synced data of an account as comparable tuples:
