@@ -75,7 +75,14 @@ fn check_provider(
     {
         return Err(AppError::new(
             ErrorKind::FeatureNotImplemented,
-            format!("msgsync cannot sync {} accounts yet", account.provider),
+            match account.provider {
+                ProviderKind::Linkedin | ProviderKind::Telegram => format!(
+                    "this server has no connector configured for {} {} accounts",
+                    account.mode.as_str(),
+                    account.provider
+                ),
+                _ => format!("msgsync cannot sync {} accounts", account.provider),
+            },
         ));
     }
     if let Some(product) = params.linkedin_product {

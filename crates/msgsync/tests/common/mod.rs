@@ -73,14 +73,13 @@ impl TestServer {
         let (tx, rx) = std::sync::mpsc::channel();
         let sink = log.clone();
         std::thread::spawn(move || {
-            let tx = Some(tx);
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 let addr = line
                     .find("listening on http://")
                     .map(|i| line[i + "listening on http://".len()..].trim().to_owned());
                 // Logged before announced, so the log holds every line up to the address.
                 sink.lock().unwrap().push(line);
-                if let (Some(addr), Some(tx)) = (addr, tx.as_ref()) {
+                if let Some(addr) = addr {
                     let _ = tx.send(addr);
                 }
             }
