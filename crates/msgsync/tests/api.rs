@@ -72,16 +72,7 @@ async fn every_error_of_the_resync_route_from_the_request_that_causes_it() {
     // A revoked key.
     let revoked = server.create_key(&["--name", "old", "--mode", "test"]);
     let id = &revoked["pp_test_".len().."pp_test_".len() + 12];
-    let out = std::process::Command::new(common::BIN)
-        .args(["keys", "revoke", id])
-        .env("MSGSYNC_DATA_DIR", server.data_dir())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    server.cli(&["keys", "revoke", id]);
     let (s, body) = server.sync(&revoked, &li, "").await;
     assert_error(s, &body, 401, "invalid_credentials");
 }
@@ -91,12 +82,8 @@ async fn owners_and_modes_are_isolated() {
     let server = TestServer::start().await;
     let key = server.test_key();
     let account = server
-        .connect(&key, "TELEGRAM", "sandbox:chats=2,messages=2")
+        .synced_account(&key, "TELEGRAM", "sandbox:chats=2,messages=2")
         .await;
-    assert_eq!(
-        server.sync_to_outcome(&key, &account, "").await["status"],
-        "SYNC_DONE"
-    );
     let chat = server.all_chats(&key, &account).await[0]["id"]
         .as_str()
         .unwrap()
@@ -264,12 +251,8 @@ async fn chats_and_messages_read_back_in_the_unipile_shapes() {
     let server = TestServer::start().await;
     let key = server.test_key();
     let account = server
-        .connect(&key, "TELEGRAM", "sandbox:chats=4,messages=30")
+        .synced_account(&key, "TELEGRAM", "sandbox:chats=4,messages=30")
         .await;
-    assert_eq!(
-        server.sync_to_outcome(&key, &account, "").await["status"],
-        "SYNC_DONE"
-    );
 
     let (s, list) = server
         .get(&format!("/api/v1/chats?account_id={account}&limit=2"), &key)

@@ -56,11 +56,7 @@ async fn a_killed_server_resumes_its_sync_and_ends_with_exactly_the_data() {
     let server = TestServer::start().await;
     let key = server.test_key();
     let scenario = "sandbox:chats=30,messages=250,seed=11";
-    let reference = server.connect(&key, "TELEGRAM", scenario).await;
-    assert_eq!(
-        server.sync_to_outcome(&key, &reference, "").await["status"],
-        "SYNC_DONE"
-    );
+    let reference = server.synced_account(&key, "TELEGRAM", scenario).await;
     let expected = server.snapshot(&key, &reference).await;
     assert_eq!(expected.len(), 30 * 250);
 

@@ -167,23 +167,18 @@ async fn full_resync_marks_missing_data_deleted_and_partial_never_does() {
     let server = TestServer::start().await;
     let key = server.test_key();
     let account = server
-        .connect(&key, "LINKEDIN", "sandbox:chats=25,messages=3,seed=3")
+        .synced_account(&key, "LINKEDIN", "sandbox:chats=25,messages=3,seed=3")
         .await;
-    assert_eq!(
-        server.sync_to_outcome(&key, &account, "").await["status"],
-        "SYNC_DONE"
-    );
     let deleted = |chats: &[serde_json::Value]| chats.iter().filter(|c| c["deleted"] == 1).count();
 
-    let (status, body) = server
-        .request(
-            "POST",
-            &format!("/api/v1/accounts/{account}"),
-            Some(&key),
-            Some(serde_json::json!({"provider": "LINKEDIN", "access_token": "sandbox:chats=20,messages=3,seed=3"})),
+    server
+        .reconnect(
+            &key,
+            &account,
+            "LINKEDIN",
+            "sandbox:chats=20,messages=3,seed=3",
         )
         .await;
-    assert_eq!(status, 200, "{body}");
 
     assert_eq!(
         server.sync_to_outcome(&key, &account, "partial=true").await["status"],
@@ -220,24 +215,19 @@ async fn a_full_resync_that_fails_halfway_marks_nothing() {
     let server = TestServer::start().await;
     let key = server.test_key();
     let account = server
-        .connect(&key, "TELEGRAM", "sandbox:chats=25,messages=3,seed=5")
+        .synced_account(&key, "TELEGRAM", "sandbox:chats=25,messages=3,seed=5")
         .await;
-    assert_eq!(
-        server.sync_to_outcome(&key, &account, "").await["status"],
-        "SYNC_DONE"
-    );
     let before = server.snapshot(&key, &account).await;
 
     // Fewer chats now, and the provider goes down after a few requests.
-    let (status, _) = server
-        .request(
-            "POST",
-            &format!("/api/v1/accounts/{account}"),
-            Some(&key),
-            Some(serde_json::json!({"provider": "TELEGRAM", "session": "sandbox:chats=20,messages=3,seed=5,fault=down,fault_after=6"})),
+    server
+        .reconnect(
+            &key,
+            &account,
+            "TELEGRAM",
+            "sandbox:chats=20,messages=3,seed=5,fault=down,fault_after=6",
         )
         .await;
-    assert_eq!(status, 200);
     let outcome = server.sync_to_outcome(&key, &account, "").await;
     assert_eq!(outcome["status"], "SYNC_ERROR", "{outcome}");
     assert_eq!(
@@ -259,12 +249,8 @@ async fn provider_faults_end_as_their_names_say() {
     let server = TestServer::start().await;
     let key = server.test_key();
     let reference = server
-        .connect(&key, "LINKEDIN", "sandbox:chats=6,messages=30,seed=9")
+        .synced_account(&key, "LINKEDIN", "sandbox:chats=6,messages=30,seed=9")
         .await;
-    assert_eq!(
-        server.sync_to_outcome(&key, &reference, "").await["status"],
-        "SYNC_DONE"
-    );
     let complete = server.snapshot(&key, &reference).await;
 
     // Rate limits and flaky connections recover: the sync ends complete.

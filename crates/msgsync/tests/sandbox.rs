@@ -118,12 +118,8 @@ async fn a_flood_wait_in_the_middle_of_a_telegram_sync_ends_complete() {
     let server = TestServer::start().await;
     let key = server.test_key();
     let reference = server
-        .connect(&key, "TELEGRAM", "sandbox:chats=8,messages=150,seed=2")
+        .synced_account(&key, "TELEGRAM", "sandbox:chats=8,messages=150,seed=2")
         .await;
-    assert_eq!(
-        server.sync_to_outcome(&key, &reference, "").await["status"],
-        "SYNC_DONE"
-    );
     let flooded = server
         .connect(
             &key,
@@ -141,27 +137,6 @@ async fn a_flood_wait_in_the_middle_of_a_telegram_sync_ends_complete() {
         server.log_text().contains("rate limited"),
         "the flood wait was seen and waited out"
     );
-}
-
-/// Runs `msgsync sandbox …` against the server's data directory; returns the last stdout line.
-fn sandbox_cli(server: &TestServer, args: &[&str]) -> String {
-    let out = std::process::Command::new(common::BIN)
-        .arg("sandbox")
-        .args(args)
-        .env("MSGSYNC_DATA_DIR", server.data_dir())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .to_owned()
 }
 
 fn simulators(server: &TestServer) -> serde_json::Value {
@@ -203,7 +178,7 @@ async fn credentials_from_the_cli_work_for_clients_outside_the_server() {
     let server = TestServer::start().await;
     let sims = simulators(&server);
 
-    let cookie = sandbox_cli(&server, &["linkedin-cookies", "sandbox:chats=4,messages=2"]);
+    let cookie = server.cli(&["sandbox", "linkedin-cookies", "sandbox:chats=4,messages=2"]);
     assert!(
         cookie.contains("li_at=") && cookie.contains("JSESSIONID="),
         "{cookie}"
@@ -214,7 +189,7 @@ async fn credentials_from_the_cli_work_for_clients_outside_the_server() {
     assert_eq!(chats.len(), 4);
 
     // The session is minted by another process than the one whose simulator serves it.
-    let session = sandbox_cli(&server, &["telegram-session", "sandbox:chats=3,messages=2"]);
+    let session = server.cli(&["sandbox", "telegram-session", "sandbox:chats=3,messages=2"]);
     assert!(session.starts_with('1'), "{session}");
     let telegram = TelegramConnector::new(TelegramConfig::default());
     let chats = chat_ids(&telegram, ProviderKind::Telegram, session).await;

@@ -120,18 +120,7 @@ impl TestServer {
 
     /// Runs `msgsync keys create …` against this server's database; returns the key.
     pub fn create_key(&self, args: &[&str]) -> String {
-        let out = command(self.dir.path(), &self.extra_env)
-            .args(["keys", "create"])
-            .args(args)
-            .output()
-            .expect("run msgsync keys create");
-        assert!(
-            out.status.success(),
-            "keys create failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stdout = String::from_utf8(out.stdout).unwrap();
-        stdout.lines().last().expect("a key line").trim().to_owned()
+        self.cli(&[&["keys", "create"], args].concat())
     }
 
     pub fn test_key(&self) -> String {
@@ -234,6 +223,48 @@ impl TestServer {
             .await;
         assert_eq!(status, 201, "{body}");
         body["account_id"].as_str().unwrap().to_owned()
+    }
+
+    /// Connects an account and runs a first full sync to `SYNC_DONE`; returns its id.
+    pub async fn synced_account(&self, key: &str, provider: &str, credential: &str) -> String {
+        let account = self.connect(key, provider, credential).await;
+        let outcome = self.sync_to_outcome(key, &account, "").await;
+        assert_eq!(outcome["status"], "SYNC_DONE", "{outcome}");
+        account
+    }
+
+    /// Reconnects an account with a new credential.
+    pub async fn reconnect(&self, key: &str, account: &str, provider: &str, credential: &str) {
+        let field = if provider == "TELEGRAM" {
+            "session"
+        } else {
+            "access_token"
+        };
+        let (status, body) = self
+            .request(
+                "POST",
+                &format!("/api/v1/accounts/{account}"),
+                Some(key),
+                Some(json!({ "provider": provider, field: credential })),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    /// Runs a `msgsync` subcommand on this server's data directory; returns the last line it
+    /// printed.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = command(self.dir.path(), &self.extra_env)
+            .args(args)
+            .output()
+            .expect("run msgsync");
+        assert!(
+            out.status.success(),
+            "msgsync {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        stdout.lines().last().unwrap_or_default().trim().to_owned()
     }
 
     pub async fn sync(&self, key: &str, account: &str, query: &str) -> (u16, Value) {
