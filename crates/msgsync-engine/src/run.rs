@@ -1,6 +1,7 @@
 //! One run of one sync job: from the saved cursor to an outcome, a page at a time.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use msgsync_core::time::now_ms;
@@ -86,7 +87,7 @@ pub(crate) async fn run_job(engine: &Engine, job: SyncJob, shutdown: &Cancellati
 
 /// Renews the lease while the job runs; cancels `lost` when the job is no longer ours.
 async fn heartbeat(
-    store: std::sync::Arc<dyn msgsync_store::Store>,
+    store: Arc<dyn msgsync_store::Store>,
     job: SyncJob,
     worker: String,
     lease: Duration,
@@ -120,8 +121,9 @@ struct Run<'a> {
     progress: SyncProgress,
     /// Consecutive failed provider requests.
     attempts: u32,
-    /// The chat page the cursor points into, once fetched: (inbox, page cursor, page).
-    chat_page: Option<(usize, Option<String>, ChatPage)>,
+    /// The chat page the cursor points into, once fetched: (inbox, page cursor, page). Shared,
+    /// so that walking its chats does not copy it for every chat.
+    chat_page: Option<(usize, Option<String>, Arc<ChatPage>)>,
 }
 
 impl<'a> Run<'a> {
@@ -290,7 +292,7 @@ impl<'a> Run<'a> {
         &mut self,
         session: &dyn ProviderSession,
         inbox: Option<LinkedinProduct>,
-    ) -> Result<ChatPage, End> {
+    ) -> Result<Arc<ChatPage>, End> {
         if let Some((i, c, page)) = &self.chat_page {
             if *i == self.cursor.inbox && *c == self.cursor.chat_page {
                 return Ok(page.clone());
@@ -302,7 +304,7 @@ impl<'a> Run<'a> {
             span: self.job.params.span,
             limit: self.engine.config.chat_page_size,
         };
-        let page = self.call(session.chats_page(&request)).await?;
+        let page = Arc::new(self.call(session.chats_page(&request)).await?);
         self.chat_page = Some((
             self.cursor.inbox,
             self.cursor.chat_page.clone(),

@@ -208,17 +208,12 @@ impl TestServer {
 
     /// Connects an account and returns its id.
     pub async fn connect(&self, key: &str, provider: &str, credential: &str) -> String {
-        let field = if provider == "TELEGRAM" {
-            "session"
-        } else {
-            "access_token"
-        };
         let (status, body) = self
             .request(
                 "POST",
                 "/api/v1/accounts",
                 Some(key),
-                Some(json!({ "provider": provider, field: credential })),
+                Some(account_body(provider, credential)),
             )
             .await;
         assert_eq!(status, 201, "{body}");
@@ -235,17 +230,12 @@ impl TestServer {
 
     /// Reconnects an account with a new credential.
     pub async fn reconnect(&self, key: &str, account: &str, provider: &str, credential: &str) {
-        let field = if provider == "TELEGRAM" {
-            "session"
-        } else {
-            "access_token"
-        };
         let (status, body) = self
             .request(
                 "POST",
                 &format!("/api/v1/accounts/{account}"),
                 Some(key),
-                Some(json!({ "provider": provider, field: credential })),
+                Some(account_body(provider, credential)),
             )
             .await;
         assert_eq!(status, 200, "{body}");
@@ -360,6 +350,17 @@ impl Drop for TestServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The body that connects or reconnects an account: the credential goes in `session` for
+/// Telegram and in `access_token` otherwise.
+fn account_body(provider: &str, credential: &str) -> Value {
+    let field = if provider == "TELEGRAM" {
+        "session"
+    } else {
+        "access_token"
+    };
+    json!({ "provider": provider, field: credential })
 }
 
 /// Asserts the error envelope: status, type, and the always-present fields.
