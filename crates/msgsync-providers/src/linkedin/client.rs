@@ -8,6 +8,7 @@ use rand::Rng;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode};
+use serde::Deserialize;
 use tokio::sync::Mutex;
 
 use super::cookies::SessionCookies;
@@ -163,12 +164,13 @@ impl VoyagerClient {
         }
     }
 
-    /// A GET of `path_and_query` (already encoded), answered with JSON.
-    pub(crate) async fn get_json(
+    /// A GET of `path_and_query` (already encoded): the body of a successful answer, to be read
+    /// with [`parse`] into types that borrow from it.
+    pub(crate) async fn get(
         &self,
         path_and_query: &str,
         accept: &str,
-    ) -> Result<serde_json::Value, ProviderError> {
+    ) -> Result<impl AsRef<[u8]>, ProviderError> {
         let headers = self.headers(&*self.cookies.lock().await, accept)?;
         self.pacer.wait().await;
         let url = format!("{}{path_and_query}", self.base_url);
@@ -179,7 +181,7 @@ impl VoyagerClient {
             .send()
             .await
             .map_err(transport)?;
-        read_json(response).await
+        read_body(response).await
     }
 }
 
@@ -307,7 +309,8 @@ pub(crate) fn classify_failure(
     })
 }
 
-async fn read_json(response: Response) -> Result<serde_json::Value, ProviderError> {
+/// The whole body of a successful answer; anything else is the error it means.
+async fn read_body(response: Response) -> Result<impl AsRef<[u8]>, ProviderError> {
     let status = response.status();
     let headers = response.headers().clone();
     let body = match response.bytes().await {
@@ -326,10 +329,16 @@ async fn read_json(response: Response) -> Result<serde_json::Value, ProviderErro
     if let Some(err) = classify_failure(status, &headers, &body) {
         return Err(err);
     }
-    serde_json::from_slice(&body).map_err(|e| {
+    Ok(body)
+}
+
+/// Reads a JSON body into `T`. Malformed or truncated JSON, and JSON of another shape than `T`,
+/// are protocol errors.
+pub(crate) fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ProviderError> {
+    serde_json::from_slice(body).map_err(|e| {
         ProviderError::Protocol(format!(
             "malformed JSON from LinkedIn ({e}): {}",
-            quote(&body)
+            quote(body)
         ))
     })
 }

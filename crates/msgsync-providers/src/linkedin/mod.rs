@@ -9,7 +9,9 @@
 //! - `client`: one HTTP client per session, its headers, pacing, and the translation of
 //!   LinkedIn's failure signals into [`ProviderError`]s.
 //! - `session`: the paging walks behind [`ProviderSession`].
-//! - `mapping`: Voyager JSON to [`ProviderChat`](crate::ProviderChat) /
+//! - `wire`: the parts of Voyager's JSON the connector reads, as typed serde structs that
+//!   borrow from the response body.
+//! - `mapping`: those records to [`ProviderChat`](crate::ProviderChat) /
 //!   [`ProviderMessage`](crate::ProviderMessage).
 //! - [`restli`]: the Rest.li tuple syntax of GraphQL `variables`.
 
@@ -18,6 +20,7 @@ pub mod cookies;
 mod mapping;
 pub mod restli;
 mod session;
+mod wire;
 
 use std::time::Duration;
 

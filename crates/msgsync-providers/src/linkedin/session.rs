@@ -5,11 +5,11 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use msgsync_core::LinkedinProduct;
-use serde_json::Value;
 
-use super::client::VoyagerClient;
+use super::client::{self, VoyagerClient};
 use super::mapping::{self, urn_id};
 use super::restli::{encode, Value as R};
+use super::wire::{Collection, ConversationsData, GraphqlAnswer, Me, MessagesData, Str};
 use super::{
     mailbox, LinkedinConfig, GRAPHQL_PATH, MAX_CONVERSATIONS_PAGE, MAX_MESSAGES_PAGE, ME_PATH,
 };
@@ -35,33 +35,34 @@ pub(crate) struct LinkedinSession {
     last_read: Mutex<HashMap<String, i64>>,
 }
 
-fn data_field<'a>(body: &'a Value, field: &str) -> Result<&'a Value, ProviderError> {
-    if let Some(errors) = body.get("errors").filter(|e| !e.is_null()) {
-        let shown: String = errors.to_string().chars().take(200).collect();
+/// The collection of `data.<field>` (picked from `data` by `pick`), unless LinkedIn answered
+/// GraphQL errors instead.
+fn data_field<'a, D, T>(
+    answer: GraphqlAnswer<'a, D>,
+    field: &str,
+    pick: impl FnOnce(D) -> Option<Collection<'a, T>>,
+) -> Result<Collection<'a, T>, ProviderError> {
+    if let Some(errors) = answer.errors {
+        let shown: String = errors.get().chars().take(200).collect();
         return Err(ProviderError::Protocol(format!(
             "LinkedIn GraphQL errors: {shown}"
         )));
     }
-    body.get("data")
-        .and_then(|d| d.get(field))
-        .filter(|v| v.is_object())
+    answer
+        .data
+        .and_then(pick)
         .ok_or_else(|| ProviderError::Protocol(format!("LinkedIn's answer has no `data.{field}`")))
 }
 
-fn elements(collection: &Value) -> Result<&Vec<Value>, ProviderError> {
-    collection
-        .get("elements")
-        .and_then(Value::as_array)
+/// A collection's elements, which it must have.
+fn required<T>(elements: Option<Vec<T>>) -> Result<Vec<T>, ProviderError> {
+    elements
         .ok_or_else(|| ProviderError::Protocol("a LinkedIn collection without `elements`".into()))
 }
 
-fn cursor_at(collection: &Value, key: &str) -> Option<String> {
-    collection
-        .get("metadata")
-        .and_then(|m| m.get(key))
-        .and_then(Value::as_str)
-        .filter(|c| !c.is_empty())
-        .map(str::to_string)
+/// A paging cursor; an empty one is none.
+fn cursor(cursor: Option<Str>) -> Option<String> {
+    cursor.filter(|c| !c.is_empty()).map(|c| c.to_string())
 }
 
 impl LinkedinSession {
@@ -70,12 +71,15 @@ impl LinkedinSession {
         config: LinkedinConfig,
     ) -> Result<LinkedinSession, ProviderError> {
         client.ensure_jsessionid().await?;
-        let me = client.get_json(ME_PATH, ACCEPT_JSON).await?;
+        let body = client.get(ME_PATH, ACCEPT_JSON).await?;
+        let me: Me = client::parse(body.as_ref())?;
         // `miniProfile.dashEntityUrn` is `urn:li:fsd_profile:<id>`, the mailbox URN; older
         // answers only carry `entityUrn` (`urn:li:fs_miniProfile:<id>`), with the same id.
-        let profile_id = ["dashEntityUrn", "entityUrn"]
+        let profile_id = me
+            .mini_profile
             .iter()
-            .filter_map(|k| me.get("miniProfile")?.get(*k)?.as_str())
+            .flat_map(|p| [p.dash_entity_urn.as_deref(), p.entity_urn.as_deref()])
+            .flatten()
             .find_map(urn_id)
             .ok_or_else(|| {
                 ProviderError::Protocol("/voyager/api/me has no miniProfile URN".into())
@@ -96,13 +100,18 @@ impl LinkedinSession {
         )
     }
 
-    async fn graphql(&self, query_id: &str, variables: &R) -> Result<Value, ProviderError> {
+    /// The body of the answer to a GraphQL query.
+    async fn graphql(
+        &self,
+        query_id: &str,
+        variables: &R,
+    ) -> Result<impl AsRef<[u8]>, ProviderError> {
         let path = format!(
             "{GRAPHQL_PATH}?queryId={}&variables={}",
             encode(query_id),
             variables.write()
         );
-        self.client.get_json(&path, ACCEPT_GRAPHQL).await
+        self.client.get(&path, ACCEPT_GRAPHQL).await
     }
 
     fn remember(&self, chats: &[(String, Option<i64>)]) {
@@ -160,11 +169,15 @@ impl ProviderSession for LinkedinSession {
         let body = self
             .graphql(&self.config.conversations_query_id, &R::Record(vars))
             .await?;
-        let collection = data_field(&body, "messengerConversationsByCategoryQuery")?;
+        let Collection { elements, metadata } = data_field(
+            client::parse::<GraphqlAnswer<ConversationsData>>(body.as_ref())?,
+            "messengerConversationsByCategoryQuery",
+            |data| data.messenger_conversations_by_category_query,
+        )?;
         let mut chats = Vec::new();
         let mut read = Vec::new();
         let mut reached_span_start = false;
-        for conv in elements(collection)? {
+        for conv in &required(elements)? {
             let chat = mapping::chat(conv, &self.profile_id, inbox)?;
             // Newest activity first: the first chat older than the span ends the walk.
             if request
@@ -175,11 +188,11 @@ impl ProviderSession for LinkedinSession {
                 reached_span_start = true;
                 break;
             }
-            read.push((chat.provider_id.clone(), mapping::last_read_at(conv)));
+            read.push((chat.provider_id.clone(), conv.last_read_at));
             chats.push(chat);
         }
         self.remember(&read);
-        let next_cursor = cursor_at(collection, "nextCursor")
+        let next_cursor = cursor(metadata.and_then(|m| m.next_cursor))
             // A repeated cursor would loop for ever; an empty page says nothing is left.
             .filter(|_| !reached_span_start && !chats.is_empty())
             .filter(|next| Some(next) != request.cursor.as_ref());
@@ -192,7 +205,8 @@ impl ProviderSession for LinkedinSession {
     ) -> Result<MessagePage, ProviderError> {
         let conversation = R::leaf(self.conversation_urn(&request.chat_provider_id));
         let count = request.limit.clamp(1, MAX_MESSAGES_PAGE);
-        let (body, field) = match &request.cursor {
+        // The two variants of the query answer under different fields.
+        let (body, anchored) = match &request.cursor {
             None => {
                 let anchor = request
                     .span
@@ -205,7 +219,7 @@ impl ProviderSession for LinkedinSession {
                     ("countAfter", R::raw(0)),
                 ]);
                 let body = self.graphql(&self.config.messages_query_id, &vars).await?;
-                (body, "messengerMessagesByAnchorTimestamp")
+                (body, true)
             }
             Some(cursor) => {
                 let vars = R::record([
@@ -216,13 +230,22 @@ impl ProviderSession for LinkedinSession {
                 let body = self
                     .graphql(&self.config.messages_by_cursor_query_id, &vars)
                     .await?;
-                (body, "messengerMessagesByConversation")
+                (body, false)
             }
         };
-        let collection = data_field(&body, field)?;
+        let answer: GraphqlAnswer<MessagesData> = client::parse(body.as_ref())?;
+        let Collection { elements, metadata } = if anchored {
+            data_field(answer, "messengerMessagesByAnchorTimestamp", |data| {
+                data.messenger_messages_by_anchor_timestamp
+            })?
+        } else {
+            data_field(answer, "messengerMessagesByConversation", |data| {
+                data.messenger_messages_by_conversation
+            })?
+        };
         let last_read = self.last_read(&request.chat_provider_id);
-        let mut messages = elements(collection)?
-            .iter()
+        let mut messages = required(elements)?
+            .into_iter()
             .map(|m| mapping::message(m, &self.profile_id, last_read))
             .collect::<Result<Vec<_>, _>>()?;
         messages.sort_by_key(|m| m.timestamp_ms);
@@ -232,7 +255,7 @@ impl ProviderSession for LinkedinSession {
             _ => false,
         };
         messages.retain(|m| request.span.contains(m.timestamp_ms));
-        let next_cursor = cursor_at(collection, "prevCursor")
+        let next_cursor = cursor(metadata.and_then(|m| m.prev_cursor))
             .filter(|_| !reached_start && oldest.is_some())
             .filter(|prev| Some(prev) != request.cursor.as_ref());
         Ok(MessagePage {

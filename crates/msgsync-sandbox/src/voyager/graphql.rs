@@ -7,10 +7,10 @@ use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use msgsync_core::LinkedinProduct;
-use serde_json::{json, Value};
+use serde::Serialize;
 
-use super::render;
 use super::restli::{percent_decode, RestLi};
+use super::{answer, render};
 use crate::generator::{Dataset, MessageKey};
 
 /// Above this `count`, LinkedIn answers an empty page (PROVIDERS.md).
@@ -19,16 +19,20 @@ const DEFAULT_COUNT: usize = 20;
 /// The most messages one page gives, whatever is asked.
 const MAX_MESSAGES: usize = 100;
 
-fn error(status: StatusCode, message: &str) -> Response {
-    (
-        status,
-        axum::Json(json!({"status": status.as_u16(), "message": message})),
-    )
-        .into_response()
+/// LinkedIn's error body.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    status: u16,
+    message: &'a str,
 }
 
-fn ok(body: Value) -> Response {
-    axum::Json(body).into_response()
+/// A refusal, with LinkedIn's error body.
+pub(crate) fn error(status: StatusCode, message: &str) -> Response {
+    let body = ErrorBody {
+        status: status.as_u16(),
+        message,
+    };
+    (status, answer::json_answer(&body, 128)).into_response()
 }
 
 /// The `queryId` and parsed `variables` of a raw query string.
@@ -95,11 +99,8 @@ pub(crate) fn conversations(ds: &Dataset, vars: &RestLi, base_url: &str) -> Resp
         Ok(c) => c.unwrap_or(DEFAULT_COUNT),
         Err(r) => return r,
     };
-    let field = "messengerConversationsByCategoryQuery";
-    let meta_type = "com.linkedin.messenger.ConversationCursorMetadata";
     if count > MAX_COUNT || count == 0 {
-        let c = render::collection(Vec::new(), meta_type, json!({"nextCursor": null}));
-        return ok(render::envelope(field, c));
+        return answer::conversations_answer(Vec::new(), None);
     }
     let wanted: Vec<String> = vars
         .get("query")
@@ -152,12 +153,11 @@ pub(crate) fn conversations(ds: &Dataset, vars: &RestLi, base_url: &str) -> Resp
         ))),
         _ => None,
     };
-    let elements = served
+    let page = served
         .iter()
-        .map(|(_, info)| render::conversation(ds, info, base_url))
+        .map(|(_, info)| render::GeneratedConversation { ds, info, base_url })
         .collect();
-    let c = render::collection(elements, meta_type, json!({"nextCursor": next}));
-    ok(render::envelope(field, c))
+    answer::conversations_answer(page, next.as_deref())
 }
 
 /// `messengerMessages`: by anchor timestamp, by `prevCursor`, or the newest of a conversation.
@@ -235,9 +235,14 @@ pub(crate) fn messages(ds: &Dataset, vars: &RestLi, base_url: &str) -> Response 
         )
     };
     let page = &keys[lo..hi.max(lo)];
-    let elements = page
+    let generated = page
         .iter()
-        .map(|k| render::message(&info, owner, &ds.message(&info, *k), base_url))
+        .map(|&key| render::GeneratedMessage {
+            ds,
+            info: &info,
+            key,
+            base_url,
+        })
         .collect();
     let prev = match page.first() {
         Some(first) if lo > 0 => Some(cursor_encode(format!(
@@ -246,10 +251,5 @@ pub(crate) fn messages(ds: &Dataset, vars: &RestLi, base_url: &str) -> Response 
         ))),
         _ => None,
     };
-    let c = render::collection(
-        elements,
-        "com.linkedin.messenger.MessageMetadata",
-        json!({"prevCursor": prev, "nextCursor": null}),
-    );
-    ok(render::envelope(field, c))
+    answer::messages_answer(field, generated, prev.as_deref())
 }

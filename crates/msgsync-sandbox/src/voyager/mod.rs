@@ -3,10 +3,12 @@
 //! that the live connector cannot tell it from LinkedIn.
 //!
 //! - `auth`: stateless sandbox sessions (`li_at` encodes the scenario), CSRF and faults.
-//! - `graphql` / `render`: the messenger queries and their JSON.
+//! - `graphql`: the messenger queries over a data set.
+//! - `render` / `answer`: the records of their JSON, and the whole answers around them.
 //! - [`restli`]: reading GraphQL `variables`.
 //! - [`SandboxLinkedinConnector`]: the live connector pointed at the simulator.
 
+mod answer;
 // An early answer (a refusal, a fault) travels as the `Err` of the request checks: it is
 // built at most once per request, so its size is no concern.
 #[allow(clippy::result_large_err)]
@@ -193,7 +195,7 @@ async fn me(
     headers: HeaderMap,
 ) -> Response {
     match gate(&st, &conn, &headers).await {
-        Ok(ds) => axum::Json(render::me(ds.owner())).into_response(),
+        Ok(ds) => answer::me_answer(ds.owner()),
         Err(r) => r,
     }
 }
@@ -218,11 +220,7 @@ async fn graphql(
     let work = move || match name.as_str() {
         "messengerConversations" => graphql::conversations(&ds, &vars, &base),
         "messengerMessages" => graphql::messages(&ds, &vars, &base),
-        _ => (
-            StatusCode::BAD_REQUEST,
-            axum::Json(serde_json::json!({"status": 400, "message": "Unknown queryId"})),
-        )
-            .into_response(),
+        _ => graphql::error(StatusCode::BAD_REQUEST, "Unknown queryId"),
     };
     // Rendering sorts a chat's timeline on first use: not on the async workers.
     tokio::task::spawn_blocking(work)
