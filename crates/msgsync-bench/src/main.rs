@@ -18,6 +18,7 @@ use msgsync_core::ProviderKind;
 use msgsync_sandbox::SandboxHub;
 use serde_json::{json, Map, Value};
 
+use load::LoadResult;
 use server::Server;
 
 #[derive(Parser)]
@@ -32,6 +33,9 @@ struct Args {
     /// Run only the concurrent-accounts figure with this many accounts (for profiling).
     #[arg(long)]
     only_concurrent: Option<usize>,
+    /// Run only the polling figure (for profiling).
+    #[arg(long)]
+    only_poll: bool,
     /// Where to write the SVG chart of ingest time against messages.
     #[arg(long, default_value = "docs/ingest.svg")]
     chart: PathBuf,
@@ -78,6 +82,19 @@ async fn main() -> anyhow::Result<()> {
     if let Some(accounts) = args.only_concurrent {
         let (wall, lower, rss) = concurrent(&bin, accounts).await?;
         println!("concurrent ({accounts} accounts): {wall:.2} s (lower bound {lower:.2} s); peak RSS {rss:.0} MB");
+        return Ok(());
+    }
+    if args.only_poll {
+        let server = Server::start(&bin, &[]).await?;
+        let (poll, health) = poll(&server, sizes.poll_seconds).await?;
+        println!(
+            "poll: {:.0} req/s, p99 {:.2} ms; /health {:.0} req/s, p99 {:.2} ms; ratio {:.3}",
+            poll.rps,
+            poll.p99_ms,
+            health.rps,
+            health.p99_ms,
+            poll.rps / health.rps
+        );
         return Ok(());
     }
     let anchor = SandboxHub::new().anchor_ms();
@@ -191,31 +208,18 @@ async fn main() -> anyhow::Result<()> {
     );
 
     // --- polling a running sync, against a trivial route, 64 connections ---
-    let account = server
-        .connect("TELEGRAM", "sandbox:chats=1000,messages=10,latency_ms=1000")
-        .await?;
-    server.start_sync(&account, "").await?;
-    let duration = Duration::from_secs(sizes.poll_seconds);
-    let health = load::hammer(
-        &format!("{}/health", server.base),
-        &server.key,
-        64,
-        duration,
-    )
-    .await?;
-    let poll_url = format!("{}/api/v1/accounts/{account}/sync", server.base);
-    let poll = load::hammer(&poll_url, &server.key, 64, duration).await?;
-    anyhow::ensure!(poll.errors == 0 && health.errors == 0, "errors under load");
+    let (poll, health) = poll(&server, sizes.poll_seconds).await?;
     figures.insert("poll_rps".into(), json!(poll.rps.round()));
     figures.insert("poll_ratio".into(), json!(round3(poll.rps / health.rps)));
     figures.insert("poll_p99_ms".into(), json!(round3(poll.p99_ms)));
     figures.insert("health_rps".into(), json!(health.rps.round()));
+    figures.insert("health_p99_ms".into(), json!(round3(health.p99_ms)));
     row(
         &mut table,
         "poll (64 connections)",
         format!(
-            "{:.0} req/s ({} requests), p50 {:.2} ms, p99 {:.2} ms; /health {:.0} req/s; ratio {:.3}",
-            poll.rps, poll.requests, poll.p50_ms, poll.p99_ms, health.rps, poll.rps / health.rps
+            "{:.0} req/s ({} requests), p50 {:.2} ms, p99 {:.2} ms; /health {:.0} req/s, p99 {:.2} ms; ratio {:.3}",
+            poll.rps, poll.requests, poll.p50_ms, poll.p99_ms, health.rps, health.p99_ms, poll.rps / health.rps
         ),
     );
     drop(server);
@@ -239,6 +243,26 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("{}", Value::Object(figures));
     Ok(())
+}
+
+/// Polls a running sync and then `/health` for `seconds` each, 64 connections; returns both.
+async fn poll(server: &Server, seconds: u64) -> anyhow::Result<(LoadResult, LoadResult)> {
+    let account = server
+        .connect("TELEGRAM", "sandbox:chats=1000,messages=10,latency_ms=1000")
+        .await?;
+    server.start_sync(&account, "").await?;
+    let duration = Duration::from_secs(seconds);
+    let health = load::hammer(
+        &format!("{}/health", server.base),
+        &server.key,
+        64,
+        duration,
+    )
+    .await?;
+    let poll_url = format!("{}/api/v1/accounts/{account}/sync", server.base);
+    let poll = load::hammer(&poll_url, &server.key, 64, duration).await?;
+    anyhow::ensure!(poll.errors == 0 && health.errors == 0, "errors under load");
+    Ok((poll, health))
 }
 
 /// `accounts` sandbox accounts (20 chats × 50 messages, 20 ms per provider request) resynced at

@@ -9,9 +9,11 @@
 mod config;
 mod cursor;
 mod failure;
+mod live;
 mod run;
 mod worker;
 
 pub use config::EngineConfig;
 pub use cursor::SyncCursor;
+pub use live::LiveSync;
 pub use worker::Engine;

@@ -7,13 +7,15 @@ use std::time::Duration;
 use msgsync_core::time::now_ms;
 use msgsync_core::{ErrorKind, LinkedinProduct, ProviderKind};
 use msgsync_providers::{
-    ChatPage, ChatPageRequest, ConnectRequest, Credentials, MessagePageRequest, ProviderChat,
-    ProviderError, ProviderMessage, ProviderSession,
+    ChatPage, ChatPageRequest, ConnectRequest, Credentials, MessagePageRequest, ProviderError,
+    ProviderSession,
 };
 use msgsync_store::{
-    AccountRecord, JobState, ReconcileScope, StoreError, SyncCheckpoint, SyncFinish, SyncJob,
-    SyncProgress, SyncRelease, SyncRenew,
+    AccountRecord, JobState, PageWrite, ReconcileScope, StoreError, SyncCheckpoint, SyncFinish,
+    SyncJob, SyncProgress, SyncRelease, SyncRenew,
 };
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::cursor::SyncCursor;
@@ -83,6 +85,8 @@ pub(crate) async fn run_job(engine: &Engine, job: SyncJob, shutdown: &Cancellati
         // The lease runs out and the job is claimed again: nothing is lost but time.
         tracing::error!(error = %e, "recording the end of a sync failed");
     }
+    // After the end is recorded, so that a poll never finds neither the run nor its end.
+    engine.live.remove(&run.job);
 }
 
 /// Renews the lease while the job runs; cancels `lost` when the job is no longer ours.
@@ -124,7 +128,29 @@ struct Run<'a> {
     /// The chat page the cursor points into, once fetched: (inbox, page cursor, page). Shared,
     /// so that walking its chats does not copy it for every chat.
     chat_page: Option<(usize, Option<String>, Arc<ChatPage>)>,
+    /// The write in flight, with the progress it records. Pages are written while the next
+    /// ones are fetched; a write is awaited before the next one starts and before the run's
+    /// end is recorded, so writes stay in order and a failed write is never skipped.
+    write: Option<Write>,
+    /// Pages fetched while a write was in flight, for the next write, and their share of the
+    /// node's buffer (held until their write lands).
+    pending: Vec<PageWrite>,
+    pending_messages: usize,
+    pending_share: Option<OwnedSemaphorePermit>,
+    /// Whether the cursor moved since the last write.
+    unsaved: bool,
 }
+
+/// A write in flight: the progress it records, and the buffer share of its pages.
+struct Write {
+    task: JoinHandle<Result<(), StoreError>>,
+    progress: SyncProgress,
+    now: i64,
+    _share: Option<OwnedSemaphorePermit>,
+}
+
+/// The most messages one write carries: bounds how long one transaction holds the writer.
+const MAX_WRITE_MESSAGES: usize = 5_000;
 
 impl<'a> Run<'a> {
     fn new(
@@ -146,6 +172,11 @@ impl<'a> Run<'a> {
             lost,
             cursor: SyncCursor::default(),
             chat_page: None,
+            write: None,
+            pending: Vec::new(),
+            pending_messages: 0,
+            pending_share: None,
+            unsaved: false,
         }
     }
 
@@ -156,9 +187,19 @@ impl<'a> Run<'a> {
     }
 
     async fn execute(&mut self) -> End {
-        match self.walk().await {
+        let end = match self.walk().await {
             Ok(state) => End::Finished(state),
             Err(end) => end,
+        };
+        // What was fetched is written before the end is recorded; if it could not be, that
+        // decides the end (the job was lost, or it is retried from the last written page).
+        let written = match self.flush().await {
+            Ok(()) => self.settle().await,
+            Err(failed) => Err(failed),
+        };
+        match written {
+            Ok(()) => end,
+            Err(failed) => failed,
         }
     }
 
@@ -192,6 +233,11 @@ impl<'a> Run<'a> {
         // which the connector bounds by itself; this is the outer safety net.
         let timeout = self.engine.config.provider_timeout * OPEN_ROUND_TRIPS;
         let session = self.call_within(timeout, connector.open(&request)).await?;
+        let mut listed = self.job.clone();
+        listed.chats_synced = self.progress.chats_synced;
+        listed.messages_synced = self.progress.messages_synced;
+        listed.chunk_chats = self.progress.chunk_chats;
+        self.engine.live.insert(account.clone(), listed);
         Ok((account, session))
     }
 
@@ -250,7 +296,7 @@ impl<'a> Run<'a> {
                 self.cursor.chat_index = 0;
                 self.cursor.message_cursor = None;
                 self.chat_page = None;
-                self.checkpoint(None, &[]).await?;
+                self.checkpoint(None).await?;
                 continue;
             };
             if self.cursor.message_cursor.is_none()
@@ -283,7 +329,11 @@ impl<'a> Run<'a> {
                 }
             }
             self.progress.messages_synced += messages.messages.len() as i64;
-            self.checkpoint(Some(&chat), &messages.messages).await?;
+            self.checkpoint(Some(PageWrite {
+                chat,
+                messages: messages.messages,
+            }))
+            .await?;
         }
     }
 
@@ -365,27 +415,106 @@ impl<'a> Run<'a> {
         }
     }
 
-    async fn checkpoint(
-        &mut self,
-        chat: Option<&ProviderChat>,
-        messages: &[ProviderMessage],
-    ) -> Result<(), End> {
+    /// Records a fetched page (or, without one, a move of the cursor). It is written at once
+    /// if the database is idle; while the previous write is still in flight the run goes on
+    /// fetching, and the next write carries every page fetched meanwhile in one transaction:
+    /// a slower database gets larger transactions instead of holding the fetching back.
+    async fn checkpoint(&mut self, page: Option<PageWrite>) -> Result<(), End> {
+        self.unsaved = true;
+        let busy = self.write.as_ref().is_some_and(|w| !w.task.is_finished());
+        if let Some(page) = page {
+            // Pages waiting for the database share one bound across all runs, so that many
+            // runs outpacing a busy database cannot fill the memory; a page that finds no room
+            // (or an idle database) is written now.
+            let room = busy
+                .then(|| {
+                    let n = u32::try_from(page.messages.len()).unwrap_or(u32::MAX);
+                    self.engine
+                        .write_buffer
+                        .clone()
+                        .try_acquire_many_owned(n)
+                        .ok()
+                })
+                .flatten();
+            self.pending_messages += page.messages.len();
+            self.pending.push(page);
+            let Some(room) = room else {
+                return self.flush().await;
+            };
+            match &mut self.pending_share {
+                Some(held) => held.merge(room),
+                None => self.pending_share = Some(room),
+            }
+        }
+        if busy && self.pending_messages < MAX_WRITE_MESSAGES {
+            return Ok(());
+        }
+        self.flush().await
+    }
+
+    /// Starts writing the pending pages with the cursor after them, once the previous write
+    /// has landed.
+    async fn flush(&mut self) -> Result<(), End> {
+        if !self.unsaved {
+            return Ok(());
+        }
+        self.settle().await?;
+        let store = self.engine.store.clone();
+        let job = self.job.clone();
+        let worker = self.engine.node.clone();
         let cursor = self.cursor.encode();
-        self.engine
-            .store
-            .sync_checkpoint(&SyncCheckpoint {
-                job: &self.job,
-                worker: &self.engine.node,
-                now: now_ms(),
-                lease_ms: self.engine.config.lease.as_millis() as i64,
-                cursor: &cursor,
-                progress: self.progress,
-                chat,
-                messages,
-            })
-            .await?;
-        self.attempts = 0;
+        let progress = self.progress;
+        let now = now_ms();
+        let lease_ms = self.engine.config.lease.as_millis() as i64;
+        let pages = std::mem::take(&mut self.pending);
+        let share = self.pending_share.take();
+        self.pending_messages = 0;
+        self.unsaved = false;
+        let write = tokio::spawn(async move {
+            store
+                .sync_checkpoint(&SyncCheckpoint {
+                    job: &job,
+                    worker: &worker,
+                    now,
+                    lease_ms,
+                    cursor: &cursor,
+                    progress,
+                    pages: &pages,
+                })
+                .await
+        });
+        self.write = Some(Write {
+            task: write,
+            progress,
+            now,
+            _share: share,
+        });
         Ok(())
+    }
+
+    /// Waits for the page write in flight, if any.
+    async fn settle(&mut self) -> Result<(), End> {
+        let Some(write) = self.write.take() else {
+            return Ok(());
+        };
+        match write.task.await {
+            Ok(Ok(())) => {
+                self.engine
+                    .live
+                    .progress(&self.job, write.progress, write.now);
+                self.attempts = 0;
+                Ok(())
+            }
+            Ok(Err(e)) => Err(e.into()),
+            Err(e) => {
+                // The write task panicked: nothing of that page is known to be written.
+                tracing::error!(error = %e, "a page write failed unexpectedly");
+                Err(End::Park {
+                    run_after: now_ms() + 1000,
+                    attempts: self.attempts,
+                })
+            }
+        }
     }
 
     /// Records how the run ended.

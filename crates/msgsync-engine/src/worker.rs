@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use msgsync_core::time::now_ms;
+use msgsync_core::AccountId;
 use msgsync_providers::Connectors;
 use msgsync_store::{Store, StoreResult, SyncClaim, SyncRequest, SyncRequestResult};
 use tokio::sync::{Notify, Semaphore};
@@ -10,7 +11,12 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::EngineConfig;
+use crate::live::{LiveSync, LiveSyncs};
 use crate::run::run_job;
+
+/// How many fetched messages may wait for the database on one node: enough for runs to keep
+/// fetching while a write is in flight, small enough for memory (roughly a kilobyte each).
+const WRITE_BUFFER_MESSAGES: usize = 20_000;
 
 pub struct Engine {
     pub(crate) store: Arc<dyn Store>,
@@ -18,6 +24,10 @@ pub struct Engine {
     pub(crate) config: EngineConfig,
     /// This node's name in job leases.
     pub(crate) node: String,
+    /// The syncs running here, for polls (see [`crate::live`]).
+    pub(crate) live: LiveSyncs,
+    /// Messages fetched and waiting for the database, across all runs (see `Run::checkpoint`).
+    pub(crate) write_buffer: Arc<Semaphore>,
     wake: Notify,
 }
 
@@ -28,6 +38,8 @@ impl Engine {
             connectors,
             config,
             node: format!("node-{}", ulid::Ulid::new()),
+            live: LiveSyncs::default(),
+            write_buffer: Arc::new(Semaphore::new(WRITE_BUFFER_MESSAGES)),
             wake: Notify::new(),
         })
     }
@@ -38,6 +50,17 @@ impl Engine {
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// The sync running on this node for `account`, as of its last saved page.
+    pub fn live_sync(&self, account: AccountId) -> Option<Arc<LiveSync>> {
+        self.live.get(account)
+    }
+
+    /// The account was reconnected or deleted: its polls go to the database again, which
+    /// knows what the change did to its sync.
+    pub fn account_changed(&self, account: AccountId) {
+        self.live.forget(account);
     }
 
     /// Runs the resync state machine for one request and wakes a worker when a sync starts.

@@ -98,7 +98,8 @@ pub trait Store: Send + Sync + 'static {
     async fn sync_claim(&self, claim: &SyncClaim) -> StoreResult<Option<SyncJob>>;
     /// Extends the lease of a running job; `LostLease` if it is no longer ours.
     async fn sync_renew(&self, renew: &SyncRenew<'_>) -> StoreResult<()>;
-    /// Writes one page (its chat, its messages) and the job's new cursor in one transaction.
+    /// Writes the pages fetched since the last checkpoint and the job's new cursor in one
+    /// transaction.
     async fn sync_checkpoint(&self, checkpoint: &SyncCheckpoint<'_>) -> StoreResult<()>;
     /// Gives the job back to the queue until `run_after` (rate limits, retries, shutdown).
     async fn sync_release(&self, release: &SyncRelease<'_>) -> StoreResult<()>;

@@ -253,9 +253,16 @@ pub struct SyncCheckpoint<'a> {
     pub lease_ms: i64,
     pub cursor: &'a str,
     pub progress: SyncProgress,
-    /// The chat the page belongs to (upserted), and the page's messages.
-    pub chat: Option<&'a ProviderChat>,
-    pub messages: &'a [ProviderMessage],
+    /// The pages fetched since the last checkpoint, in order (often one, more when the
+    /// database is slower than the provider).
+    pub pages: &'a [PageWrite],
+}
+
+/// One page of a sync: the chat it belongs to (upserted) and the page's messages.
+#[derive(Debug, Clone)]
+pub struct PageWrite {
+    pub chat: ProviderChat,
+    pub messages: Vec<ProviderMessage>,
 }
 
 #[derive(Debug)]

@@ -117,8 +117,10 @@ async fn write(
             lease_ms: 100,
             cursor: "c",
             progress: SyncProgress::default(),
-            chat: Some(chat),
-            messages,
+            pages: &[PageWrite {
+                chat: chat.clone(),
+                messages: messages.to_vec(),
+            }],
         })
         .await
 }
@@ -519,4 +521,84 @@ async fn credentials_are_encrypted_and_deleting_an_account_takes_its_data() {
         Err(StoreError::LostLease)
     ));
     assert!(f.store.sync_latest(acc).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_checkpoint_of_several_pages_is_written_whole_or_not_at_all() {
+    let f = fixture().await;
+    let acc = account(&f).await;
+    f.store
+        .sync_request(&request(acc, SyncParams::default(), 1))
+        .await
+        .unwrap();
+    let a = claim(&f, "a", 2).await.unwrap();
+    let checkpoint = |job: &SyncJob, worker: &str, pages: Vec<PageWrite>| {
+        let job = job.clone();
+        let worker = worker.to_owned();
+        let store = &f.store;
+        async move {
+            store
+                .sync_checkpoint(&SyncCheckpoint {
+                    job: &job,
+                    worker: &worker,
+                    now: 10,
+                    lease_ms: 100,
+                    cursor: "c",
+                    progress: SyncProgress::default(),
+                    pages: &pages,
+                })
+                .await
+        }
+    };
+    let page = |chat_id: &str, messages: &[&str]| PageWrite {
+        chat: chat(chat_id, 5),
+        messages: messages.iter().map(|m| message(m, 5)).collect(),
+    };
+    // Two pages of one chat and a page of another, in one write.
+    checkpoint(
+        &a,
+        "a",
+        vec![
+            page("c1", &["m1", "m2"]),
+            page("c1", &["m3"]),
+            page("c2", &["m4"]),
+        ],
+    )
+    .await
+    .unwrap();
+    let listed = chats_of(&f, acc).await;
+    assert_eq!(listed.len(), 2);
+    let c1 = listed.iter().find(|c| c.provider_id == "c1").unwrap();
+    let messages = f
+        .store
+        .message_list(
+            c1,
+            &MessageQuery {
+                span: Span::default(),
+                page: PageRequest {
+                    limit: 10,
+                    cursor: None,
+                },
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(messages.items.len(), 3);
+
+    // A worker that lost the job writes none of its pages.
+    claim(&f, "b", 500).await.expect("the lease ran out");
+    let lost = checkpoint(&a, "a", vec![page("c3", &["m5"]), page("c4", &["m6"])]).await;
+    assert!(matches!(lost, Err(StoreError::LostLease)));
+    assert_eq!(chats_of(&f, acc).await.len(), 2);
+}
+
+async fn chats_of(f: &Fixture, account: AccountId) -> Vec<ChatRecord> {
+    let query = ChatQuery {
+        account_id: Some(account),
+        page: PageRequest {
+            limit: 10,
+            cursor: None,
+        },
+    };
+    f.store.chat_list(&f.tenant, &query).await.unwrap().items
 }

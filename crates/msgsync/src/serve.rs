@@ -75,10 +75,7 @@ pub async fn run() -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
     let engine_task = tokio::spawn(engine.clone().run(shutdown.clone()));
-    let state = AppState(Arc::new(App {
-        store: store.clone(),
-        engine,
-    }));
+    let state = AppState(Arc::new(App::new(store.clone(), engine)));
     let api_shutdown = shutdown.clone();
     msgsync_api::serve(
         listener,

@@ -4,6 +4,7 @@ mod common;
 
 use common::{assert_error, TestServer};
 use serde_json::json;
+use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn every_error_of_the_resync_route_from_the_request_that_causes_it() {
@@ -75,6 +76,29 @@ async fn every_error_of_the_resync_route_from_the_request_that_causes_it() {
     server.cli(&["keys", "revoke", id]);
     let (s, body) = server.sync(&revoked, &li, "").await;
     assert_error(s, &body, 401, "invalid_credentials");
+
+    // A key in use, revoked from the CLI (another process): the server holds key records for a
+    // second, so it stops working within that second, and for good.
+    let in_use = server.create_key(&["--name", "busy", "--mode", "test"]);
+    let (s, _) = server.get("/api/v1/accounts", &in_use).await;
+    assert_eq!(s, 200);
+    let id = &in_use["pp_test_".len().."pp_test_".len() + 12];
+    server.cli(&["keys", "revoke", id]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (s, body) = server.get("/api/v1/accounts", &in_use).await;
+        if s == 401 {
+            assert_error(s, &body, 401, "invalid_credentials");
+            break;
+        }
+        assert_eq!(s, 200, "{body}");
+        assert!(Instant::now() < deadline, "the revoked key still works");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for _ in 0..3 {
+        let (s, _) = server.get("/api/v1/accounts", &in_use).await;
+        assert_eq!(s, 401);
+    }
 }
 
 #[tokio::test]

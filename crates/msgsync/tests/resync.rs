@@ -381,3 +381,39 @@ async fn sync_progress_is_visible_while_running() {
         "SYNC_DONE"
     );
 }
+
+#[tokio::test]
+async fn an_account_deleted_while_it_syncs_is_gone_for_its_polls() {
+    let server = TestServer::start().await;
+    let key = server.test_key();
+    let account = server
+        .connect(
+            &key,
+            "TELEGRAM",
+            "sandbox:chats=50,messages=5,latency_ms=40",
+        )
+        .await;
+    server.sync(&key, &account, "").await;
+    // Polls of a sync that has saved pages are answered from the run's memory: wait for one.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, body) = server.sync(&key, &account, "").await;
+        assert_eq!(body["status"], "SYNC_RUNNING", "{body}");
+        if body["progress"]["chats"].as_i64().unwrap() > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (status, body) = server
+        .request(
+            "DELETE",
+            &format!("/api/v1/accounts/{account}"),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server.sync(&key, &account, "").await;
+    assert_error(status, &body, 404, "resource_not_found");
+}

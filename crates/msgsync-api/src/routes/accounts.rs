@@ -196,6 +196,7 @@ pub async fn delete_account(
     if !state.store.account_delete(&caller.tenant, id).await? {
         return Err(account_not_found(id));
     }
+    state.engine.account_changed(id);
     tracing::info!(account = %id, "account deleted");
     Ok(Json(json!({ "object": "AccountDeleted" })))
 }
@@ -228,6 +229,7 @@ pub async fn reconnect_account(
             },
         )
         .await?;
+    state.engine.account_changed(id);
     tracing::info!(account = %id, "account reconnected");
     Ok(Json(
         json!({ "object": "AccountReconnected", "account_id": id }),

@@ -32,6 +32,15 @@ pub async fn sync_account(
         before: query.get("before"),
         linkedin_product: query.get("linkedin_product"),
     })?;
+    // The common request, polling a sync that runs on this node, is answered from the run's
+    // own record of its progress, without reading the database.
+    let live = state.engine.live_sync(id).filter(|live| {
+        live.account.owner == caller.tenant.owner && live.account.mode == caller.tenant.mode
+    });
+    if let Some(live) = live {
+        check_provider(&state, &live.account, &params)?;
+        return Ok(Json(views::resync(SyncStatus::SyncRunning, &live.job)));
+    }
     let account = state
         .store
         .account_get(&caller.tenant, id)

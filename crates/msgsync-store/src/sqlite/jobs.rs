@@ -245,15 +245,15 @@ pub async fn checkpoint(db: &SqlitePool, c: &SyncCheckpoint<'_>) -> StoreResult<
     .execute(&mut *tx)
     .await?;
     ensure_held(done.rows_affected())?;
-    if let Some(chat) = c.chat {
+    for page in c.pages {
         let chat_id =
-            content::chat_upsert(&mut tx, c.job.account_id, c.job.series_id, chat).await?;
+            content::chat_upsert(&mut tx, c.job.account_id, c.job.series_id, &page.chat).await?;
         content::messages_upsert(
             &mut tx,
             c.job.account_id,
             chat_id,
             c.job.series_id,
-            c.messages,
+            &page.messages,
         )
         .await?;
     }

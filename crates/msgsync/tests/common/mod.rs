@@ -347,6 +347,15 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        // A failing test shows what the server went through: whether it was still alive, and
+        // its log (the thread reading it keeps up with the pipe).
+        if std::thread::panicking() {
+            let state = match self.child.try_wait() {
+                Ok(Some(status)) => format!("the server had exited: {status}"),
+                _ => "the server was still running".to_owned(),
+            };
+            eprintln!("{state}\n--- server log ---\n{}", self.log_text());
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -1,0 +1,183 @@
+//! The syncs running on this node, as their runs know them.
+//!
+//! Clients follow a sync by polling the resync route, often several times a second and many
+//! clients at once. While a sync runs here, the answer to such a poll is the job as of its last
+//! saved page, which the run holds in memory anyway; answering from this board keeps the
+//! database off the hot path. Everything that changes a sync's state (start, outcome, report)
+//! still goes through the database, and a sync running on another node, queued or parked is
+//! answered from there.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use msgsync_core::AccountId;
+use msgsync_store::{AccountRecord, SyncJob, SyncProgress};
+
+/// A sync running on this node: its job as of the last saved page, and its account as it was
+/// when the run opened the provider session.
+#[derive(Debug)]
+pub struct LiveSync {
+    pub account: AccountRecord,
+    pub job: SyncJob,
+}
+
+#[derive(Default)]
+pub(crate) struct LiveSyncs {
+    by_account: RwLock<HashMap<AccountId, Arc<LiveSync>>>,
+}
+
+impl LiveSyncs {
+    pub(crate) fn get(&self, account: AccountId) -> Option<Arc<LiveSync>> {
+        self.read().get(&account).cloned()
+    }
+
+    /// A run has opened its session: polls of its account are answered from here.
+    pub(crate) fn insert(&self, account: AccountRecord, job: SyncJob) {
+        let id = account.id;
+        self.write().insert(id, Arc::new(LiveSync { account, job }));
+    }
+
+    /// A page of `job` was saved. Only updates a listed sync: one that was forgotten (its
+    /// account changed) stays answered from the database.
+    pub(crate) fn progress(&self, job: &SyncJob, progress: SyncProgress, now: i64) {
+        let mut board = self.write();
+        let Some(live) = board.get_mut(&job.account_id) else {
+            return;
+        };
+        if live.job.id != job.id {
+            return;
+        }
+        let mut updated = live.job.clone();
+        updated.chats_synced = progress.chats_synced;
+        updated.messages_synced = progress.messages_synced;
+        updated.chunk_chats = progress.chunk_chats;
+        updated.updated_at = now;
+        *live = Arc::new(LiveSync {
+            account: live.account.clone(),
+            job: updated,
+        });
+    }
+
+    /// The run of `job` has ended (its end is in the database).
+    pub(crate) fn remove(&self, job: &SyncJob) {
+        let mut board = self.write();
+        if board
+            .get(&job.account_id)
+            .is_some_and(|live| live.job.id == job.id)
+        {
+            board.remove(&job.account_id);
+        }
+    }
+
+    /// The account changed (reconnected, deleted): answer its polls from the database again.
+    pub(crate) fn forget(&self, account: AccountId) {
+        self.write().remove(&account);
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<AccountId, Arc<LiveSync>>> {
+        // A panic while holding the lock cannot leave the map half-updated (every change is
+        // one insert or remove), so a poisoned lock is still a consistent one.
+        self.by_account.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<AccountId, Arc<LiveSync>>> {
+        self.by_account.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use msgsync_core::{ApiKeyMode, ProviderKind, SyncId, SyncParams};
+    use msgsync_store::JobState;
+
+    use super::*;
+
+    fn account() -> AccountRecord {
+        AccountRecord {
+            id: AccountId::new(),
+            owner: "owner".into(),
+            mode: ApiKeyMode::Test,
+            provider: ProviderKind::Telegram,
+            name: "a".into(),
+            state: msgsync_core::AccountState::Ok,
+            provider_user_id: None,
+            linkedin_products: None,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn job(account: AccountId) -> SyncJob {
+        let id = SyncId::new();
+        SyncJob {
+            id,
+            account_id: account,
+            series_id: id,
+            chunk_number: 1,
+            state: JobState::Running,
+            reported: false,
+            params: SyncParams::default(),
+            cursor: None,
+            chats_synced: 0,
+            messages_synced: 0,
+            chunk_chats: 0,
+            attempts: 0,
+            error_kind: None,
+            error_detail: None,
+            run_after: 0,
+            lease_owner: None,
+            lease_expires_at: None,
+            created_at: 0,
+            updated_at: 0,
+            finished_at: None,
+        }
+    }
+
+    fn progress(messages: i64) -> SyncProgress {
+        SyncProgress {
+            chats_synced: 1,
+            messages_synced: messages,
+            chunk_chats: 1,
+        }
+    }
+
+    #[test]
+    fn a_run_is_listed_from_session_to_end_with_its_progress() {
+        let board = LiveSyncs::default();
+        let account = account();
+        let id = account.id;
+        let job = job(id);
+        board.insert(account, job.clone());
+        board.progress(&job, progress(20), 5);
+        let live = board.get(id).unwrap();
+        assert_eq!(live.job.messages_synced, 20);
+        assert_eq!(live.job.updated_at, 5);
+        board.remove(&job);
+        assert!(board.get(id).is_none());
+    }
+
+    #[test]
+    fn an_older_run_of_the_same_account_neither_updates_nor_removes_the_newer() {
+        let board = LiveSyncs::default();
+        let account = account();
+        let id = account.id;
+        let (old, new) = (job(id), job(id));
+        board.insert(account, new.clone());
+        board.progress(&old, progress(99), 5);
+        board.remove(&old);
+        assert_eq!(board.get(id).unwrap().job.id, new.id);
+        assert_eq!(board.get(id).unwrap().job.messages_synced, 0);
+    }
+
+    #[test]
+    fn a_forgotten_account_is_not_listed_again_by_progress() {
+        let board = LiveSyncs::default();
+        let account = account();
+        let id = account.id;
+        let job = job(id);
+        board.insert(account, job.clone());
+        board.forget(id);
+        board.progress(&job, progress(20), 5);
+        assert!(board.get(id).is_none());
+    }
+}
