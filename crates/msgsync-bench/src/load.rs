@@ -2,12 +2,39 @@
 
 use std::time::{Duration, Instant};
 
+/// What one or more rounds of load on one URL measured.
+#[derive(Default)]
 pub struct LoadResult {
-    pub requests: u64,
+    latencies: Vec<Duration>,
+    elapsed: Duration,
     pub errors: u64,
-    pub rps: f64,
-    pub p50_ms: f64,
-    pub p99_ms: f64,
+}
+
+impl LoadResult {
+    pub fn requests(&self) -> u64 {
+        self.latencies.len() as u64
+    }
+
+    pub fn rps(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// The `p`-quantile latency in milliseconds (`merge` keeps latencies sorted).
+    pub fn percentile_ms(&self, p: f64) -> f64 {
+        let index = ((self.latencies.len() as f64 * p) as usize)
+            .min(self.latencies.len().saturating_sub(1));
+        self.latencies
+            .get(index)
+            .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+    }
+
+    /// Adds another round of the same URL.
+    pub fn merge(&mut self, other: LoadResult) {
+        self.latencies.extend(other.latencies);
+        self.latencies.sort_unstable();
+        self.elapsed += other.elapsed;
+        self.errors += other.errors;
+    }
 }
 
 pub async fn hammer(
@@ -43,24 +70,13 @@ pub async fn hammer(
             (latencies, errors)
         })
     });
-    let mut all = Vec::new();
-    let mut errors = 0;
-    for result in futures::future::join_all(workers).await {
-        let (latencies, e) = result?;
-        all.extend(latencies);
-        errors += e;
+    let mut result = LoadResult::default();
+    for worker in futures::future::join_all(workers).await {
+        let (latencies, errors) = worker?;
+        result.latencies.extend(latencies);
+        result.errors += errors;
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.sort();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-            .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
-    };
-    Ok(LoadResult {
-        requests: all.len() as u64,
-        errors,
-        rps: all.len() as f64 / elapsed,
-        p50_ms: pct(0.50),
-        p99_ms: pct(0.99),
-    })
+    result.elapsed = started.elapsed();
+    result.latencies.sort_unstable();
+    Ok(result)
 }

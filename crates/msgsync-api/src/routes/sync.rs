@@ -1,6 +1,7 @@
 //! `GET /api/v1/accounts/{account_id}/sync`: start, follow and report resyncs (CONTRACT §3).
 
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use msgsync_core::sync::RawSyncParams;
 use msgsync_core::time::now_ms;
@@ -8,7 +9,6 @@ use msgsync_core::{
     AccountId, AccountState, ErrorKind, ProviderKind, Scope, SyncParams, SyncStatus,
 };
 use msgsync_store::{AccountRecord, SyncRequest, SyncRequestResult};
-use serde_json::Value;
 
 use super::accounts::account_not_found;
 use crate::app::AppState;
@@ -22,7 +22,7 @@ pub async fn sync_account(
     caller: Caller,
     Path(id): Path<String>,
     query: QueryMap,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     caller.require(Scope::AccountsSync)?;
     let id: AccountId = path_id(&id)?;
     let params = SyncParams::parse(&RawSyncParams {
@@ -39,7 +39,7 @@ pub async fn sync_account(
     });
     if let Some(live) = live {
         check_provider(&state, &live.account, &params)?;
-        return Ok(Json(views::resync(SyncStatus::SyncRunning, &live.job)));
+        return Ok(Json(views::resync(SyncStatus::SyncRunning, &live.job)).into_response());
     }
     let account = state
         .store
@@ -59,7 +59,7 @@ pub async fn sync_account(
         SyncRequestResult::Finished(job) => (finished_status(&job), job),
         SyncRequestResult::NotStarted => return Err(state_error(&account)),
     };
-    Ok(Json(views::resync(status, &job)))
+    Ok(Json(views::resync(status, &job)).into_response())
 }
 
 fn finished_status(job: &msgsync_store::SyncJob) -> SyncStatus {
