@@ -16,7 +16,7 @@ pub mod scenario;
 pub mod voyager;
 
 pub use connector::SandboxHub;
-pub use generator::{account_owner, ChatEntry, ChatInfo, Dataset, MessageKey, Person};
+pub use generator::{account_owner, ChatEntry, ChatInfo, Dataset, MessageKey, Person, WireMessage};
 pub use mtproto::{sandbox_session, MtprotoHandle, MtprotoSimulator, SandboxTelegramConnector};
 pub use scenario::{Fault, Scenario, ScenarioError};
 pub use voyager::{sandbox_cookies, SandboxLinkedinConnector, VoyagerHandle, VoyagerSimulator};

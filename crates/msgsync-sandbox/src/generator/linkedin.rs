@@ -11,7 +11,7 @@ use serde_json::json;
 use super::common::{self, salt, ChatInfo, Params, Person};
 use super::hash::Rng;
 use super::text;
-use super::MessageKey;
+use super::{MessageKey, Original, WireMessage};
 
 const MEMBER_ID_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -97,7 +97,8 @@ pub(crate) fn message(
     owner: &Person,
     chat: &ChatInfo,
     key: MessageKey,
-) -> ProviderMessage {
+    original: Original,
+) -> WireMessage {
     let ts = key.timestamp_ms;
     let mut rng = params.rng(salt::MESSAGE, u64::from(chat.index), u64::from(key.index));
     let provider_id = urn_id(&mut rng);
@@ -134,7 +135,7 @@ pub(crate) fn message(
         (_, true) => "EDITED",
         _ => "DEFAULT",
     };
-    let original = json!({
+    let original = (original == Original::Include).then(|| json!({
         "entityUrn": format!("urn:li:msg_message:(urn:li:fsd_profile:{},{provider_id})", owner.id),
         "conversationUrn": format!("urn:li:msg_conversation:(urn:li:fsd_profile:{},{})", owner.id, chat.provider_id),
         "deliveredAt": ts,
@@ -149,8 +150,8 @@ pub(crate) fn message(
             "emoji": r.value, "count": 1, "viewerReacted": r.is_sender,
         })).collect::<Vec<_>>(),
     })
-    .to_string();
-    ProviderMessage {
+    .to_string());
+    let message = ProviderMessage {
         provider_id,
         sender_id: sender.id.clone(),
         text,
@@ -165,6 +166,11 @@ pub(crate) fn message(
         edited,
         is_event: false,
         delivered: true,
-        original,
+        original: original.unwrap_or_default(),
+    };
+    WireMessage {
+        message,
+        service_action: None,
+        edit_date: None,
     }
 }

@@ -261,13 +261,42 @@ impl Dataset {
     }
 
     /// The full message at `key` (as given by [`Dataset::message_keys`] or
-    /// [`Dataset::message_key`]) of the chat `chat`.
+    /// [`Dataset::message_key`]) of the chat `chat`, `original` included.
     pub fn message(&self, chat: &ChatInfo, key: MessageKey) -> ProviderMessage {
-        match self.params.flavor {
-            common::Flavor::Linkedin => linkedin::message(&self.params, &self.owner, chat, key),
-            common::Flavor::Telegram => telegram::message(&self.params, &self.owner, chat, key),
+        self.generate(chat, key, Original::Include).message
+    }
+
+    /// The message at `key` as a protocol simulator needs it: without `original` (building
+    /// that JSON for every message would be wasted on a simulator, which writes its own wire
+    /// form), with what only Telegram's wire form carries.
+    pub fn wire_message(&self, chat: &ChatInfo, key: MessageKey) -> WireMessage {
+        self.generate(chat, key, Original::Skip)
+    }
+
+    fn generate(&self, chat: &ChatInfo, key: MessageKey, original: Original) -> WireMessage {
+        let (params, owner) = (&self.params, &self.owner);
+        match params.flavor {
+            common::Flavor::Linkedin => linkedin::message(params, owner, chat, key, original),
+            common::Flavor::Telegram => telegram::message(params, owner, chat, key, original),
         }
     }
+}
+
+/// A generated message and the details of it that only a wire form carries.
+#[derive(Debug, Clone)]
+pub struct WireMessage {
+    pub message: ProviderMessage,
+    /// The TL name of a Telegram service message's action (`messageActionPinMessage`, …).
+    pub service_action: Option<&'static str>,
+    /// When an edited Telegram message was edited, in seconds.
+    pub edit_date: Option<i64>,
+}
+
+/// Whether a generated message gets its `original` JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Original {
+    Include,
+    Skip,
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::common::{self, salt, ChatInfo, Params, Person, DAY_MS};
 use super::hash::permute32;
 use super::text;
-use super::MessageKey;
+use super::{MessageKey, Original, WireMessage};
 
 /// Peer numbers start here, so they look like real ids (and have ten digits).
 const PEER_BASE: u64 = 1_000_000_000;
@@ -121,7 +121,8 @@ pub(crate) fn message(
     owner: &Person,
     chat: &ChatInfo,
     key: MessageKey,
-) -> ProviderMessage {
+    original: Original,
+) -> WireMessage {
     let ts = key.timestamp_ms;
     let date = ts.div_euclid(1000);
     let id = u64::from(key.index) + 1;
@@ -150,12 +151,18 @@ pub(crate) fn message(
         msg.sender_id = member.id.clone();
         msg.text = Some(format!("{} {what}", member.name));
         msg.is_event = true;
-        msg.original = json!({
-            "_": "messageService", "id": id, "peer_id": peer_json(chat),
-            "from_id": from_json(&member.id), "date": date, "action": {"_": action},
-        })
-        .to_string();
-        return msg;
+        if original == Original::Include {
+            msg.original = json!({
+                "_": "messageService", "id": id, "peer_id": peer_json(chat),
+                "from_id": from_json(&member.id), "date": date, "action": {"_": action},
+            })
+            .to_string();
+        }
+        return WireMessage {
+            message: msg,
+            service_action: Some(action),
+            edit_date: None,
+        };
     }
 
     // Channel posts are signed by the channel; the owner's own posts are `out`.
@@ -188,7 +195,8 @@ pub(crate) fn message(
         msg.seen = params.read_by_recipient(&mut rng, ts);
     }
     let edit_date = msg.edited.then(|| date + rng.range(30, 7200) as i64);
-    msg.original = json!({
+    if original == Original::Include {
+        msg.original = json!({
         "_": "message", "id": id, "peer_id": peer_json(chat),
         "from_id": (chat.kind != ChatKind::Channel).then(|| from_json(&sender_id)),
         "date": date, "message": msg.text.as_deref().unwrap_or(""), "out": is_sender,
@@ -202,9 +210,14 @@ pub(crate) fn message(
             "results": msg.reactions.iter().map(|r| json!({"reaction": r.value, "count": 1}))
                 .collect::<Vec<_>>(),
         })),
-    })
-    .to_string();
+        })
+        .to_string();
+    }
     msg.sender_id = sender_id;
     msg.is_sender = is_sender;
-    msg
+    WireMessage {
+        message: msg,
+        service_action: None,
+        edit_date,
+    }
 }

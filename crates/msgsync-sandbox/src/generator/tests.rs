@@ -337,3 +337,39 @@ fn large_scenarios_are_indexed_without_generating_every_message() {
     // The cache hands back the same keys.
     assert!(Arc::ptr_eq(&keys, &ds.message_keys(7).unwrap()));
 }
+
+#[test]
+fn a_wire_message_is_the_message_without_its_original_and_with_its_telegram_details() {
+    for provider in [Linkedin, Telegram] {
+        let ds = dataset(provider, &scenario(30, 40));
+        let (mut actions, mut edits) = (0, 0);
+        for i in 0..30 {
+            let info = ds.chat_info(i).unwrap();
+            for key in ds.message_keys(i).unwrap().iter() {
+                let full = ds.message(&info, *key);
+                let wire = ds.wire_message(&info, *key);
+                assert!(wire.message.original.is_empty());
+                assert_eq!(
+                    ProviderMessage {
+                        original: String::new(),
+                        ..full.clone()
+                    },
+                    wire.message
+                );
+                // What the simulator takes from the wire details is what `original` says.
+                let original: serde_json::Value = serde_json::from_str(&full.original).unwrap();
+                assert_eq!(
+                    wire.service_action,
+                    original["action"]["_"].as_str(),
+                    "{original}"
+                );
+                assert_eq!(wire.edit_date, original["edit_date"].as_i64(), "{original}");
+                actions += usize::from(wire.service_action.is_some());
+                edits += usize::from(wire.edit_date.is_some());
+            }
+        }
+        if provider == Telegram {
+            assert!(actions > 0 && edits > 0, "{actions} actions, {edits} edits");
+        }
+    }
+}

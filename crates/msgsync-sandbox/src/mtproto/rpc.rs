@@ -215,8 +215,8 @@ fn get_dialogs(acct: &Account, q: &functions::messages::GetDialogs) -> Answer {
             .unwrap_or_else(|| Vec::new().into());
         let ids = paging::message_ids(&keys, acct.span_start_ms(), acct.id_scale());
         let top = keys.last().zip(ids.last()).map(|(key, id)| {
-            let m = ds.message(info, *key);
-            (build::message(seed, info, &m, *id), m.sender_id)
+            let m = ds.wire_message(info, *key);
+            (build::message(seed, info, &m, *id), m.message.sender_id)
         });
         let top_id = ids.last().copied().unwrap_or(0);
         let pc = ds.provider_chat(info);
@@ -306,9 +306,9 @@ fn get_history(acct: &Account, q: &functions::messages::GetHistory) -> Answer {
     let mut people = People::new(ds.owner());
     let mut messages = Vec::with_capacity(window.len());
     for i in window.clone().rev() {
-        let m = ds.message(&info, keys[i]);
-        people.add(&info, &m.sender_id);
-        for r in &m.reactions {
+        let m = ds.wire_message(&info, keys[i]);
+        people.add(&info, &m.message.sender_id);
+        for r in &m.message.reactions {
             people.add(&info, &r.sender_id);
         }
         messages.push(build::message(seed, &info, &m, ids[i]));

@@ -4,7 +4,7 @@ use grammers_tl_types::{enums, types};
 use msgsync_providers::{ChatKind, ProviderMessage};
 use sha2::{Digest, Sha256};
 
-use crate::generator::{ChatInfo, Person};
+use crate::generator::{ChatInfo, Person, WireMessage};
 
 /// Telegram's `mute_until` for "muted for ever".
 const MUTED_FOREVER: i32 = i32::MAX;
@@ -343,11 +343,11 @@ fn reactions(m: &ProviderMessage, date: i32) -> Option<enums::MessageReactions> 
 }
 
 /// A generated message as Telegram presents it, under the simulator's id.
-pub(crate) fn message(seed: u64, info: &ChatInfo, m: &ProviderMessage, id: i32) -> enums::Message {
+pub(crate) fn message(seed: u64, info: &ChatInfo, wire: &WireMessage, id: i32) -> enums::Message {
+    let m = &wire.message;
     let date = (m.timestamp_ms.div_euclid(1000)) as i32;
-    let original: serde_json::Value = serde_json::from_str(&m.original).unwrap_or_default();
     if m.is_event {
-        let action_name = original["action"]["_"].as_str().unwrap_or_default();
+        let action_name = wire.service_action.unwrap_or_default();
         return enums::Message::Service(types::MessageService {
             out: m.is_sender,
             mentioned: false,
@@ -368,7 +368,7 @@ pub(crate) fn message(seed: u64, info: &ChatInfo, m: &ProviderMessage, id: i32) 
         });
     }
     let channel = info.kind == ChatKind::Channel;
-    let edit_date = original["edit_date"].as_i64().map(|d| d as i32);
+    let edit_date = wire.edit_date.map(|d| d as i32);
     enums::Message::Message(types::Message {
         out: m.is_sender,
         mentioned: false,

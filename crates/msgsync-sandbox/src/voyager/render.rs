@@ -402,7 +402,7 @@ pub(crate) struct GeneratedMessage<'a> {
 
 impl Serialize for GeneratedMessage<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let m = self.ds.message(self.info, self.key);
+        let m = self.ds.wire_message(self.info, self.key).message;
         message(self.info, self.ds.owner(), &m, self.base_url).serialize(serializer)
     }
 }
@@ -457,7 +457,7 @@ impl Serialize for GeneratedConversation<'_> {
         let newest = ds
             .message_keys(info.index)
             .and_then(|keys| keys.last().copied())
-            .map(|k| ds.message(info, k));
+            .map(|k| ds.wire_message(info, k).message);
         // Incoming messages of the last week of a chat with unread messages are unread: the
         // owner last read the chat just before that week.
         let last_read_at = if info.unread > 0 {
