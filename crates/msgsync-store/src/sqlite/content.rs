@@ -301,19 +301,19 @@ pub async fn reconcile(
     .bind(inbox)
     .execute(&mut *conn)
     .await?;
+    // Chat by chat, through each chat's time range (`messages_chat_time`).
     sqlx::query(
         "UPDATE messages SET deleted = 1
-         WHERE account_id = ? AND deleted = 0 AND (seen_series IS NULL OR seen_series <> ?)
+         WHERE chat_id IN (SELECT id FROM chats WHERE account_id = ? AND (? IS NULL OR inbox = ?))
            AND timestamp >= ? AND timestamp <= ?
-           AND (? IS NULL OR chat_id IN (SELECT id FROM chats WHERE account_id = ? AND inbox = ?))",
+           AND deleted = 0 AND (seen_series IS NULL OR seen_series <> ?)",
     )
     .bind(&account)
-    .bind(&series)
+    .bind(inbox)
+    .bind(inbox)
     .bind(after)
     .bind(before)
-    .bind(inbox)
-    .bind(&account)
-    .bind(inbox)
+    .bind(&series)
     .execute(&mut *conn)
     .await?;
     Ok(())
