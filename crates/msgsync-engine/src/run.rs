@@ -208,6 +208,12 @@ impl<'a> Run<'a> {
         let Some(account) = store.account_find(self.job.account_id).await? else {
             return Err(End::Lost);
         };
+        // From here on, polls of this sync are answered by this run (see `crate::live`).
+        let mut listed = self.job.clone();
+        listed.chats_synced = self.progress.chats_synced;
+        listed.messages_synced = self.progress.messages_synced;
+        listed.chunk_chats = self.progress.chunk_chats;
+        self.engine.live.insert(account.clone(), listed);
         let Some(connector) = self.engine.connectors.get(account.provider, account.mode) else {
             return Err(End::Failed(SyncFailure::new(
                 ErrorKind::FeatureNotImplemented,
@@ -233,11 +239,6 @@ impl<'a> Run<'a> {
         // which the connector bounds by itself; this is the outer safety net.
         let timeout = self.engine.config.provider_timeout * OPEN_ROUND_TRIPS;
         let session = self.call_within(timeout, connector.open(&request)).await?;
-        let mut listed = self.job.clone();
-        listed.chats_synced = self.progress.chats_synced;
-        listed.messages_synced = self.progress.messages_synced;
-        listed.chunk_chats = self.progress.chunk_chats;
-        self.engine.live.insert(account.clone(), listed);
         Ok((account, session))
     }
 
