@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 use msgsync_core::ProviderKind;
+use msgsync_providers::linkedin::MAX_MESSAGES_PAGE;
 use msgsync_sandbox::SandboxHub;
 use serde_json::{json, Map, Value};
 
@@ -274,21 +275,25 @@ async fn poll(server: &Server, seconds: u64) -> anyhow::Result<(LoadResult, Load
     Ok((poll, health))
 }
 
-/// `accounts` sandbox accounts (20 chats × 50 messages, 20 ms per provider request) resynced at
-/// once; returns (wall seconds, lower bound seconds, peak RSS MB).
+/// `accounts` sandbox LinkedIn accounts (20 chats × 50 messages, 20 ms per provider request)
+/// resynced at once; returns (wall seconds, lower bound seconds, peak RSS MB).
 async fn concurrent(bin: &std::path::Path, accounts: usize) -> anyhow::Result<(f64, f64, f64)> {
     const CHATS: u64 = 20;
+    const MESSAGES: u64 = 50;
     const LATENCY_MS: u64 = 20;
     let workers = accounts.to_string();
     let server = Server::start(bin, &[("MSGSYNC_SYNC_WORKERS", workers)]).await?;
-    let scenario = format!("sandbox:chats={CHATS},messages=50,latency_ms={LATENCY_MS}");
+    let scenario = format!("sandbox:chats={CHATS},messages={MESSAGES},latency_ms={LATENCY_MS}");
     let mut ids = Vec::with_capacity(accounts);
     for _ in 0..accounts {
         ids.push(server.connect("LINKEDIN", &scenario).await?);
     }
-    // One chat page plus one message page per chat, one after the other; no pacing in the
-    // sandbox. Accounts run side by side, so this is also the bound for all of them.
-    let lower = ((1 + CHATS) * LATENCY_MS) as f64 / 1000.0;
+    // One account's requests, one after the other: its identity (`/me`), one page of chats,
+    // and each chat's messages in LinkedIn's pages of 20; no pacing in the sandbox. Accounts
+    // run side by side, so this is also the bound for all of them.
+    let pages_per_chat = MESSAGES.div_ceil(u64::from(MAX_MESSAGES_PAGE));
+    let requests = 2 + CHATS * pages_per_chat;
+    let lower = (requests * LATENCY_MS) as f64 / 1000.0;
     let started = Instant::now();
     let server = &server;
     futures::future::try_join_all(ids.chunks(64).map(|chunk| async move {
