@@ -303,8 +303,10 @@ async fn concurrent(bin: &std::path::Path, accounts: usize) -> anyhow::Result<(f
         anyhow::Ok(())
     }))
     .await?;
-    // Polling is load on the server too: nothing can finish before the lower bound, and after
-    // it each account is asked once per round, rounds 50 ms apart.
+    // Polling is load on the same two cores: nothing can finish before the lower bound, and
+    // after it each pending account is asked once per round, rounds 250 ms apart (a client
+    // polling a thousand accounts; rounds 50 ms apart made the polling itself ~20k requests a
+    // second). The wall time is thus known to within a round.
     tokio::time::sleep(Duration::from_secs_f64(lower)).await;
     let mut pending = ids.clone();
     while !pending.is_empty() {
@@ -322,7 +324,7 @@ async fn concurrent(bin: &std::path::Path, accounts: usize) -> anyhow::Result<(f
         }
         pending = still;
         if !pending.is_empty() {
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
     let wall = started.elapsed().as_secs_f64();

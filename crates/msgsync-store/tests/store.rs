@@ -367,21 +367,8 @@ async fn pages_are_idempotent_and_reconciliation_marks_only_what_was_not_seen() 
         .find(|c| c.provider_id == "c1")
         .unwrap()
         .clone();
-    let msgs = f
-        .store
-        .message_list(
-            &c1_record,
-            &MessageQuery {
-                span: Span::default(),
-                page: PageRequest {
-                    limit: 10,
-                    cursor: None,
-                },
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(msgs.items.len(), 2, "a replayed page adds nothing");
+    let msgs = messages_of(&f, &c1_record).await;
+    assert_eq!(msgs.len(), 2, "a replayed page adds nothing");
 
     // A second full resync sees only c1 and m1, within a span that excludes m2? No: full scope.
     f.store
@@ -419,22 +406,8 @@ async fn pages_are_idempotent_and_reconciliation_marks_only_what_was_not_seen() 
         .map(|c| c.provider_id.as_str())
         .collect();
     assert_eq!(deleted, vec!["c2"]);
-    let msgs = f
-        .store
-        .message_list(
-            &c1_record,
-            &MessageQuery {
-                span: Span::default(),
-                page: PageRequest {
-                    limit: 10,
-                    cursor: None,
-                },
-            },
-        )
-        .await
-        .unwrap();
+    let msgs = messages_of(&f, &c1_record).await;
     let deleted: Vec<_> = msgs
-        .items
         .iter()
         .filter(|m| m.deleted)
         .map(|m| m.provider_id.as_str())
@@ -471,21 +444,8 @@ async fn pages_are_idempotent_and_reconciliation_marks_only_what_was_not_seen() 
     )
     .await
     .unwrap();
-    let msgs = f
-        .store
-        .message_list(
-            &c1_record,
-            &MessageQuery {
-                span: Span::default(),
-                page: PageRequest {
-                    limit: 10,
-                    cursor: None,
-                },
-            },
-        )
-        .await
-        .unwrap();
-    let m1 = msgs.items.iter().find(|m| m.provider_id == "m1").unwrap();
+    let msgs = messages_of(&f, &c1_record).await;
+    let m1 = msgs.iter().find(|m| m.provider_id == "m1").unwrap();
     assert!(!m1.deleted, "outside the span: untouched");
     let chats = f.store.chat_list(tenant, &list(())).await.unwrap().items;
     assert!(
@@ -569,21 +529,7 @@ async fn a_checkpoint_of_several_pages_is_written_whole_or_not_at_all() {
     let listed = chats_of(&f, acc).await;
     assert_eq!(listed.len(), 2);
     let c1 = listed.iter().find(|c| c.provider_id == "c1").unwrap();
-    let messages = f
-        .store
-        .message_list(
-            c1,
-            &MessageQuery {
-                span: Span::default(),
-                page: PageRequest {
-                    limit: 10,
-                    cursor: None,
-                },
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(messages.items.len(), 3);
+    assert_eq!(messages_of(&f, c1).await.len(), 3);
 
     // A worker that lost the job writes none of its pages.
     claim(&f, "b", 500).await.expect("the lease ran out");
@@ -601,4 +547,15 @@ async fn chats_of(f: &Fixture, account: AccountId) -> Vec<ChatRecord> {
         },
     };
     f.store.chat_list(&f.tenant, &query).await.unwrap().items
+}
+
+async fn messages_of(f: &Fixture, chat: &ChatRecord) -> Vec<MessageRecord> {
+    let query = MessageQuery {
+        span: Span::default(),
+        page: PageRequest {
+            limit: 10,
+            cursor: None,
+        },
+    };
+    f.store.message_list(chat, &query).await.unwrap().items
 }

@@ -3,7 +3,6 @@
 mod common;
 
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
 
 use common::{assert_error, TestServer};
 
@@ -362,20 +361,8 @@ async fn sync_progress_is_visible_while_running() {
         )
         .await;
     server.sync(&key, &account, "").await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (_, body) = server.sync(&key, &account, "").await;
-        if body["status"] == "SYNC_RUNNING" && body["progress"]["chats"].as_i64().unwrap() > 0 {
-            assert!(body["progress"]["chats"].as_i64().unwrap() < 10);
-            break;
-        }
-        assert_eq!(
-            body["status"], "SYNC_RUNNING",
-            "finished before progress was seen: {body}"
-        );
-        assert!(Instant::now() < deadline);
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let running = server.wait_progress(&key, &account).await;
+    assert!(running["progress"]["chats"].as_i64().unwrap() < 10);
     assert_eq!(
         server.wait_outcome(&key, &account).await["status"],
         "SYNC_DONE"
@@ -394,17 +381,8 @@ async fn an_account_deleted_while_it_syncs_is_gone_for_its_polls() {
         )
         .await;
     server.sync(&key, &account, "").await;
-    // Polls of a sync that has saved pages are answered from the run's memory: wait for one.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (_, body) = server.sync(&key, &account, "").await;
-        assert_eq!(body["status"], "SYNC_RUNNING", "{body}");
-        if body["progress"]["chats"].as_i64().unwrap() > 0 {
-            break;
-        }
-        assert!(Instant::now() < deadline);
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    // Polls of a running sync are answered from the run's memory: wait until it has pages.
+    server.wait_progress(&key, &account).await;
     let (status, body) = server
         .request(
             "DELETE",

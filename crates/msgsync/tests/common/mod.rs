@@ -282,6 +282,24 @@ impl TestServer {
         }
     }
 
+    /// Polls a running sync until it reports a synced chat; returns that answer. Fails if the
+    /// sync ends first.
+    pub async fn wait_progress(&self, key: &str, account: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (_, body) = self.sync(key, account, "").await;
+            assert_eq!(
+                body["status"], "SYNC_RUNNING",
+                "finished before progress was seen: {body}"
+            );
+            if body["progress"]["chats"].as_i64().unwrap() > 0 {
+                return body;
+            }
+            assert!(Instant::now() < deadline, "no progress in time: {body}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Starts a sync (the previous outcome must have been reported) and waits for its outcome.
     pub async fn sync_to_outcome(&self, key: &str, account: &str, query: &str) -> Value {
         let (status, body) = self.sync(key, account, query).await;
