@@ -135,7 +135,6 @@ struct Run<'a> {
     /// Pages fetched while a write was in flight, for the next write, and their share of the
     /// node's buffer (held until their write lands).
     pending: Vec<PageWrite>,
-    pending_messages: usize,
     pending_share: Option<OwnedSemaphorePermit>,
     /// Whether the cursor moved since the last write.
     unsaved: bool,
@@ -174,7 +173,6 @@ impl<'a> Run<'a> {
             chat_page: None,
             write: None,
             pending: Vec::new(),
-            pending_messages: 0,
             pending_share: None,
             unsaved: false,
         }
@@ -437,7 +435,6 @@ impl<'a> Run<'a> {
                         .ok()
                 })
                 .flatten();
-            self.pending_messages += page.messages.len();
             self.pending.push(page);
             let Some(room) = room else {
                 return self.flush().await;
@@ -447,7 +444,8 @@ impl<'a> Run<'a> {
                 None => self.pending_share = Some(room),
             }
         }
-        if busy && self.pending_messages < MAX_WRITE_MESSAGES {
+        let pending_messages: usize = self.pending.iter().map(|p| p.messages.len()).sum();
+        if busy && pending_messages < MAX_WRITE_MESSAGES {
             return Ok(());
         }
         self.flush().await
@@ -469,7 +467,6 @@ impl<'a> Run<'a> {
         let lease_ms = self.engine.config.lease.as_millis() as i64;
         let pages = std::mem::take(&mut self.pending);
         let share = self.pending_share.take();
-        self.pending_messages = 0;
         self.unsaved = false;
         let write = tokio::spawn(async move {
             store
