@@ -90,7 +90,7 @@ pub async fn run(command: KeysCommand) -> anyhow::Result<()> {
         }
         KeysCommand::Revoke { id } => {
             if store.api_key_revoke(&id, now_ms()).await? {
-                println!("revoked key {id}");
+                println!("revoked key {id} (running servers refuse it within a second)");
             } else {
                 anyhow::bail!("no active key with id {id}");
             }
