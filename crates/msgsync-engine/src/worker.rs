@@ -15,7 +15,8 @@ use crate::live::{LiveSync, LiveSyncs};
 use crate::run::run_job;
 
 /// How many fetched messages may wait for the database on one node: enough for runs to keep
-/// fetching while a write is in flight, small enough for memory (roughly a kilobyte each).
+/// fetching while a write is in flight, small enough for memory (a few kilobytes each with
+/// their provider JSON: ~60 MB more peak RSS measured with 200 LinkedIn accounts at once).
 const WRITE_BUFFER_MESSAGES: usize = 20_000;
 
 pub struct Engine {
