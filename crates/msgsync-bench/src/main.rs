@@ -37,6 +37,9 @@ struct Args {
     /// Run only the polling figure (for profiling).
     #[arg(long)]
     only_poll: bool,
+    /// Run only the ingest figures, with this many chats of 1,000 messages (for profiling).
+    #[arg(long)]
+    only_ingest: Option<u32>,
     /// Where to write the SVG chart of ingest time against messages.
     #[arg(long, default_value = "docs/ingest.svg")]
     chart: PathBuf,
@@ -99,6 +102,14 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let anchor = SandboxHub::new().anchor_ms();
+    if let Some(chats) = args.only_ingest {
+        let server = Server::start(&bin, &[]).await?;
+        for provider in [ProviderKind::Linkedin, ProviderKind::Telegram] {
+            let i = ingest(&server, provider, chats, anchor).await?;
+            println!("ingest {provider}: {}", i.describe());
+        }
+        return Ok(());
+    }
     let mut figures = Map::new();
     let mut table: Vec<(String, String)> = Vec::new();
     let row = |table: &mut Vec<(String, String)>, name: &str, value: String| {
@@ -113,37 +124,23 @@ async fn main() -> anyhow::Result<()> {
         (ProviderKind::Linkedin, "linkedin"),
         (ProviderKind::Telegram, "telegram"),
     ] {
-        let scenario = format!(
-            "sandbox:chats={},messages={MESSAGES_PER_CHAT}",
-            sizes.ingest_chats
-        );
-        let messages = u64::from(sizes.ingest_chats) * MESSAGES_PER_CHAT;
-        let account = server.connect(provider.as_str(), &scenario).await?;
-        let (api_time, body) = server.timed_sync(&account, "").await?;
-        anyhow::ensure!(
-            body["progress"]["messages"].as_u64() == Some(messages),
-            "incomplete sync: {body}"
-        );
-        let (db_time, rows) = baseline::storage_limit(provider, &scenario, anchor).await?;
-        anyhow::ensure!(rows == messages, "baseline wrote {rows} rows");
-        let api_rate = messages as f64 / api_time.as_secs_f64();
-        let base_rate = messages as f64 / db_time.as_secs_f64();
-        figures.insert(format!("ingest_{key}_msgs_per_s"), json!(api_rate.round()));
+        let i = ingest(&server, provider, sizes.ingest_chats, anchor).await?;
         figures.insert(
-            format!("ingest_{key}_ratio"),
-            json!(round3(api_rate / base_rate)),
+            format!("ingest_{key}_msgs_per_s"),
+            json!(i.api_rate().round()),
         );
+        figures.insert(format!("ingest_{key}_ratio"), json!(round3(i.ratio())));
         figures.insert(
             format!("ingest_{key}_baseline_msgs_per_s"),
-            json!(base_rate.round()),
+            json!(i.base_rate().round()),
         );
         row(
             &mut table,
-            &format!("ingest {key} ({messages} msgs)"),
-            format!("{api_rate:.0} msg/s in {api_time:.2?}; storage limit {base_rate:.0} msg/s; ratio {:.3}", api_rate / base_rate),
+            &format!("ingest {key} ({} msgs)", i.messages),
+            i.describe(),
         );
         if provider == ProviderKind::Linkedin {
-            linkedin_big = Some((messages as f64, api_time.as_secs_f64()));
+            linkedin_big = Some((i.messages as f64, i.api_time.as_secs_f64()));
         }
     }
 
@@ -253,6 +250,62 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("{}", Value::Object(figures));
     Ok(())
+}
+
+/// One ingest figure: a full resync through the API against the storage limit.
+struct Ingest {
+    messages: u64,
+    api_time: Duration,
+    db_time: Duration,
+}
+
+impl Ingest {
+    fn api_rate(&self) -> f64 {
+        self.messages as f64 / self.api_time.as_secs_f64()
+    }
+
+    fn base_rate(&self) -> f64 {
+        self.messages as f64 / self.db_time.as_secs_f64()
+    }
+
+    fn ratio(&self) -> f64 {
+        self.api_rate() / self.base_rate()
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{:.0} msg/s in {:.2?}; storage limit {:.0} msg/s; ratio {:.3}",
+            self.api_rate(),
+            self.api_time,
+            self.base_rate(),
+            self.ratio()
+        )
+    }
+}
+
+/// A full resync of a fresh sandbox account of `chats` × 1,000 messages, then the same rows
+/// written straight into the schema.
+async fn ingest(
+    server: &Server,
+    provider: ProviderKind,
+    chats: u32,
+    anchor: i64,
+) -> anyhow::Result<Ingest> {
+    let scenario = format!("sandbox:chats={chats},messages={MESSAGES_PER_CHAT}");
+    let messages = u64::from(chats) * MESSAGES_PER_CHAT;
+    let account = server.connect(provider.as_str(), &scenario).await?;
+    let (api_time, body) = server.timed_sync(&account, "").await?;
+    anyhow::ensure!(
+        body["progress"]["messages"].as_u64() == Some(messages),
+        "incomplete sync: {body}"
+    );
+    let (db_time, rows) = baseline::storage_limit(provider, &scenario, anchor).await?;
+    anyhow::ensure!(rows == messages, "baseline wrote {rows} rows");
+    Ok(Ingest {
+        messages,
+        api_time,
+        db_time,
+    })
 }
 
 /// Polls a running sync and `/health`, 64 connections, `seconds` each in alternating rounds (so

@@ -514,14 +514,18 @@ async fn a_checkpoint_of_several_pages_is_written_whole_or_not_at_all() {
         chat: chat(chat_id, 5),
         messages: messages.iter().map(|m| message(m, 5)).collect(),
     };
-    // Two pages of one chat and a page of another, in one write.
+    // A page of one chat, a page of another, then two more pages of the first (the last one
+    // repeating a message and renaming the chat), in one write.
+    let mut renamed = page("c1", &["m2", "m3"]);
+    renamed.chat.name = Some("renamed".into());
     checkpoint(
         &a,
         "a",
         vec![
             page("c1", &["m1", "m2"]),
-            page("c1", &["m3"]),
             page("c2", &["m4"]),
+            page("c1", &["m5"]),
+            renamed,
         ],
     )
     .await
@@ -529,7 +533,17 @@ async fn a_checkpoint_of_several_pages_is_written_whole_or_not_at_all() {
     let listed = chats_of(&f, acc).await;
     assert_eq!(listed.len(), 2);
     let c1 = listed.iter().find(|c| c.provider_id == "c1").unwrap();
-    assert_eq!(messages_of(&f, c1).await.len(), 3);
+    let ids: Vec<_> = messages_of(&f, c1)
+        .await
+        .into_iter()
+        .map(|m| m.provider_id)
+        .collect();
+    assert_eq!(ids.len(), 4, "{ids:?}");
+    for id in ["m1", "m2", "m3", "m5"] {
+        assert!(ids.iter().any(|m| m == id), "{id} missing from {ids:?}");
+    }
+    // The chat as its last page saw it.
+    assert_eq!(c1.name.as_deref(), Some("renamed"));
 
     // A worker that lost the job writes none of its pages.
     claim(&f, "b", 500).await.expect("the lease ran out");

@@ -210,13 +210,13 @@ pub async fn chat_upsert(
 /// Rows per multi-row INSERT: 18 parameters a row stays far below SQLite's limit of 32766.
 const MESSAGE_BATCH: usize = 500;
 
-/// Inserts or updates a page of messages of one chat by provider id, in multi-row statements.
+/// Inserts or updates messages of one chat by provider id, in multi-row statements.
 pub async fn messages_upsert(
     conn: &mut SqliteConnection,
     account: AccountId,
     chat: ChatId,
     series: SyncId,
-    messages: &[ProviderMessage],
+    messages: &[&ProviderMessage],
 ) -> StoreResult<()> {
     let account = account.to_string();
     let chat = chat.to_string();

@@ -4,6 +4,7 @@
 //! machine runs serialized; the partial unique index `sync_jobs_one_open` backs rule 5 up in
 //! the database itself.
 
+use msgsync_core::content::ProviderMessage;
 use msgsync_core::{AccountId, SyncId, SyncParams};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection, SqlitePool};
@@ -245,15 +246,24 @@ pub async fn checkpoint(db: &SqlitePool, c: &SyncCheckpoint<'_>) -> StoreResult<
     .execute(&mut *tx)
     .await?;
     ensure_held(done.rows_affected())?;
-    for page in c.pages {
+    // Consecutive pages of one chat (a chat's message pages follow each other) are written
+    // as one: the chat once, as its last page saw it, and their messages in full-size batches.
+    for chat_pages in c
+        .pages
+        .chunk_by(|a, b| a.chat.provider_id == b.chat.provider_id)
+    {
+        let Some(last) = chat_pages.last() else {
+            continue;
+        };
         let chat_id =
-            content::chat_upsert(&mut tx, c.job.account_id, c.job.series_id, &page.chat).await?;
+            content::chat_upsert(&mut tx, c.job.account_id, c.job.series_id, &last.chat).await?;
+        let messages: Vec<&ProviderMessage> = chat_pages.iter().flat_map(|p| &p.messages).collect();
         content::messages_upsert(
             &mut tx,
             c.job.account_id,
             chat_id,
             c.job.series_id,
-            &page.messages,
+            &messages,
         )
         .await?;
     }
