@@ -16,7 +16,6 @@ use anyhow::Context;
 use clap::Parser;
 use msgsync_core::ProviderKind;
 use msgsync_providers::linkedin::MAX_MESSAGES_PAGE;
-use msgsync_sandbox::SandboxHub;
 use serde_json::{json, Map, Value};
 
 use load::LoadResult;
@@ -101,11 +100,10 @@ async fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let anchor = SandboxHub::new().anchor_ms();
     if let Some(chats) = args.only_ingest {
         let server = Server::start(&bin, &[]).await?;
         for provider in [ProviderKind::Linkedin, ProviderKind::Telegram] {
-            let i = ingest(&server, provider, chats, anchor).await?;
+            let i = ingest(&server, provider, chats).await?;
             println!("ingest {provider}: {}", i.describe());
         }
         return Ok(());
@@ -124,7 +122,7 @@ async fn main() -> anyhow::Result<()> {
         (ProviderKind::Linkedin, "linkedin"),
         (ProviderKind::Telegram, "telegram"),
     ] {
-        let i = ingest(&server, provider, sizes.ingest_chats, anchor).await?;
+        let i = ingest(&server, provider, sizes.ingest_chats).await?;
         figures.insert(
             format!("ingest_{key}_msgs_per_s"),
             json!(i.api_rate().round()),
@@ -283,14 +281,9 @@ impl Ingest {
     }
 }
 
-/// A full resync of a fresh sandbox account of `chats` × 1,000 messages, then the same rows
-/// written straight into the schema.
-async fn ingest(
-    server: &Server,
-    provider: ProviderKind,
-    chats: u32,
-    anchor: i64,
-) -> anyhow::Result<Ingest> {
+/// A full resync of a fresh sandbox account of `chats` × 1,000 messages, then the rows it wrote
+/// written again straight into the schema.
+async fn ingest(server: &Server, provider: ProviderKind, chats: u32) -> anyhow::Result<Ingest> {
     let scenario = format!("sandbox:chats={chats},messages={MESSAGES_PER_CHAT}");
     let messages = u64::from(chats) * MESSAGES_PER_CHAT;
     let account = server.connect(provider.as_str(), &scenario).await?;
@@ -299,7 +292,7 @@ async fn ingest(
         body["progress"]["messages"].as_u64() == Some(messages),
         "incomplete sync: {body}"
     );
-    let (db_time, rows) = baseline::storage_limit(provider, &scenario, anchor).await?;
+    let (db_time, rows) = baseline::storage_limit(&server.database(), &account).await?;
     anyhow::ensure!(rows == messages, "baseline wrote {rows} rows");
     Ok(Ingest {
         messages,

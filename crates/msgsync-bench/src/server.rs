@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
 pub struct Server {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     child: Child,
     pub base: String,
     pub key: String,
@@ -84,7 +84,7 @@ impl Server {
             .await?
             .context("the server did not start")?;
         Ok(Server {
-            _dir: dir,
+            dir,
             child,
             base: format!("http://{addr}"),
             key,
@@ -95,6 +95,11 @@ impl Server {
     }
 
     /// Peak resident memory of the server process (VmHWM), in MiB.
+    /// The server's SQLite database.
+    pub fn database(&self) -> PathBuf {
+        self.dir.path().join("msgsync.db")
+    }
+
     pub fn peak_rss_mb(&self) -> anyhow::Result<f64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
         let kb: f64 = status
