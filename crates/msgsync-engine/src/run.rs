@@ -470,14 +470,14 @@ impl<'a> Run<'a> {
         self.unsaved = false;
         let write = tokio::spawn(async move {
             store
-                .sync_checkpoint(&SyncCheckpoint {
-                    job: &job,
-                    worker: &worker,
+                .sync_checkpoint(SyncCheckpoint {
+                    job,
+                    worker,
                     now,
                     lease_ms,
-                    cursor: &cursor,
+                    cursor,
                     progress,
-                    pages: &pages,
+                    pages,
                 })
                 .await
         });

@@ -30,6 +30,9 @@ pub enum StoreError {
     Crypto(#[from] CryptoError),
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// A write that shared a transaction with others was lost with it (the cause is logged).
+    #[error("the transaction this write was part of failed: {0}")]
+    SharedCommit(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -98,9 +101,10 @@ pub trait Store: Send + Sync + 'static {
     async fn sync_claim(&self, claim: &SyncClaim) -> StoreResult<Option<SyncJob>>;
     /// Extends the lease of a running job; `LostLease` if it is no longer ours.
     async fn sync_renew(&self, renew: &SyncRenew<'_>) -> StoreResult<()>;
-    /// Writes the pages fetched since the last checkpoint and the job's new cursor in one
-    /// transaction.
-    async fn sync_checkpoint(&self, checkpoint: &SyncCheckpoint<'_>) -> StoreResult<()>;
+    /// Writes the pages fetched since the last checkpoint and the job's new cursor, all or
+    /// nothing (`LostLease`, and nothing written, if the job is no longer ours). Checkpoints of
+    /// several jobs may share a transaction; each job's part stands or falls on its own.
+    async fn sync_checkpoint(&self, checkpoint: SyncCheckpoint) -> StoreResult<()>;
     /// Gives the job back to the queue until `run_after` (rate limits, retries, shutdown).
     async fn sync_release(&self, release: &SyncRelease<'_>) -> StoreResult<()>;
     /// Ends the job; a full resync that covered its whole scope first marks what it did not see.

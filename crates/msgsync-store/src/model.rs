@@ -245,17 +245,26 @@ pub struct SyncProgress {
     pub chunk_chats: i64,
 }
 
+/// The pages a sync fetched since its last checkpoint and its position after them. Owned:
+/// the store may queue it to commit it together with other jobs' checkpoints.
 #[derive(Debug)]
-pub struct SyncCheckpoint<'a> {
-    pub job: &'a SyncJob,
-    pub worker: &'a str,
+pub struct SyncCheckpoint {
+    pub job: SyncJob,
+    pub worker: String,
     pub now: i64,
     pub lease_ms: i64,
-    pub cursor: &'a str,
+    pub cursor: String,
     pub progress: SyncProgress,
     /// The pages fetched since the last checkpoint, in order (often one, more when the
     /// database is slower than the provider).
-    pub pages: &'a [PageWrite],
+    pub pages: Vec<PageWrite>,
+}
+
+impl SyncCheckpoint {
+    /// How many messages it writes.
+    pub fn messages(&self) -> usize {
+        self.pages.iter().map(|p| p.messages.len()).sum()
+    }
 }
 
 /// One page of a sync: the chat it belongs to (upserted) and the page's messages.

@@ -4,9 +4,10 @@
 use msgsync_core::content::{ChatKind, ProviderChat, ProviderMessage};
 use msgsync_core::{AccountId, ApiKeyMode, ProviderKind, Span, SyncParams};
 use msgsync_store::*;
+use sqlx::Connection;
 
 struct Fixture {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     store: SqliteStore,
     tenant: Tenant,
 }
@@ -18,7 +19,7 @@ async fn fixture() -> Fixture {
         .await
         .unwrap();
     Fixture {
-        _dir: dir,
+        dir,
         store,
         tenant: Tenant {
             owner: "o".into(),
@@ -110,14 +111,14 @@ async fn write(
     messages: &[ProviderMessage],
 ) -> StoreResult<()> {
     f.store
-        .sync_checkpoint(&SyncCheckpoint {
-            job,
-            worker,
+        .sync_checkpoint(SyncCheckpoint {
+            job: job.clone(),
+            worker: worker.into(),
             now: 10,
             lease_ms: 100,
-            cursor: "c",
+            cursor: "c".into(),
             progress: SyncProgress::default(),
-            pages: &[PageWrite {
+            pages: vec![PageWrite {
                 chat: chat.clone(),
                 messages: messages.to_vec(),
             }],
@@ -493,26 +494,7 @@ async fn a_checkpoint_of_several_pages_is_written_whole_or_not_at_all() {
         .unwrap();
     let a = claim(&f, "a", 2).await.unwrap();
     let checkpoint = |job: &SyncJob, worker: &str, pages: Vec<PageWrite>| {
-        let job = job.clone();
-        let worker = worker.to_owned();
-        let store = &f.store;
-        async move {
-            store
-                .sync_checkpoint(&SyncCheckpoint {
-                    job: &job,
-                    worker: &worker,
-                    now: 10,
-                    lease_ms: 100,
-                    cursor: "c",
-                    progress: SyncProgress::default(),
-                    pages: &pages,
-                })
-                .await
-        }
-    };
-    let page = |chat_id: &str, messages: &[&str]| PageWrite {
-        chat: chat(chat_id, 5),
-        messages: messages.iter().map(|m| message(m, 5)).collect(),
+        f.store.sync_checkpoint(checkpoint_of(job, worker, pages))
     };
     // A page of one chat, a page of another, then two more pages of the first (the last one
     // repeating a message and renaming the chat), in one write.
@@ -550,6 +532,108 @@ async fn a_checkpoint_of_several_pages_is_written_whole_or_not_at_all() {
     let lost = checkpoint(&a, "a", vec![page("c3", &["m5"]), page("c4", &["m6"])]).await;
     assert!(matches!(lost, Err(StoreError::LostLease)));
     assert_eq!(chats_of(&f, acc).await.len(), 2);
+}
+
+fn checkpoint_of(job: &SyncJob, worker: &str, pages: Vec<PageWrite>) -> SyncCheckpoint {
+    SyncCheckpoint {
+        job: job.clone(),
+        worker: worker.into(),
+        now: 10,
+        lease_ms: 100,
+        cursor: "c".into(),
+        progress: SyncProgress::default(),
+        pages,
+    }
+}
+
+fn page(chat_id: &str, messages: &[&str]) -> PageWrite {
+    PageWrite {
+        chat: chat(chat_id, 5),
+        messages: messages.iter().map(|m| message(m, 5)).collect(),
+    }
+}
+
+/// `n` accounts, each with a full resync claimed by worker "a".
+async fn claimed_jobs(f: &Fixture, n: usize) -> Vec<SyncJob> {
+    let mut jobs = Vec::new();
+    for _ in 0..n {
+        let acc = account(f).await;
+        f.store
+            .sync_request(&request(acc, SyncParams::default(), 1))
+            .await
+            .unwrap();
+        jobs.push(claim(f, "a", 2).await.unwrap());
+    }
+    jobs
+}
+
+/// Two pages of one chat, three messages, one of them `first`.
+fn two_pages(chat: &str, first: &str) -> Vec<PageWrite> {
+    vec![page(chat, &[first, "m2"]), page(chat, &["m3"])]
+}
+
+#[tokio::test]
+async fn checkpoints_of_many_jobs_at_once_stand_or_fall_each_on_its_own() {
+    let f = fixture().await;
+    let jobs = claimed_jobs(&f, 8).await;
+    // Worker "b" takes over one job whose lease ran out; "a" then writes all eight at once,
+    // so that they queue for the writer together.
+    let taken = claim(&f, "b", 500).await.expect("a lease ran out");
+    let writes = jobs.iter().map(|job| {
+        let pages = two_pages("chat", "m1");
+        f.store.sync_checkpoint(checkpoint_of(job, "a", pages))
+    });
+    let results = futures::future::join_all(writes).await;
+    for (job, result) in jobs.iter().zip(results) {
+        let chats = chats_of(&f, job.account_id).await;
+        if job.id == taken.id {
+            assert!(matches!(result, Err(StoreError::LostLease)), "{result:?}");
+            assert!(chats.is_empty(), "the lost job wrote {chats:?}");
+        } else {
+            result.unwrap();
+            assert_eq!(chats.len(), 1);
+            assert_eq!(messages_of(&f, &chats[0]).await.len(), 3);
+            let saved = f.store.sync_latest(job.account_id).await.unwrap().unwrap();
+            assert_eq!(saved.cursor.as_deref(), Some("c"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_checkpoint_that_fails_among_others_fails_alone() {
+    let f = fixture().await;
+    // A trigger stands for any failure that only one job's rows cause.
+    let url = format!("sqlite://{}", f.dir.path().join("t.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query(
+        "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.provider_id = 'poison'
+         BEGIN SELECT RAISE(ABORT, 'a poisoned row'); END",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    let jobs = claimed_jobs(&f, 4).await;
+    let writes = jobs.iter().enumerate().map(|(i, job)| {
+        let first = if i == 2 { "poison" } else { "m1" };
+        f.store
+            .sync_checkpoint(checkpoint_of(job, "a", two_pages("chat", first)))
+    });
+    let results = futures::future::join_all(writes).await;
+    for (i, (job, result)) in jobs.iter().zip(results).enumerate() {
+        let chats = chats_of(&f, job.account_id).await;
+        let saved = f.store.sync_latest(job.account_id).await.unwrap().unwrap();
+        if i == 2 {
+            assert!(matches!(result, Err(StoreError::Database(_))), "{result:?}");
+            assert!(chats.is_empty(), "the failed checkpoint wrote {chats:?}");
+            assert_eq!(saved.cursor, None);
+        } else {
+            result.unwrap();
+            assert_eq!(chats.len(), 1);
+            assert_eq!(messages_of(&f, &chats[0]).await.len(), 3);
+            assert_eq!(saved.cursor.as_deref(), Some("c"));
+        }
+    }
 }
 
 async fn chats_of(f: &Fixture, account: AccountId) -> Vec<ChatRecord> {

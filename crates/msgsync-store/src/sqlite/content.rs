@@ -1,5 +1,7 @@
 //! Chats and messages: reads for the API, idempotent upserts for the engine.
 
+use std::collections::HashMap;
+
 use msgsync_core::content::{ProviderChat, ProviderMessage};
 use msgsync_core::{AccountId, ChatId, MessageId, SyncId};
 use sqlx::sqlite::SqliteRow;
@@ -165,62 +167,83 @@ pub async fn message_list(
     }))
 }
 
-/// Inserts or updates a chat by (account, provider id); returns its id. A chat seen again at
-/// the provider is no longer deleted.
-pub async fn chat_upsert(
-    conn: &mut SqliteConnection,
-    account: AccountId,
-    series: SyncId,
-    chat: &ProviderChat,
-) -> StoreResult<ChatId> {
-    let id: String = sqlx::query_scalar(
-        "INSERT INTO chats (id, account_id, provider_id, inbox, name, kind, timestamp, unread_count,
-                            archived, muted_until, read_only, folder, attendee_provider_id,
-                            content_type, deleted, seen_series)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
-         ON CONFLICT (account_id, provider_id) DO UPDATE SET
-            inbox = excluded.inbox, name = excluded.name, kind = excluded.kind,
-            timestamp = excluded.timestamp, unread_count = excluded.unread_count,
-            archived = excluded.archived, muted_until = excluded.muted_until,
-            read_only = excluded.read_only, folder = excluded.folder,
-            attendee_provider_id = excluded.attendee_provider_id,
-            content_type = excluded.content_type, deleted = 0, seen_series = excluded.seen_series
-         RETURNING id",
-    )
-    .bind(ChatId::new().to_string())
-    .bind(account.to_string())
-    .bind(&chat.provider_id)
-    .bind(chat.inbox.map(|i| i.as_str()))
-    .bind(&chat.name)
-    .bind(chat.kind as i64)
-    .bind(chat.last_activity_ms)
-    .bind(chat.unread_count)
-    .bind(chat.archived)
-    .bind(chat.muted_until)
-    .bind(chat.read_only)
-    .bind(&chat.folder)
-    .bind(&chat.attendee_provider_id)
-    .bind(&chat.content_type)
-    .bind(series.to_string())
-    .fetch_one(&mut *conn)
-    .await?;
-    id.parse().map_err(|_| corrupt("chat id", &id))
+/// A chat to upsert, with the account and the sync series that saw it.
+pub struct ChatWrite<'a> {
+    pub account: &'a str,
+    pub series: &'a str,
+    pub chat: &'a ProviderChat,
 }
 
-/// Rows per multi-row INSERT: 18 parameters a row stays far below SQLite's limit of 32766.
+/// A message to upsert into a chat.
+pub struct MessageWrite<'a> {
+    pub account: &'a str,
+    pub chat: &'a str,
+    pub series: &'a str,
+    pub message: &'a ProviderMessage,
+}
+
+/// Rows per multi-row chat upsert (16 parameters a row).
+const CHAT_BATCH: usize = 500;
+
+/// Inserts or updates chats by (account, provider id), in multi-row statements (a chat listed
+/// twice ends as its last row says); returns the chats' ids by (account, provider id). A chat
+/// seen again at the provider is no longer deleted.
+pub async fn chats_upsert(
+    conn: &mut SqliteConnection,
+    chats: &[ChatWrite<'_>],
+) -> StoreResult<HashMap<(String, String), String>> {
+    let mut ids = HashMap::with_capacity(chats.len());
+    for batch in chats.chunks(CHAT_BATCH) {
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO chats (id, account_id, provider_id, inbox, name, kind, timestamp,
+                unread_count, archived, muted_until, read_only, folder, attendee_provider_id,
+                content_type, deleted, seen_series) ",
+        );
+        sql.push_values(batch, |mut row, w| {
+            let c = w.chat;
+            row.push_bind(ChatId::new().to_string())
+                .push_bind(w.account)
+                .push_bind(&c.provider_id)
+                .push_bind(c.inbox.map(|i| i.as_str()))
+                .push_bind(&c.name)
+                .push_bind(c.kind as i64)
+                .push_bind(c.last_activity_ms)
+                .push_bind(c.unread_count)
+                .push_bind(c.archived)
+                .push_bind(c.muted_until)
+                .push_bind(c.read_only)
+                .push_bind(&c.folder)
+                .push_bind(&c.attendee_provider_id)
+                .push_bind(&c.content_type)
+                .push_bind(false)
+                .push_bind(w.series);
+        });
+        sql.push(
+            " ON CONFLICT (account_id, provider_id) DO UPDATE SET
+                inbox = excluded.inbox, name = excluded.name, kind = excluded.kind,
+                timestamp = excluded.timestamp, unread_count = excluded.unread_count,
+                archived = excluded.archived, muted_until = excluded.muted_until,
+                read_only = excluded.read_only, folder = excluded.folder,
+                attendee_provider_id = excluded.attendee_provider_id,
+                content_type = excluded.content_type, deleted = 0, seen_series = excluded.seen_series
+             RETURNING id, account_id, provider_id",
+        );
+        for row in sql.build().fetch_all(&mut *conn).await? {
+            let key = (row.try_get("account_id")?, row.try_get("provider_id")?);
+            ids.insert(key, row.try_get("id")?);
+        }
+    }
+    Ok(ids)
+}
+
+/// Rows per multi-row INSERT: 19 parameters a row stays far below SQLite's limit of 32766.
 const MESSAGE_BATCH: usize = 500;
 
-/// Inserts or updates messages of one chat by provider id, in multi-row statements.
+/// Inserts or updates messages by (chat, provider id), in multi-row statements.
 pub async fn messages_upsert(
     conn: &mut SqliteConnection,
-    account: AccountId,
-    chat: ChatId,
-    series: SyncId,
-    messages: &[&ProviderMessage],
+    messages: &[MessageWrite<'_>],
 ) -> StoreResult<()> {
-    let account = account.to_string();
-    let chat = chat.to_string();
-    let series = series.to_string();
     for batch in messages.chunks(MESSAGE_BATCH) {
         let mut sql = QueryBuilder::<Sqlite>::new(
             "INSERT INTO messages (id, account_id, chat_id, provider_id, sender_id, text, subject,
@@ -229,20 +252,21 @@ pub async fn messages_upsert(
         );
         let encoded = batch
             .iter()
-            .map(|m| {
+            .map(|w| {
                 Ok((
-                    serde_json::to_string(&m.attachments)?,
-                    serde_json::to_string(&m.reactions)?,
+                    serde_json::to_string(&w.message.attachments)?,
+                    serde_json::to_string(&w.message.reactions)?,
                 ))
             })
             .collect::<Result<Vec<_>, serde_json::Error>>()
             .map_err(|e| StoreError::Corrupt(format!("message could not be encoded: {e}")))?;
         sql.push_values(
             batch.iter().zip(encoded),
-            |mut row, (m, (attachments, reactions))| {
+            |mut row, (w, (attachments, reactions))| {
+                let m = w.message;
                 row.push_bind(MessageId::new().to_string())
-                    .push_bind(&account)
-                    .push_bind(&chat)
+                    .push_bind(w.account)
+                    .push_bind(w.chat)
                     .push_bind(&m.provider_id)
                     .push_bind(&m.sender_id)
                     .push_bind(&m.text)
@@ -258,7 +282,7 @@ pub async fn messages_upsert(
                     .push_bind(m.is_event)
                     .push_bind(m.delivered)
                     .push_bind(&m.original)
-                    .push_bind(&series);
+                    .push_bind(w.series);
             },
         );
         sql.push(

@@ -4,10 +4,11 @@
 //! machine runs serialized; the partial unique index `sync_jobs_one_open` backs rule 5 up in
 //! the database itself.
 
-use msgsync_core::content::ProviderMessage;
+use std::collections::HashSet;
+
 use msgsync_core::{AccountId, SyncId, SyncParams};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 use super::{content, corrupt};
 use crate::*;
@@ -228,47 +229,44 @@ pub async fn renew(db: &SqlitePool, r: &SyncRenew<'_>) -> StoreResult<()> {
     ensure_held(done.rows_affected())
 }
 
-pub async fn checkpoint(db: &SqlitePool, c: &SyncCheckpoint<'_>) -> StoreResult<()> {
-    let mut tx = db.begin().await?;
-    let done = sqlx::query(
-        "UPDATE sync_jobs SET cursor = ?, chats_synced = ?, messages_synced = ?, chunk_chats = ?,
-                              attempts = 0, lease_expires_at = ?, updated_at = ?
-         WHERE id = ? AND lease_owner = ? AND state = 'running'",
-    )
-    .bind(c.cursor)
-    .bind(c.progress.chats_synced)
-    .bind(c.progress.messages_synced)
-    .bind(c.progress.chunk_chats)
-    .bind(c.now + c.lease_ms)
-    .bind(c.now)
-    .bind(c.job.id.to_string())
-    .bind(c.worker)
-    .execute(&mut *tx)
-    .await?;
-    ensure_held(done.rows_affected())?;
-    // Consecutive pages of one chat (a chat's message pages follow each other) are written
-    // as one: the chat once, as its last page saw it, and their messages in full-size batches.
-    for chat_pages in c
-        .pages
-        .chunk_by(|a, b| a.chat.provider_id == b.chat.provider_id)
-    {
-        let Some(last) = chat_pages.last() else {
-            continue;
-        };
-        let chat_id =
-            content::chat_upsert(&mut tx, c.job.account_id, c.job.series_id, &last.chat).await?;
-        let messages: Vec<&ProviderMessage> = chat_pages.iter().flat_map(|p| &p.messages).collect();
-        content::messages_upsert(
-            &mut tx,
-            c.job.account_id,
-            chat_id,
-            c.job.series_id,
-            &messages,
-        )
-        .await?;
+/// Jobs per multi-row cursor update (8 parameters a job).
+const CURSOR_BATCH: usize = 1_000;
+
+/// Saves the cursor and progress of each checkpoint whose job this worker still holds, in
+/// multi-row statements; returns the ids of those jobs (the others were lost).
+pub async fn save_cursors(
+    conn: &mut SqliteConnection,
+    checkpoints: &[&SyncCheckpoint],
+) -> StoreResult<HashSet<String>> {
+    let mut held = HashSet::with_capacity(checkpoints.len());
+    for batch in checkpoints.chunks(CURSOR_BATCH) {
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "UPDATE sync_jobs SET cursor = v.column2, chats_synced = v.column3,
+                messages_synced = v.column4, chunk_chats = v.column5, attempts = 0,
+                lease_expires_at = v.column6, updated_at = v.column7
+             FROM (",
+        );
+        sql.push_values(batch, |mut row, c| {
+            row.push_bind(c.job.id.to_string())
+                .push_bind(&c.cursor)
+                .push_bind(c.progress.chats_synced)
+                .push_bind(c.progress.messages_synced)
+                .push_bind(c.progress.chunk_chats)
+                .push_bind(c.now + c.lease_ms)
+                .push_bind(c.now)
+                .push_bind(&c.worker);
+        });
+        sql.push(
+            ") AS v
+             WHERE sync_jobs.id = v.column1 AND sync_jobs.lease_owner = v.column8
+               AND sync_jobs.state = 'running'
+             RETURNING sync_jobs.id",
+        );
+        for row in sql.build().fetch_all(&mut *conn).await? {
+            held.insert(row.try_get(0)?);
+        }
     }
-    tx.commit().await?;
-    Ok(())
+    Ok(held)
 }
 
 pub async fn release(db: &SqlitePool, r: &SyncRelease<'_>) -> StoreResult<()> {

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod content;
+mod group_commit;
 mod jobs;
 mod keys;
 
@@ -18,6 +19,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 use crate::*;
+use group_commit::GroupCommit;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -25,6 +27,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Sync checkpoints, written in groups through `writer`.
+    checkpoints: GroupCommit,
     cipher: CredentialCipher,
 }
 
@@ -48,6 +52,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         Ok(Self {
+            checkpoints: GroupCommit::start(writer.clone()),
             writer,
             reader,
             cipher,
@@ -183,8 +188,8 @@ impl Store for SqliteStore {
         jobs::renew(&self.writer, renew).await
     }
 
-    async fn sync_checkpoint(&self, checkpoint: &SyncCheckpoint<'_>) -> StoreResult<()> {
-        jobs::checkpoint(&self.writer, checkpoint).await
+    async fn sync_checkpoint(&self, checkpoint: SyncCheckpoint) -> StoreResult<()> {
+        self.checkpoints.write(checkpoint).await
     }
 
     async fn sync_release(&self, release: &SyncRelease<'_>) -> StoreResult<()> {
