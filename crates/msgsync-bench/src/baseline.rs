@@ -132,19 +132,60 @@ pub async fn storage_limit(source: &Path, account: &str) -> anyhow::Result<(Dura
 
     let mut in_db = Duration::ZERO;
     let mut total = 0u64;
-    let mut pending: Vec<(String, MessageRow)> = Vec::new();
-    let mut pending_bytes = 0;
-    for chat in &chats {
+    // Each chat is written in the transaction of its first messages, as a sync writes it.
+    let mut batch = Batch::default();
+    for chat in chats {
         let chat_id = ChatId::new().to_string();
-        let started = Instant::now();
+        let messages = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = ? ORDER BY rowid"
+        ))
+        .bind(chat.try_get::<String, _>("id")?)
+        .fetch_all(&mut src)
+        .await?;
+        batch.chats.push((chat_id.clone(), chat));
+        for m in &messages {
+            let row = MessageRow::read(m)?;
+            batch.bytes += row.bytes();
+            batch.messages.push((chat_id.clone(), row));
+            if batch.messages.len() >= ROWS_PER_TRANSACTION || batch.bytes >= BYTES_PER_TRANSACTION
+            {
+                in_db += insert(&mut conn, &copy, &batch).await?;
+                total += batch.messages.len() as u64;
+                batch = Batch::default();
+            }
+        }
+    }
+    in_db += insert(&mut conn, &copy, &batch).await?;
+    total += batch.messages.len() as u64;
+    conn.close().await?;
+    src.close().await?;
+    Ok((in_db, total))
+}
+
+/// The rows of one transaction: new chats (new id, source row) and messages (chat id, row).
+#[derive(Default)]
+struct Batch {
+    chats: Vec<(String, SqliteRow)>,
+    messages: Vec<(String, MessageRow)>,
+    bytes: usize,
+}
+
+async fn insert(
+    conn: &mut SqliteConnection,
+    account: &str,
+    batch: &Batch,
+) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let mut tx = conn.begin().await?;
+    for (chat_id, chat) in &batch.chats {
         sqlx::query(
             "INSERT INTO chats (id, account_id, provider_id, inbox, name, kind, timestamp,
                                 unread_count, archived, muted_until, read_only, folder,
                                 attendee_provider_id, content_type, deleted, seen_series)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
         )
-        .bind(&chat_id)
-        .bind(&copy)
+        .bind(chat_id)
+        .bind(account)
         .bind(chat.try_get::<String, _>("provider_id")?)
         .bind(chat.try_get::<Option<String>, _>("inbox")?)
         .bind(chat.try_get::<Option<String>, _>("name")?)
@@ -158,46 +199,14 @@ pub async fn storage_limit(source: &Path, account: &str) -> anyhow::Result<(Dura
         .bind(chat.try_get::<Option<String>, _>("attendee_provider_id")?)
         .bind(chat.try_get::<Option<String>, _>("content_type")?)
         .bind(chat.try_get::<Option<String>, _>("seen_series")?)
-        .execute(&mut conn)
+        .execute(&mut *tx)
         .await?;
-        in_db += started.elapsed();
-        let messages = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = ? ORDER BY rowid"
-        ))
-        .bind(chat.try_get::<String, _>("id")?)
-        .fetch_all(&mut src)
-        .await?;
-        for m in &messages {
-            let row = MessageRow::read(m)?;
-            pending_bytes += row.bytes();
-            pending.push((chat_id.clone(), row));
-            if pending.len() >= ROWS_PER_TRANSACTION || pending_bytes >= BYTES_PER_TRANSACTION {
-                in_db += insert(&mut conn, &copy, &pending).await?;
-                total += pending.len() as u64;
-                pending.clear();
-                pending_bytes = 0;
-            }
-        }
     }
-    in_db += insert(&mut conn, &copy, &pending).await?;
-    total += pending.len() as u64;
-    conn.close().await?;
-    src.close().await?;
-    Ok((in_db, total))
-}
-
-async fn insert(
-    conn: &mut SqliteConnection,
-    account: &str,
-    rows: &[(String, MessageRow)],
-) -> anyhow::Result<Duration> {
-    let started = Instant::now();
-    let mut tx = conn.begin().await?;
-    for batch in rows.chunks(ROWS_PER_STATEMENT) {
+    for rows in batch.messages.chunks(ROWS_PER_STATEMENT) {
         let mut sql = QueryBuilder::<Sqlite>::new(format!(
             "INSERT INTO messages (id, account_id, chat_id, {MESSAGE_COLUMNS}) "
         ));
-        sql.push_values(batch, |mut row, (chat_id, m)| {
+        sql.push_values(rows, |mut row, (chat_id, m)| {
             row.push_bind(MessageId::new().to_string())
                 .push_bind(account)
                 .push_bind(chat_id)

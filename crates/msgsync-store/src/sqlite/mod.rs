@@ -78,7 +78,9 @@ impl SqliteStore {
     /// What the writer connection adds: a page cache of 64 MiB instead of SQLite's 2 MiB, so
     /// that the inner pages of the indexes a sync writes into stay in memory (with the default,
     /// `perf` showed the writer reading them back from the file for every batch). Readers keep
-    /// the default: there are several of them, and the API reads little at a time.
+    /// the default: there are several of them, and the API reads little at a time. (A WAL
+    /// checkpoint every 64 MiB instead of every 4 MiB measured no better: 1,000 accounts at
+    /// once took 32.8–36.4 s against 32.9 s.)
     pub fn writer_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
         options.pragma("cache_size", "-65536")
     }
