@@ -110,19 +110,12 @@ async fn write(
     chat: &ProviderChat,
     messages: &[ProviderMessage],
 ) -> StoreResult<()> {
+    let page = PageWrite {
+        chat: chat.clone(),
+        messages: messages.to_vec(),
+    };
     f.store
-        .sync_checkpoint(SyncCheckpoint {
-            job: job.clone(),
-            worker: worker.into(),
-            now: 10,
-            lease_ms: 100,
-            cursor: "c".into(),
-            progress: SyncProgress::default(),
-            pages: vec![PageWrite {
-                chat: chat.clone(),
-                messages: messages.to_vec(),
-            }],
-        })
+        .sync_checkpoint(checkpoint_of(job, worker, vec![page]))
         .await
 }
 
