@@ -30,9 +30,6 @@ pub enum StoreError {
     Crypto(#[from] CryptoError),
     #[error("database error: {0}")]
     Database(sqlx::Error),
-    /// A write that shared a transaction with others was lost with it (the cause is logged).
-    #[error("the transaction this write was part of failed: {0}")]
-    SharedCommit(String),
 }
 
 impl From<sqlx::Error> for StoreError {
