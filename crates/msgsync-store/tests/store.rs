@@ -480,12 +480,8 @@ async fn credentials_are_encrypted_and_deleting_an_account_takes_its_data() {
 #[tokio::test]
 async fn a_checkpoint_of_several_pages_is_written_whole_or_not_at_all() {
     let f = fixture().await;
-    let acc = account(&f).await;
-    f.store
-        .sync_request(&request(acc, SyncParams::default(), 1))
-        .await
-        .unwrap();
-    let a = claim(&f, "a", 2).await.unwrap();
+    let a = claimed_jobs(&f, 1).await.remove(0);
+    let acc = a.account_id;
     let checkpoint = |job: &SyncJob, worker: &str, pages: Vec<PageWrite>| {
         f.store.sync_checkpoint(checkpoint_of(job, worker, pages))
     };
