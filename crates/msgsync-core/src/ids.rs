@@ -88,6 +88,25 @@ prefixed_id!(AccountId, "acc_", "account");
 prefixed_id!(ChatId, "chat_", "chat");
 prefixed_id!(MessageId, "msg_", "message");
 prefixed_id!(SyncId, "sync_", "sync");
+prefixed_id!(AttendeeId, "att_", "attendee");
+
+impl AttendeeId {
+    /// The id of the attendee `provider_id` of an account. Derived rather than drawn, so that
+    /// it stays the same however often the attendee is seen again (every sync, every page of
+    /// every chat they are in) and a message's `sender_attendee_id` needs no look-up: the
+    /// first 128 bits of SHA-256 over the account id and the provider id, written as a ULID
+    /// (so it parses like every other id; its time part carries no meaning).
+    pub fn for_provider_id(account: AccountId, provider_id: &str) -> AttendeeId {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        hasher.update(account.ulid().to_bytes());
+        hasher.update(provider_id.as_bytes());
+        let digest = hasher.finalize();
+        let mut bits = [0u8; 16];
+        bits.copy_from_slice(&digest[..16]);
+        AttendeeId(Ulid::from_bytes(bits))
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -100,6 +119,18 @@ mod tests {
         assert!(text.starts_with("acc_"));
         assert_eq!(text.len(), 30);
         assert_eq!(text.parse::<AccountId>().unwrap(), id);
+    }
+
+    #[test]
+    fn attendee_ids_are_stable_per_account_and_provider_id() {
+        let (a, b) = (AccountId::new(), AccountId::new());
+        let id = AttendeeId::for_provider_id(a, "ACoAA123");
+        assert_eq!(id, AttendeeId::for_provider_id(a, "ACoAA123"));
+        assert_ne!(id, AttendeeId::for_provider_id(b, "ACoAA123"));
+        assert_ne!(id, AttendeeId::for_provider_id(a, "ACoAA124"));
+        let text = id.to_string();
+        assert_eq!(text.parse::<AttendeeId>().unwrap(), id);
+        assert!(text.starts_with("att_") && text.len() == 30, "{text}");
     }
 
     #[test]

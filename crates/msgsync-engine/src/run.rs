@@ -331,6 +331,7 @@ impl<'a> Run<'a> {
             self.checkpoint(Some(PageWrite {
                 chat,
                 messages: messages.messages,
+                attendees: messages.attendees,
             }))
             .await?;
         }

@@ -15,8 +15,10 @@ pub mod telegram;
 
 pub use error::ProviderError;
 pub use model::{
-    AccountProfile, Attachment, ChatKind, ChatPage, ChatPageRequest, ConnectRequest, Credentials,
-    MessagePage, MessagePageRequest, ProviderChat, ProviderMessage, Reaction,
+    AccountProfile, Attachment, AttachmentDownload, AttachmentRequest, AttachmentSize, ChatKind,
+    ChatPage, ChatPageRequest, ConnectRequest, Credentials, LinkedinMember, MessageEventType,
+    MessagePage, MessagePageRequest, NetworkDistance, ProviderAttendee, ProviderChat,
+    ProviderMessage, Reaction,
 };
 pub use registry::Connectors;
 
@@ -40,9 +42,14 @@ pub trait Connector: Send + Sync + 'static {
     ) -> Result<Box<dyn ProviderSession>, ProviderError>;
 }
 
-/// A provider session of one account, used by one sync at a time.
+/// A provider session of one account, used by one sync (or one download) at a time.
 #[async_trait]
 pub trait ProviderSession: Send + Sync {
+    /// Who the account is, as the provider tells it (at most one request): its own id at the
+    /// provider, its name, and for LinkedIn its inboxes. Connecting and reconnecting an account
+    /// ask this, so that a reconnect with another person's credentials is refused.
+    async fn account_profile(&self) -> Result<AccountProfile, ProviderError>;
+
     /// One page of chats, newest activity first. Chats whose last activity is before
     /// `request.span.after` are not returned, and the walk ends there (`next_cursor: None`).
     async fn chats_page(&self, request: &ChatPageRequest) -> Result<ChatPage, ProviderError>;
@@ -55,4 +62,10 @@ pub trait ProviderSession: Send + Sync {
         &self,
         request: &MessagePageRequest,
     ) -> Result<MessagePage, ProviderError>;
+
+    /// Streams one attachment of a message from the provider.
+    async fn download_attachment(
+        &self,
+        request: &AttachmentRequest,
+    ) -> Result<AttachmentDownload, ProviderError>;
 }

@@ -2,7 +2,12 @@
 
 use msgsync_core::{AccountId, LinkedinProduct, ProviderKind, Span};
 
-pub use msgsync_core::content::{Attachment, ChatKind, ProviderChat, ProviderMessage, Reaction};
+use crate::ProviderError;
+
+pub use msgsync_core::content::{
+    Attachment, AttachmentSize, ChatKind, LinkedinMember, MessageEventType, NetworkDistance,
+    ProviderAttendee, ProviderChat, ProviderMessage, Reaction,
+};
 use serde::{Deserialize, Serialize};
 
 /// The secret an API user hands over to connect an account: the LinkedIn `li_at` cookie or the
@@ -80,4 +85,38 @@ pub struct MessagePage {
     pub messages: Vec<ProviderMessage>,
     /// Leads to older messages; `None` when there are none left in the span.
     pub next_cursor: Option<String>,
+    /// What the page tells of the senders of its messages (Telegram's `users` and `chats`,
+    /// LinkedIn's `sender` participants): every sender the page names, as far as the provider
+    /// describes them. A sender missing here is still an attendee, named by its id.
+    pub attendees: Vec<ProviderAttendee>,
+}
+
+/// Asks for one attachment of a stored message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentRequest {
+    pub inbox: Option<LinkedinProduct>,
+    pub chat_provider_id: String,
+    pub message_provider_id: String,
+    /// The attachment as the sync stored it (its id, and for LinkedIn its `url`).
+    pub attachment: Attachment,
+}
+
+/// An attachment's bytes, streamed from the provider as they arrive: nothing holds the whole
+/// file in memory.
+pub struct AttachmentDownload {
+    /// The media type the provider gives (else the stored `mimetype` applies).
+    pub content_type: Option<String>,
+    /// The length in bytes, when the provider says before the body.
+    pub length: Option<u64>,
+    /// The body; an error ends it (the HTTP answer is then cut short, as its length says).
+    pub body: futures::stream::BoxStream<'static, Result<bytes::Bytes, ProviderError>>,
+}
+
+impl std::fmt::Debug for AttachmentDownload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AttachmentDownload")
+            .field("content_type", &self.content_type)
+            .field("length", &self.length)
+            .finish_non_exhaustive()
+    }
 }

@@ -1,6 +1,6 @@
 //! The records the store reads and writes.
 
-use msgsync_core::content::{ProviderChat, ProviderMessage};
+use msgsync_core::content::{ProviderAttendee, ProviderChat, ProviderMessage};
 use msgsync_core::{
     AccountId, AccountState, ApiKeyMode, ChatId, LinkedinProduct, MessageId, ProviderKind, Scope,
     Span, SyncId, SyncParams,
@@ -267,11 +267,14 @@ impl SyncCheckpoint {
     }
 }
 
-/// One page of a sync: the chat it belongs to (upserted) and the page's messages.
+/// One page of a sync: the chat it belongs to (upserted), the page's messages, and what the
+/// page told of their senders. The chat's attendees and the senders become the chat's
+/// attendees.
 #[derive(Debug, Clone)]
 pub struct PageWrite {
     pub chat: ProviderChat,
     pub messages: Vec<ProviderMessage>,
+    pub attendees: Vec<ProviderAttendee>,
 }
 
 #[derive(Debug)]

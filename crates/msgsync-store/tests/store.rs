@@ -69,6 +69,7 @@ fn chat(id: &str, at: i64) -> ProviderChat {
         attendee_provider_id: None,
         content_type: None,
         inbox: None,
+        attendees: Vec::new(),
     }
 }
 
@@ -89,6 +90,7 @@ fn message(id: &str, at: i64) -> ProviderMessage {
         is_event: false,
         delivered: true,
         original: "{}".into(),
+        event_type: None,
     }
 }
 
@@ -113,6 +115,7 @@ async fn write(
     let page = PageWrite {
         chat: chat.clone(),
         messages: messages.to_vec(),
+        attendees: Vec::new(),
     };
     f.store
         .sync_checkpoint(checkpoint_of(job, worker, vec![page]))
@@ -539,6 +542,7 @@ fn page(chat_id: &str, messages: &[&str]) -> PageWrite {
     PageWrite {
         chat: chat(chat_id, 5),
         messages: messages.iter().map(|m| message(m, 5)).collect(),
+        attendees: Vec::new(),
     }
 }
 

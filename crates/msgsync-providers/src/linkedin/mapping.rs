@@ -113,6 +113,7 @@ pub(crate) fn chat(
         },
         content_type: has_category(conv, "INMAIL").then(|| "inmail".to_string()),
         inbox: Some(inbox),
+        attendees: Vec::new(),
     })
 }
 
@@ -149,6 +150,7 @@ fn attachments(items: &[wire::RenderContent<'_>], message_id: &str) -> Vec<Attac
                     mimetype: Some(media.to_string()),
                     file_size: f.byte_size,
                     url: f.url.as_deref().map(str::to_string),
+                    ..Default::default()
                 });
             }
             let (kind, v): (&str, &Media) = [
@@ -177,6 +179,7 @@ fn attachments(items: &[wire::RenderContent<'_>], message_id: &str) -> Vec<Attac
                 mimetype: None,
                 file_size: None,
                 url,
+                ..Default::default()
             })
         })
         .collect()
@@ -265,6 +268,7 @@ pub(crate) fn message(
         delivered: true,
         original: original.to_string(),
         sender_id: sender_id.to_string(),
+        event_type: None,
     })
 }
 

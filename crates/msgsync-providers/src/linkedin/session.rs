@@ -14,7 +14,8 @@ use super::{
     mailbox, LinkedinConfig, GRAPHQL_PATH, MAX_CONVERSATIONS_PAGE, MAX_MESSAGES_PAGE, ME_PATH,
 };
 use crate::{
-    ChatPage, ChatPageRequest, MessagePage, MessagePageRequest, ProviderError, ProviderSession,
+    AccountProfile, AttachmentDownload, AttachmentRequest, ChatPage, ChatPageRequest, MessagePage,
+    MessagePageRequest, ProviderError, ProviderSession,
 };
 
 const ACCEPT_GRAPHQL: &str = "application/graphql";
@@ -31,6 +32,8 @@ pub(crate) struct LinkedinSession {
     config: LinkedinConfig,
     /// The mailbox owner's member id (`ACoAA…`).
     profile_id: String,
+    /// The owner's name as `/me` gives it (first and last name, else the public identifier).
+    owner_name: String,
     /// `lastReadAt` of the conversations listed so far, for the seen flag of their messages.
     last_read: Mutex<HashMap<String, i64>>,
 }
@@ -85,10 +88,27 @@ impl LinkedinSession {
                 ProviderError::Protocol("/voyager/api/me has no miniProfile URN".into())
             })?
             .to_string();
+        let owner_name = me
+            .mini_profile
+            .as_ref()
+            .map(|p| {
+                let name = [p.first_name.as_deref(), p.last_name.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                match (name.trim(), p.public_identifier.as_deref()) {
+                    ("", Some(public)) => public.to_string(),
+                    (name, _) => name.to_string(),
+                }
+            })
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| profile_id.clone());
         Ok(LinkedinSession {
             client,
             config,
             profile_id,
+            owner_name,
             last_read: Mutex::new(HashMap::new()),
         })
     }
@@ -140,6 +160,23 @@ impl LinkedinSession {
 
 #[async_trait]
 impl ProviderSession for LinkedinSession {
+    async fn account_profile(&self) -> Result<AccountProfile, ProviderError> {
+        Ok(AccountProfile {
+            name: self.owner_name.clone(),
+            provider_user_id: Some(self.profile_id.clone()),
+            linkedin_products: None,
+        })
+    }
+
+    async fn download_attachment(
+        &self,
+        _request: &AttachmentRequest,
+    ) -> Result<AttachmentDownload, ProviderError> {
+        Err(ProviderError::NotSupported(
+            "downloading LinkedIn attachments".into(),
+        ))
+    }
+
     async fn chats_page(&self, request: &ChatPageRequest) -> Result<ChatPage, ProviderError> {
         let inbox = request.inbox.unwrap_or(LinkedinProduct::Classic);
         let (mailbox_urn, categories) = mailbox(inbox, &self.profile_id);
@@ -261,6 +298,7 @@ impl ProviderSession for LinkedinSession {
         Ok(MessagePage {
             messages,
             next_cursor,
+            attendees: Vec::new(),
         })
     }
 }

@@ -286,4 +286,10 @@ pub(crate) struct MiniProfile<'a> {
     pub dash_entity_urn: Option<Str<'a>>,
     #[serde(borrow)]
     pub entity_urn: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub first_name: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub last_name: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub public_identifier: Option<Str<'a>>,
 }

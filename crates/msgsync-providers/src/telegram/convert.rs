@@ -147,6 +147,7 @@ pub(crate) fn chat(d: &types::Dialog, dir: &Directory, top_date: Option<i32>) ->
         folder: None,
         content_type: None,
         inbox: None,
+        attendees: Vec::new(),
     }
 }
 
@@ -178,6 +179,7 @@ fn media(m: &enums::MessageMedia) -> (Option<Attachment>, Value) {
                 mimetype: Some("image/jpeg".into()),
                 file_size: size.max(),
                 url: None,
+                ..Default::default()
             };
             let raw = json!({"_": "messageMediaPhoto", "photo_id": photo.id, "size": a.file_size});
             (Some(a), raw)
@@ -203,6 +205,7 @@ fn media(m: &enums::MessageMedia) -> (Option<Attachment>, Value) {
                 mimetype: Some(doc.mime_type.clone()),
                 file_size: Some(doc.size),
                 url: None,
+                ..Default::default()
             };
             let raw = json!({"_": "messageMediaDocument", "document_id": doc.id,
                 "mime_type": a.mimetype, "size": a.file_size, "file_name": a.file_name});
@@ -300,6 +303,7 @@ pub(crate) fn message(m: &enums::Message, cx: &MessageContext<'_>) -> Option<Pro
         is_event: false,
         delivered: true,
         original: String::new(),
+        event_type: None,
     };
     let mut raw = json!({"_": "message", "id": id, "peer_id": peer_json(peer),
         "from_id": from.map(peer_json), "date": date, "out": out});

@@ -32,7 +32,8 @@ use super::cursor::Offsets;
 use super::errors;
 use super::{StringSession, TelegramConfig};
 use crate::{
-    ChatPage, ChatPageRequest, MessagePage, MessagePageRequest, ProviderError, ProviderSession,
+    AccountProfile, AttachmentDownload, AttachmentRequest, ChatPage, ChatPageRequest, MessagePage,
+    MessagePageRequest, ProviderError, ProviderSession,
 };
 
 const MAX_PAGE: i32 = 100;
@@ -297,6 +298,23 @@ fn page_limit(limit: u32) -> i32 {
 
 #[async_trait]
 impl ProviderSession for TelegramSession {
+    async fn account_profile(&self) -> Result<AccountProfile, ProviderError> {
+        Ok(AccountProfile {
+            name: self.self_name.clone(),
+            provider_user_id: Some(self.self_id.to_string()),
+            linkedin_products: None,
+        })
+    }
+
+    async fn download_attachment(
+        &self,
+        _request: &AttachmentRequest,
+    ) -> Result<AttachmentDownload, ProviderError> {
+        Err(ProviderError::NotSupported(
+            "downloading Telegram attachments".into(),
+        ))
+    }
+
     async fn chats_page(&self, request: &ChatPageRequest) -> Result<ChatPage, ProviderError> {
         let offsets = match &request.cursor {
             None => Offsets::default(),
@@ -394,6 +412,7 @@ impl ProviderSession for TelegramSession {
         Ok(MessagePage {
             messages: page,
             next_cursor,
+            attendees: Vec::new(),
         })
     }
 }

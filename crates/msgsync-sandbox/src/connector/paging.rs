@@ -145,5 +145,6 @@ pub(crate) fn messages_page(
             .map(|k| ds.message(&info, *k))
             .collect(),
         next_cursor: (start > lo).then(|| message_cursor(&keys[start])),
+        attendees: Vec::new(),
     })
 }

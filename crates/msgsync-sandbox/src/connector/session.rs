@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use msgsync_providers::{
-    ChatPage, ChatPageRequest, MessagePage, MessagePageRequest, ProviderError, ProviderSession,
+    AccountProfile, AttachmentDownload, AttachmentRequest, ChatPage, ChatPageRequest, MessagePage,
+    MessagePageRequest, ProviderError, ProviderSession,
 };
 
 use super::paging;
@@ -82,6 +83,25 @@ impl SandboxSession {
 
 #[async_trait]
 impl ProviderSession for SandboxSession {
+    async fn account_profile(&self) -> Result<AccountProfile, ProviderError> {
+        self.gate().await?;
+        let owner = self.dataset.owner();
+        Ok(AccountProfile {
+            name: owner.name.clone(),
+            provider_user_id: Some(owner.id.clone()),
+            linkedin_products: None,
+        })
+    }
+
+    async fn download_attachment(
+        &self,
+        _request: &AttachmentRequest,
+    ) -> Result<AttachmentDownload, ProviderError> {
+        Err(ProviderError::NotSupported(
+            "the in-process sandbox serves no attachments".into(),
+        ))
+    }
+
     async fn chats_page(&self, request: &ChatPageRequest) -> Result<ChatPage, ProviderError> {
         self.gate().await?;
         paging::chats_page(&self.dataset, request)

@@ -230,6 +230,7 @@ pub(crate) fn provider_chat(
             _ => None,
         },
         inbox: info.inbox,
+        attendees: Vec::new(),
     }
 }
 
@@ -265,6 +266,7 @@ pub(crate) fn attachment(rng: &mut Rng, id: String) -> Attachment {
         mimetype: Some(mimetype.to_string()),
         file_size: Some(size as i64),
         url: None,
+        ..Default::default()
     }
 }
 

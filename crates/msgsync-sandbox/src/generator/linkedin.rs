@@ -167,6 +167,7 @@ pub(crate) fn message(
         is_event: false,
         delivered: true,
         original: original.unwrap_or_default(),
+        event_type: None,
     };
     WireMessage {
         message,

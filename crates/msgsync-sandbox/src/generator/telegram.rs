@@ -143,6 +143,7 @@ pub(crate) fn message(
         is_event: false,
         delivered: true,
         original: String::new(),
+        event_type: None,
     };
 
     if chat.kind == ChatKind::Group && rng.chance(6) && !chat.members.is_empty() {
