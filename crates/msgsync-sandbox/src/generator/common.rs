@@ -2,7 +2,7 @@
 //! message (attachments, reactions, read state) that look alike on both.
 
 use msgsync_core::{LinkedinProduct, ProviderKind};
-use msgsync_providers::{Attachment, ChatKind, ProviderChat, Reaction};
+use msgsync_providers::{Attachment, ChatKind, ProviderAttendee, ProviderChat, Reaction};
 
 use super::hash::{hash, Rng};
 use super::text;
@@ -200,6 +200,18 @@ impl Params {
     }
 }
 
+/// The attendees of a chat as its listing names them: the owner, then the other members.
+pub(crate) fn chat_attendees(params: &Params, info: &ChatInfo) -> Vec<ProviderAttendee> {
+    let owner = params.owner();
+    std::iter::once((&owner, true))
+        .chain(info.members.iter().map(|m| (m, false)))
+        .map(|(person, is_self)| match params.flavor {
+            Flavor::Linkedin => linkedin::attendee(params, person, is_self),
+            Flavor::Telegram => telegram::attendee(params, person, is_self),
+        })
+        .collect()
+}
+
 pub(crate) fn provider_chat(
     params: &Params,
     info: &ChatInfo,
@@ -230,7 +242,7 @@ pub(crate) fn provider_chat(
             _ => None,
         },
         inbox: info.inbox,
-        attendees: Vec::new(),
+        attendees: chat_attendees(params, info),
     }
 }
 

@@ -5,7 +5,7 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use msgsync_core::LinkedinProduct;
-use msgsync_providers::{ChatKind, ProviderMessage};
+use msgsync_providers::{ChatKind, ProviderAttendee, ProviderMessage};
 use serde_json::json;
 
 use super::common::{self, salt, ChatInfo, Params, Person};
@@ -48,6 +48,18 @@ fn folder(inbox: LinkedinProduct) -> &'static str {
         LinkedinProduct::Classic => "INBOX",
         LinkedinProduct::Recruiter => "INBOX_LINKEDIN_RECRUITER",
         LinkedinProduct::SalesNavigator => "INBOX_LINKEDIN_SALES_NAVIGATOR",
+    }
+}
+
+/// A person as an attendee of a chat.
+pub(crate) fn attendee(_params: &Params, person: &Person, is_self: bool) -> ProviderAttendee {
+    ProviderAttendee {
+        provider_id: person.id.clone(),
+        name: person.name.clone(),
+        is_self,
+        profile_url: None,
+        picture_url: None,
+        linkedin: None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Telegram-flavoured data: peer ids as the Bot API writes them (users positive, basic groups
 //! negative, channels `-100…`), private chats, groups with service messages, and channels.
 
-use msgsync_providers::{ChatKind, ProviderMessage};
+use msgsync_providers::{ChatKind, ProviderAttendee, ProviderMessage};
 use serde_json::{json, Value};
 
 use super::common::{self, salt, ChatInfo, Params, Person, DAY_MS};
@@ -31,6 +31,18 @@ pub(crate) fn person(params: &Params, number: u64) -> Person {
     Person {
         id: peer(params, number).to_string(),
         name: text::person_name(&mut rng),
+    }
+}
+
+/// A person as an attendee of a chat.
+pub(crate) fn attendee(_params: &Params, person: &Person, is_self: bool) -> ProviderAttendee {
+    ProviderAttendee {
+        provider_id: person.id.clone(),
+        name: person.name.clone(),
+        is_self,
+        profile_url: None,
+        picture_url: None,
+        linkedin: None,
     }
 }
 
