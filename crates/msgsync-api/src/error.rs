@@ -6,9 +6,13 @@
 //! large, timeout, panic) into the same envelope. An internal error gets a generic detail with
 //! the request id, and the real cause goes to the log.
 
-use axum::http::StatusCode;
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use msgsync_core::{ApiError, ErrorKind};
+use msgsync_engine::CallError;
+use msgsync_providers::ProviderError;
 use msgsync_store::StoreError;
 
 /// An error a handler returns.
@@ -16,6 +20,8 @@ use msgsync_store::StoreError;
 pub enum AppError {
     /// An error meant for the API user, shown as it is.
     Api(ApiError),
+    /// An error meant for the API user, who may try again after the delay (`Retry-After`).
+    RetryLater(ApiError, Duration),
     /// Something broke inside msgsync: logged with the request id, shown as a generic 500.
     Internal(String),
 }
@@ -56,15 +62,60 @@ pub(crate) enum AppErrorKind {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (status, ext) = match self {
-            AppError::Api(e) => (e.kind.status(), AppErrorKind::Api(e)),
-            AppError::Internal(cause) => (500, AppErrorKind::Internal(cause)),
+        let (status, ext, retry_after) = match self {
+            AppError::Api(e) => (e.kind.status(), AppErrorKind::Api(e), None),
+            AppError::RetryLater(e, after) => (e.kind.status(), AppErrorKind::Api(e), Some(after)),
+            AppError::Internal(cause) => (500, AppErrorKind::Internal(cause), None),
         };
         let mut response = StatusCode::from_u16(status)
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
             .into_response();
+        if let Some(after) = retry_after {
+            // Whole seconds, rounded up: `Retry-After: 0` would invite a retry storm.
+            let seconds = after.as_millis().div_ceil(1000).max(1);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds as u64));
+        }
         response.extensions_mut().insert(ErrorToRender(ext));
         response
+    }
+}
+
+/// What a provider call made for the API (not a sync) answers when it fails. `expired` is the
+/// type an expired or refused session gets: `invalid_credentials` for credentials an API user
+/// just gave, `expired_credentials` for the stored session of an account.
+pub fn provider_call_error(error: CallError, expired: ErrorKind) -> AppError {
+    let provider = match error {
+        CallError::NoConnector(provider) => {
+            return AppError::new(
+                ErrorKind::FeatureNotImplemented,
+                format!("msgsync cannot reach {provider} accounts: it has no connector for them"),
+            )
+        }
+        CallError::Store(e) => return e.into(),
+        CallError::AccountGone => {
+            return AppError::new(ErrorKind::ResourceNotFound, "the account was deleted")
+        }
+        CallError::UnreadableCredentials => {
+            return AppError::new(ErrorKind::ExpiredCredentials, error.to_string())
+        }
+        CallError::Provider(e) => e,
+    };
+    let detail = provider.to_string();
+    match provider {
+        ProviderError::SessionExpired(_) => AppError::new(expired, detail),
+        ProviderError::Restricted(_) => AppError::new(ErrorKind::AccountRestricted, detail),
+        ProviderError::RateLimited { retry_after } => AppError::RetryLater(
+            ApiError::new(ErrorKind::ServiceUnavailable, detail),
+            retry_after,
+        ),
+        ProviderError::Unavailable(_) | ProviderError::Transient(_) => {
+            AppError::new(ErrorKind::ServiceUnavailable, detail)
+        }
+        ProviderError::Timeout => AppError::new(ErrorKind::RequestTimeout, detail),
+        ProviderError::NotSupported(_) => AppError::new(ErrorKind::FeatureNotImplemented, detail),
+        ProviderError::Protocol(_) => AppError::new(ErrorKind::ProviderError, detail),
     }
 }
 

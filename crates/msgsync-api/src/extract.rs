@@ -8,7 +8,8 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use base64::Engine as _;
-use msgsync_core::{ApiError, ErrorKind, IdError};
+use msgsync_core::time::parse_instant;
+use msgsync_core::{ApiError, ErrorKind, IdError, Span};
 use msgsync_store::{PageCursor, PageRequest};
 use serde::de::DeserializeOwned;
 
@@ -133,20 +134,26 @@ impl QueryMap {
     }
 }
 
-/// Cursors are opaque to API users: base64url of `instant:id`.
+/// Cursors are opaque to API users: the base64 of `instant:id`. Standard base64 with padding,
+/// which the Unipile SDK checks cursors against.
 pub fn encode_cursor(cursor: &PageCursor) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}:{}", cursor.at, cursor.id))
+    base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", cursor.at, cursor.id))
 }
 
 fn decode_cursor(raw: &str) -> Result<PageCursor, AppError> {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
     let bad = || {
         AppError::new(
             ErrorKind::InvalidParameters,
             format!("invalid cursor `{raw}`"),
         )
     };
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(raw)
+    // A `+` pasted into a URL without encoding arrives as a space; earlier versions wrote
+    // base64url without padding.
+    let standard = raw.replace(' ', "+");
+    let bytes = STANDARD
+        .decode(&standard)
+        .or_else(|_| URL_SAFE_NO_PAD.decode(raw))
         .map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let (at, id) = text.split_once(':').ok_or_else(bad)?;
@@ -154,6 +161,52 @@ fn decode_cursor(raw: &str) -> Result<PageCursor, AppError> {
         at: at.parse().map_err(|_| bad())?,
         id: id.to_owned(),
     })
+}
+
+impl QueryMap {
+    /// An instant parameter (epoch milliseconds or ISO 8601).
+    pub fn instant(&self, name: &str) -> Result<Option<i64>, AppError> {
+        self.get(name)
+            .map(|raw| {
+                parse_instant(raw).ok_or_else(|| {
+                    AppError::new(
+                        ErrorKind::InvalidParameters,
+                        format!(
+                            "{name} must be epoch milliseconds or an ISO 8601 date-time, got `{raw}`"
+                        ),
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    /// The `after` / `before` span of a list route; `after` later than `before` is refused, as
+    /// the resync route refuses it.
+    pub fn span(&self) -> Result<Span, AppError> {
+        let span = Span {
+            after: self.instant("after")?,
+            before: self.instant("before")?,
+        };
+        if let (Some(after), Some(before)) = (span.after, span.before) {
+            if after > before {
+                return Err(AppError::new(
+                    ErrorKind::InvalidParameters,
+                    "after must not be later than before",
+                ));
+            }
+        }
+        Ok(span)
+    }
+
+    /// An optional id parameter (`account_id=acc_…`); a malformed one is `invalid_parameters`.
+    pub fn id<T: FromStr<Err = IdError>>(&self, name: &str) -> Result<Option<T>, AppError> {
+        self.get(name)
+            .map(|raw| {
+                raw.parse::<T>()
+                    .map_err(|e| AppError::new(ErrorKind::InvalidParameters, e.to_string()))
+            })
+            .transpose()
+    }
 }
 
 /// Parses a path id; a malformed one is a 404 `invalid_resource_identifier`.

@@ -10,7 +10,7 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::app::AppState;
 use crate::middleware::{envelope, panic_response};
-use crate::routes::{accounts, chats, health, sync};
+use crate::routes::{accounts, attendees, chats, health, messages, sync};
 
 /// JSON bodies above this are refused with `content_too_large`.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -34,7 +34,30 @@ pub fn router(state: AppState) -> Router {
         .route("/accounts/{account_id}/sync", get(sync::sync_account))
         .route("/chats", get(chats::list_chats))
         .route("/chats/{chat_id}", get(chats::get_chat))
-        .route("/chats/{chat_id}/messages", get(chats::list_chat_messages));
+        .route("/chats/{chat_id}/messages", get(chats::list_chat_messages))
+        .route(
+            "/chats/{chat_id}/attendees",
+            get(chats::list_chat_attendees),
+        )
+        .route("/chat_attendees", get(attendees::list_attendees))
+        .route(
+            "/chat_attendees/{attendee_id}",
+            get(attendees::get_attendee),
+        )
+        .route(
+            "/chat_attendees/{attendee_id}/chats",
+            get(attendees::list_attendee_chats),
+        )
+        .route(
+            "/chat_attendees/{attendee_id}/messages",
+            get(attendees::list_attendee_messages),
+        )
+        .route("/messages", get(messages::list_messages))
+        .route("/messages/{message_id}", get(messages::get_message))
+        .route(
+            "/messages/{message_id}/attachments/{attachment_id}",
+            get(messages::get_message_attachment),
+        );
     let app = Router::new()
         .nest("/api/v1", api)
         .route("/health", get(health))

@@ -10,10 +10,12 @@ mod config;
 mod cursor;
 mod failure;
 mod live;
+mod on_demand;
 mod run;
 mod worker;
 
 pub use config::EngineConfig;
 pub use cursor::SyncCursor;
 pub use live::LiveSync;
+pub use on_demand::CallError;
 pub use worker::Engine;

@@ -23,7 +23,7 @@ use crate::failure::SyncFailure;
 use crate::worker::Engine;
 
 /// Provider round trips an `open` may take, in units of the provider timeout.
-const OPEN_ROUND_TRIPS: u32 = 4;
+pub(crate) const OPEN_ROUND_TRIPS: u32 = 4;
 
 /// How a run ends.
 enum End {

@@ -14,7 +14,7 @@ pub use model::*;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
-use msgsync_core::{AccountId, AccountState, ChatId};
+use msgsync_core::{AccountId, AccountState, AttendeeId, ChatId, MessageId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -88,6 +88,38 @@ pub trait Store: Send + Sync + 'static {
         chat: &ChatRecord,
         query: &MessageQuery,
     ) -> StoreResult<Page<MessageRecord>>;
+    /// Messages across chats, newest first.
+    async fn message_search(
+        &self,
+        tenant: &Tenant,
+        search: &MessageSearch,
+    ) -> StoreResult<Page<MessageRecord>>;
+    async fn message_get(
+        &self,
+        tenant: &Tenant,
+        id: MessageId,
+    ) -> StoreResult<Option<MessageRecord>>;
+    /// The newest message of a chat.
+    async fn message_last(&self, chat: &ChatRecord) -> StoreResult<Option<MessageRecord>>;
+    /// Attendees in id order.
+    async fn attendee_list(
+        &self,
+        tenant: &Tenant,
+        query: &AttendeeQuery,
+    ) -> StoreResult<Page<AttendeeRecord>>;
+    async fn attendee_get(
+        &self,
+        tenant: &Tenant,
+        id: AttendeeId,
+    ) -> StoreResult<Option<AttendeeRecord>>;
+    /// Every attendee of a chat, in id order.
+    async fn attendee_list_of_chat(&self, chat: &ChatRecord) -> StoreResult<Vec<AttendeeRecord>>;
+    /// The chats an attendee takes part in, newest activity first.
+    async fn chat_list_of_attendee(
+        &self,
+        attendee: &AttendeeRecord,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ChatRecord>>;
 
     // --- sync jobs ---
     /// The resync state machine (CONTRACT §3), atomically: report, start, continue or refuse.

@@ -1,9 +1,11 @@
 //! The records the store reads and writes.
 
-use msgsync_core::content::{ProviderAttendee, ProviderChat, ProviderMessage};
+use msgsync_core::content::{
+    LinkedinMember, MessageEventType, ProviderAttendee, ProviderChat, ProviderMessage,
+};
 use msgsync_core::{
-    AccountId, AccountState, ApiKeyMode, ChatId, LinkedinProduct, MessageId, ProviderKind, Scope,
-    Span, SyncId, SyncParams,
+    AccountId, AccountState, ApiKeyMode, AttendeeId, ChatId, LinkedinProduct, MessageId,
+    ProviderKind, Scope, Span, SyncId, SyncParams,
 };
 
 /// Whose data a request may see: the owner of its key, in the key's mode.
@@ -87,10 +89,41 @@ pub struct ChatQuery {
     pub page: PageRequest,
 }
 
+/// The messages of one chat.
 #[derive(Debug, Clone, Default)]
 pub struct MessageQuery {
     pub span: Span,
     pub page: PageRequest,
+}
+
+/// Messages across chats, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct MessageSearch {
+    /// `None`: every account of the tenant.
+    pub account_id: Option<AccountId>,
+    /// Only messages of this sender (its provider id).
+    pub sender_id: Option<String>,
+    pub span: Span,
+    pub page: PageRequest,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AttendeeQuery {
+    /// `None`: every account of the tenant.
+    pub account_id: Option<AccountId>,
+    pub page: PageRequest,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttendeeRecord {
+    pub id: AttendeeId,
+    pub account_id: AccountId,
+    pub provider_id: String,
+    pub name: String,
+    pub is_self: bool,
+    pub profile_url: Option<String>,
+    pub picture_url: Option<String>,
+    pub linkedin: Option<LinkedinMember>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,6 +167,7 @@ pub struct MessageRecord {
     pub deleted: bool,
     pub edited: bool,
     pub is_event: bool,
+    pub event_type: Option<MessageEventType>,
     pub delivered: bool,
     pub original: String,
 }

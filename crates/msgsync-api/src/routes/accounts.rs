@@ -2,16 +2,17 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use msgsync_core::time::now_ms;
 use msgsync_core::{AccountId, ApiKeyMode, ErrorKind, ProviderKind, Scope};
 use msgsync_providers::{AccountProfile, Credentials};
-use msgsync_store::{AccountReconnect, NewAccount};
+use msgsync_store::{AccountReconnect, AccountRecord, NewAccount};
 use serde_json::{json, Map, Value};
 
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::error::AppError;
+use crate::error::{provider_call_error, AppError};
 use crate::extract::{path_id, AppJson, QueryMap};
 use crate::views;
 
@@ -130,6 +131,31 @@ fn encode_credentials(c: &Credentials) -> Result<Vec<u8>, AppError> {
     serde_json::to_vec(c).map_err(|e| AppError::Internal(format!("encoding credentials: {e}")))
 }
 
+/// Who the credentials belong to: what the connector reads from them, completed by the
+/// provider's own answer (its id of the account and the account's name). Providers msgsync has
+/// no connector for are registered on what the credentials say.
+async fn identify(
+    state: &AppState,
+    mode: ApiKeyMode,
+    account_id: AccountId,
+    body: &ConnectBody,
+) -> Result<AccountProfile, AppError> {
+    let checked = check(state, mode, body)?;
+    if state.engine.connectors().get(body.provider, mode).is_none() {
+        return Ok(checked);
+    }
+    let known = state
+        .engine
+        .identify(body.provider, mode, account_id, body.credentials.clone())
+        .await
+        .map_err(|e| provider_call_error(e, ErrorKind::InvalidCredentials))?;
+    Ok(AccountProfile {
+        name: known.name,
+        provider_user_id: known.provider_user_id.or(checked.provider_user_id),
+        linkedin_products: known.linkedin_products.or(checked.linkedin_products),
+    })
+}
+
 pub async fn create_account(
     State(state): State<AppState>,
     caller: Caller,
@@ -137,11 +163,12 @@ pub async fn create_account(
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     caller.require(Scope::AccountsWrite)?;
     let body = parse_body(&body, None)?;
-    let profile = check(&state, caller.tenant.mode, &body)?;
+    let id = AccountId::new();
+    let profile = identify(&state, caller.tenant.mode, id, &body).await?;
     let account = state
         .store
         .account_insert(&NewAccount {
-            id: AccountId::new(),
+            id,
             tenant: caller.tenant.clone(),
             provider: body.provider,
             name: profile.name,
@@ -162,28 +189,23 @@ pub async fn list_accounts(
     State(state): State<AppState>,
     caller: Caller,
     query: QueryMap,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     caller.require(Scope::AccountsRead)?;
     let page = state
         .store
         .account_list(&caller.tenant, &query.page()?)
         .await?;
-    Ok(Json(views::list("AccountList", &page, views::account)))
+    Ok(Json(views::list("AccountList", &page, views::account)).into_response())
 }
 
 pub async fn get_account(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     caller.require(Scope::AccountsRead)?;
-    let id: AccountId = path_id(&id)?;
-    let account = state
-        .store
-        .account_get(&caller.tenant, id)
-        .await?
-        .ok_or_else(|| account_not_found(id))?;
-    Ok(Json(views::account(&account)))
+    let account = find_account(&state, &caller, path_id(&id)?).await?;
+    Ok(Json(views::account(&account)).into_response())
 }
 
 pub async fn delete_account(
@@ -208,14 +230,22 @@ pub async fn reconnect_account(
     AppJson(body): AppJson<Value>,
 ) -> Result<Json<Value>, AppError> {
     caller.require(Scope::AccountsWrite)?;
-    let id: AccountId = path_id(&id)?;
-    let account = state
-        .store
-        .account_get(&caller.tenant, id)
-        .await?
-        .ok_or_else(|| account_not_found(id))?;
+    let account = find_account(&state, &caller, path_id(&id)?).await?;
+    let id = account.id;
     let body = parse_body(&body, Some(account.provider))?;
-    let profile = check(&state, caller.tenant.mode, &body)?;
+    let profile = identify(&state, caller.tenant.mode, id, &body).await?;
+    if let (Some(was), Some(now)) = (&account.provider_user_id, &profile.provider_user_id) {
+        if was != now {
+            return Err(AppError::new(
+                ErrorKind::AccountMismatch,
+                format!(
+                    "these credentials belong to another {} user than account {id}; \
+                     connect them as a new account instead",
+                    account.provider
+                ),
+            ));
+        }
+    }
     state
         .store
         .account_reconnect(
@@ -234,6 +264,19 @@ pub async fn reconnect_account(
     Ok(Json(
         json!({ "object": "AccountReconnected", "account_id": id }),
     ))
+}
+
+/// The caller's account `id`, or 404.
+pub(crate) async fn find_account(
+    state: &AppState,
+    caller: &Caller,
+    id: AccountId,
+) -> Result<AccountRecord, AppError> {
+    state
+        .store
+        .account_get(&caller.tenant, id)
+        .await?
+        .ok_or_else(|| account_not_found(id))
 }
 
 pub fn account_not_found(id: AccountId) -> AppError {

@@ -1,13 +1,12 @@
-//! `/api/v1/chats` and the messages of a chat.
+//! `/api/v1/chats`: chats, the messages of a chat, its attendees.
 
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
-use msgsync_core::time::parse_instant;
-use msgsync_core::{AccountId, ChatId, ErrorKind, Scope, Span};
+use msgsync_core::{AccountId, ChatId, ErrorKind, Scope};
 use msgsync_store::{ChatQuery, ChatRecord, MessageQuery};
-use serde_json::Value;
 
-use super::accounts::account_not_found;
+use super::accounts::find_account;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
@@ -18,36 +17,25 @@ pub async fn list_chats(
     State(state): State<AppState>,
     caller: Caller,
     query: QueryMap,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     caller.require(Scope::MessagingRead)?;
-    let account_id = query
-        .get("account_id")
-        .map(|raw| {
-            raw.parse::<AccountId>()
-                .map_err(|e| AppError::new(ErrorKind::InvalidParameters, e.to_string()))
-        })
-        .transpose()?;
+    let account_id = query.id::<AccountId>("account_id")?;
     if let Some(id) = account_id {
-        state
-            .store
-            .account_get(&caller.tenant, id)
-            .await?
-            .ok_or_else(|| account_not_found(id))?;
+        find_account(&state, &caller, id).await?;
     }
+    let page = query.page()?;
     let chats = state
         .store
-        .chat_list(
-            &caller.tenant,
-            &ChatQuery {
-                account_id,
-                page: query.page()?,
-            },
-        )
+        .chat_list(&caller.tenant, &ChatQuery { account_id, page })
         .await?;
-    Ok(Json(views::list("ChatList", &chats, views::chat)))
+    Ok(Json(views::list("ChatList", &chats, views::chat)).into_response())
 }
 
-async fn find_chat(state: &AppState, caller: &Caller, raw: &str) -> Result<ChatRecord, AppError> {
+pub(crate) async fn find_chat(
+    state: &AppState,
+    caller: &Caller,
+    raw: &str,
+) -> Result<ChatRecord, AppError> {
     let id: ChatId = path_id(raw)?;
     state
         .store
@@ -65,10 +53,11 @@ pub async fn get_chat(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     caller.require(Scope::MessagingRead)?;
     let chat = find_chat(&state, &caller, &id).await?;
-    Ok(Json(views::chat(&chat)))
+    let last = state.store.message_last(&chat).await?;
+    Ok(Json(views::chat_with_last_message(&chat, last.as_ref())).into_response())
 }
 
 pub async fn list_chat_messages(
@@ -76,30 +65,25 @@ pub async fn list_chat_messages(
     caller: Caller,
     Path(id): Path<String>,
     query: QueryMap,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     caller.require(Scope::MessagingRead)?;
     let page = query.page()?;
-    let instant = |name: &str| {
-        query
-            .get(name)
-            .map(|raw| {
-                parse_instant(raw).ok_or_else(|| {
-                    AppError::new(
-                        ErrorKind::InvalidParameters,
-                        format!("{name} must be epoch milliseconds or an ISO 8601 date-time, got `{raw}`"),
-                    )
-                })
-            })
-            .transpose()
-    };
-    let span = Span {
-        after: instant("after")?,
-        before: instant("before")?,
-    };
+    let span = query.span()?;
     let chat = find_chat(&state, &caller, &id).await?;
     let messages = state
         .store
         .message_list(&chat, &MessageQuery { span, page })
         .await?;
-    Ok(Json(views::list("MessageList", &messages, views::message)))
+    Ok(Json(views::list("MessageList", &messages, views::message)).into_response())
+}
+
+pub async fn list_chat_attendees(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    caller.require(Scope::MessagingRead)?;
+    let chat = find_chat(&state, &caller, &id).await?;
+    let attendees = state.store.attendee_list_of_chat(&chat).await?;
+    Ok(Json(views::attendee_list(&attendees)).into_response())
 }

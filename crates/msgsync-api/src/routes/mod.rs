@@ -1,5 +1,7 @@
 pub mod accounts;
+pub mod attendees;
 pub mod chats;
+pub mod messages;
 pub mod sync;
 
 use axum::Json;

@@ -1,9 +1,10 @@
-//! Chats and messages: reads for the API, idempotent upserts for the engine.
+//! Chats: reads for the API, idempotent upserts for the engine; the reconciliation of a full
+//! resync.
 
 use std::collections::HashMap;
 
-use msgsync_core::content::{ProviderChat, ProviderMessage};
-use msgsync_core::{AccountId, ChatId, MessageId, SyncId};
+use msgsync_core::content::ProviderChat;
+use msgsync_core::{AccountId, ChatId, SyncId};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
@@ -11,12 +12,12 @@ use super::accounts::paginate;
 use super::corrupt;
 use crate::*;
 
-const CHAT_COLUMNS: &str =
+pub(super) const CHAT_COLUMNS: &str =
     "c.id, c.account_id, a.provider AS account_type, c.provider_id, c.inbox, \
      c.name, c.kind, c.timestamp, c.unread_count, c.archived, c.muted_until, c.read_only, \
      c.folder, c.attendee_provider_id, c.content_type, c.deleted";
 
-fn chat_from_row(row: &SqliteRow) -> StoreResult<ChatRecord> {
+pub(super) fn chat_from_row(row: &SqliteRow) -> StoreResult<ChatRecord> {
     let id: String = row.try_get("id")?;
     let account_id: String = row.try_get("account_id")?;
     let account_type: String = row.try_get("account_type")?;
@@ -47,32 +48,7 @@ fn chat_from_row(row: &SqliteRow) -> StoreResult<ChatRecord> {
     })
 }
 
-fn message_from_row(row: &SqliteRow, chat: &ChatRecord) -> StoreResult<MessageRecord> {
-    let id: String = row.try_get("id")?;
-    Ok(MessageRecord {
-        id: id.parse().map_err(|_| corrupt("message id", &id))?,
-        account_id: chat.account_id,
-        chat_id: chat.id,
-        chat_provider_id: chat.provider_id.clone(),
-        provider_id: row.try_get("provider_id")?,
-        sender_id: row.try_get("sender_id")?,
-        text: row.try_get("text")?,
-        subject: row.try_get("subject")?,
-        timestamp: row.try_get("timestamp")?,
-        is_sender: row.try_get("is_sender")?,
-        attachments: row.try_get("attachments")?,
-        reactions: row.try_get("reactions")?,
-        seen: row.try_get("seen")?,
-        hidden: row.try_get("hidden")?,
-        deleted: row.try_get("deleted")?,
-        edited: row.try_get("edited")?,
-        is_event: row.try_get("is_event")?,
-        delivered: row.try_get("delivered")?,
-        original: row.try_get("original")?,
-    })
-}
-
-fn cursor_bounds(page: &PageRequest) -> (i64, String) {
+pub(super) fn cursor_bounds(page: &PageRequest) -> (i64, String) {
     match &page.cursor {
         Some(c) => (c.at, c.id.clone()),
         None => (i64::MAX, String::new()),
@@ -135,51 +111,11 @@ pub async fn chat_get(
     .transpose()
 }
 
-pub async fn message_list(
-    db: &SqlitePool,
-    chat: &ChatRecord,
-    q: &MessageQuery,
-) -> StoreResult<Page<MessageRecord>> {
-    let (at, id) = cursor_bounds(&q.page);
-    let rows = sqlx::query(
-        "SELECT * FROM messages
-         WHERE chat_id = ? AND timestamp >= ? AND timestamp <= ?
-           AND (timestamp < ? OR (timestamp = ? AND (? = '' OR id < ?)))
-         ORDER BY timestamp DESC, id DESC LIMIT ?",
-    )
-    .bind(chat.id.to_string())
-    .bind(q.span.after.unwrap_or(i64::MIN))
-    .bind(q.span.before.unwrap_or(i64::MAX))
-    .bind(at)
-    .bind(at)
-    .bind(&id)
-    .bind(&id)
-    .bind(i64::from(q.page.limit) + 1)
-    .fetch_all(db)
-    .await?;
-    let items = rows
-        .iter()
-        .map(|r| message_from_row(r, chat))
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(paginate(items, q.page.limit, |m| PageCursor {
-        at: m.timestamp,
-        id: m.id.to_string(),
-    }))
-}
-
 /// A chat to upsert, with the account and the sync series that saw it.
 pub struct ChatWrite<'a> {
     pub account: &'a str,
     pub series: &'a str,
     pub chat: &'a ProviderChat,
-}
-
-/// A message to upsert into a chat.
-pub struct MessageWrite<'a> {
-    pub account: &'a str,
-    pub chat: &'a str,
-    pub series: &'a str,
-    pub message: &'a ProviderMessage,
 }
 
 /// Rows per multi-row chat upsert (16 parameters a row).
@@ -234,70 +170,6 @@ pub async fn chats_upsert(
         }
     }
     Ok(ids)
-}
-
-/// Rows per multi-row INSERT: 19 parameters a row stays far below SQLite's limit of 32766.
-const MESSAGE_BATCH: usize = 500;
-
-/// Inserts or updates messages by (chat, provider id), in multi-row statements.
-pub async fn messages_upsert(
-    conn: &mut SqliteConnection,
-    messages: &[MessageWrite<'_>],
-) -> StoreResult<()> {
-    for batch in messages.chunks(MESSAGE_BATCH) {
-        let mut sql = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO messages (id, account_id, chat_id, provider_id, sender_id, text, subject,
-                timestamp, is_sender, attachments, reactions, seen, hidden, deleted, edited,
-                is_event, delivered, original, seen_series) ",
-        );
-        let encoded = batch
-            .iter()
-            .map(|w| {
-                Ok((
-                    serde_json::to_string(&w.message.attachments)?,
-                    serde_json::to_string(&w.message.reactions)?,
-                ))
-            })
-            .collect::<Result<Vec<_>, serde_json::Error>>()
-            .map_err(|e| StoreError::Corrupt(format!("message could not be encoded: {e}")))?;
-        sql.push_values(
-            batch.iter().zip(encoded),
-            |mut row, (w, (attachments, reactions))| {
-                let m = w.message;
-                row.push_bind(MessageId::new().to_string())
-                    .push_bind(w.account)
-                    .push_bind(w.chat)
-                    .push_bind(&m.provider_id)
-                    .push_bind(&m.sender_id)
-                    .push_bind(&m.text)
-                    .push_bind(&m.subject)
-                    .push_bind(m.timestamp_ms)
-                    .push_bind(m.is_sender)
-                    .push_bind(attachments)
-                    .push_bind(reactions)
-                    .push_bind(m.seen)
-                    .push_bind(m.hidden)
-                    .push_bind(m.deleted)
-                    .push_bind(m.edited)
-                    .push_bind(m.is_event)
-                    .push_bind(m.delivered)
-                    .push_bind(&m.original)
-                    .push_bind(w.series);
-            },
-        );
-        sql.push(
-            " ON CONFLICT (chat_id, provider_id) DO UPDATE SET
-                sender_id = excluded.sender_id, text = excluded.text, subject = excluded.subject,
-                timestamp = excluded.timestamp, is_sender = excluded.is_sender,
-                attachments = excluded.attachments, reactions = excluded.reactions,
-                seen = excluded.seen, hidden = excluded.hidden, deleted = excluded.deleted,
-                edited = excluded.edited, is_event = excluded.is_event,
-                delivered = excluded.delivered, original = excluded.original,
-                seen_series = excluded.seen_series",
-        );
-        sql.build().execute(&mut *conn).await?;
-    }
-    Ok(())
 }
 
 /// Marks as deleted what a finished full resync of `scope` did not see.

@@ -6,7 +6,7 @@
 //! connection (`perf` during 400 accounts at once: the writer thread idle in thread switches a
 //! fifth of its time, 1.1 of 2 cores busy). Checkpoints are queued instead, and one task writes
 //! whatever has queued up in one transaction, in a few multi-row statements: the cursors of the
-//! jobs still held by their workers, then those jobs' chats, then their messages. A job whose
+//! jobs still held by their workers, then those jobs' chats, their attendees, then their messages. A job whose
 //! lease was lost writes nothing (`LostLease`); if the group fails as a whole, its checkpoints
 //! are written again one by one, so one job's failure is its own.
 
@@ -15,8 +15,10 @@ use std::collections::HashSet;
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::content::{self, ChatWrite, MessageWrite};
+use super::attendees::AttendeeWrites;
+use super::content::{self, ChatWrite};
 use super::jobs;
+use super::messages::{self, MessageWrite};
 use crate::{StoreError, StoreResult, SyncCheckpoint};
 
 /// The most messages one group writes: past this a transaction gains nothing and holds the
@@ -167,12 +169,14 @@ async fn write_checkpoints(
     chats.reverse();
     let chat_ids = content::chats_upsert(conn, &chats).await?;
     let mut messages = Vec::new();
+    let mut attendees = AttendeeWrites::default();
     for (c, ids) in written() {
         for page in &c.pages {
             let key = (ids.account.clone(), page.chat.provider_id.clone());
             let chat = chat_ids
                 .get(&key)
                 .ok_or_else(|| StoreError::Corrupt(format!("no id returned for chat {key:?}")))?;
+            attendees.add_page(&ids.account, chat, page);
             messages.extend(page.messages.iter().map(|message| MessageWrite {
                 account: &ids.account,
                 chat,
@@ -181,7 +185,8 @@ async fn write_checkpoints(
             }));
         }
     }
-    content::messages_upsert(conn, &messages).await?;
+    attendees.write(conn).await?;
+    messages::upsert(conn, &messages).await?;
     Ok(ids
         .iter()
         .map(|ids| {

@@ -5,16 +5,18 @@
 //! of failing with `SQLITE_BUSY` on a lock upgrade. WAL mode lets readers run beside the writer.
 
 mod accounts;
+mod attendees;
 mod content;
 mod group_commit;
 mod jobs;
 mod keys;
+mod messages;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use msgsync_core::{AccountId, AccountState, ChatId};
+use msgsync_core::{AccountId, AccountState, AttendeeId, ChatId, MessageId};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
@@ -171,7 +173,55 @@ impl Store for SqliteStore {
         chat: &ChatRecord,
         query: &MessageQuery,
     ) -> StoreResult<Page<MessageRecord>> {
-        content::message_list(&self.reader, chat, query).await
+        messages::list(&self.reader, chat, query).await
+    }
+
+    async fn message_search(
+        &self,
+        tenant: &Tenant,
+        search: &MessageSearch,
+    ) -> StoreResult<Page<MessageRecord>> {
+        messages::search(&self.reader, tenant, search).await
+    }
+
+    async fn message_get(
+        &self,
+        tenant: &Tenant,
+        id: MessageId,
+    ) -> StoreResult<Option<MessageRecord>> {
+        messages::get(&self.reader, tenant, id).await
+    }
+
+    async fn message_last(&self, chat: &ChatRecord) -> StoreResult<Option<MessageRecord>> {
+        messages::last(&self.reader, chat).await
+    }
+
+    async fn attendee_list(
+        &self,
+        tenant: &Tenant,
+        query: &AttendeeQuery,
+    ) -> StoreResult<Page<AttendeeRecord>> {
+        attendees::list(&self.reader, tenant, query).await
+    }
+
+    async fn attendee_get(
+        &self,
+        tenant: &Tenant,
+        id: AttendeeId,
+    ) -> StoreResult<Option<AttendeeRecord>> {
+        attendees::get(&self.reader, tenant, id).await
+    }
+
+    async fn attendee_list_of_chat(&self, chat: &ChatRecord) -> StoreResult<Vec<AttendeeRecord>> {
+        attendees::list_of_chat(&self.reader, chat).await
+    }
+
+    async fn chat_list_of_attendee(
+        &self,
+        attendee: &AttendeeRecord,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ChatRecord>> {
+        attendees::chats_of(&self.reader, attendee, page).await
     }
 
     async fn sync_request(&self, request: &SyncRequest) -> StoreResult<SyncRequestResult> {

@@ -1,0 +1,231 @@
+//! Chat attendees: the people of an account's chats, written with the pages that name them.
+
+use std::collections::HashMap;
+
+use msgsync_core::content::ProviderAttendee;
+use msgsync_core::{AccountId, AttendeeId};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+
+use super::accounts::paginate;
+use super::content::{chat_from_row, cursor_bounds, CHAT_COLUMNS};
+use super::corrupt;
+use crate::*;
+
+const COLUMNS: &str =
+    "t.id, t.account_id, t.provider_id, t.name, t.is_self, t.profile_url, t.picture_url, t.linkedin";
+
+fn from_row(row: &SqliteRow) -> StoreResult<AttendeeRecord> {
+    let id: String = row.try_get("id")?;
+    let account_id: String = row.try_get("account_id")?;
+    let linkedin: Option<String> = row.try_get("linkedin")?;
+    Ok(AttendeeRecord {
+        id: id.parse().map_err(|_| corrupt("attendee id", &id))?,
+        account_id: account_id
+            .parse()
+            .map_err(|_| corrupt("account id", &account_id))?,
+        provider_id: row.try_get("provider_id")?,
+        name: row.try_get("name")?,
+        is_self: row.try_get("is_self")?,
+        profile_url: row.try_get("profile_url")?,
+        picture_url: row.try_get("picture_url")?,
+        linkedin: linkedin
+            .map(|l| serde_json::from_str(&l).map_err(|_| corrupt("LinkedIn member", &l)))
+            .transpose()?,
+    })
+}
+
+/// In id order, after the cursor's id.
+pub async fn list(
+    db: &SqlitePool,
+    tenant: &Tenant,
+    q: &AttendeeQuery,
+) -> StoreResult<Page<AttendeeRecord>> {
+    let after = q.page.cursor.as_ref().map_or("", |c| c.id.as_str());
+    let mut sql = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {COLUMNS} FROM attendees t JOIN accounts a ON a.id = t.account_id WHERE a.owner = "
+    ));
+    sql.push_bind(&tenant.owner)
+        .push(" AND a.mode = ")
+        .push_bind(tenant.mode.as_str());
+    if let Some(account) = q.account_id {
+        sql.push(" AND t.account_id = ")
+            .push_bind(account.to_string());
+    }
+    sql.push(" AND t.id > ")
+        .push_bind(after)
+        .push(" ORDER BY t.id LIMIT ")
+        .push_bind(i64::from(q.page.limit) + 1);
+    let rows = sql.build().fetch_all(db).await?;
+    let items = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
+    Ok(paginate(items, q.page.limit, |t| PageCursor {
+        at: 0,
+        id: t.id.to_string(),
+    }))
+}
+
+pub async fn get(
+    db: &SqlitePool,
+    tenant: &Tenant,
+    id: AttendeeId,
+) -> StoreResult<Option<AttendeeRecord>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM attendees t JOIN accounts a ON a.id = t.account_id
+         WHERE t.id = ? AND a.owner = ? AND a.mode = ?"
+    ))
+    .bind(id.to_string())
+    .bind(&tenant.owner)
+    .bind(tenant.mode.as_str())
+    .fetch_optional(db)
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}
+
+pub async fn list_of_chat(db: &SqlitePool, chat: &ChatRecord) -> StoreResult<Vec<AttendeeRecord>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM chat_attendees ca JOIN attendees t ON t.id = ca.attendee_id
+         WHERE ca.chat_id = ? ORDER BY t.id"
+    ))
+    .bind(chat.id.to_string())
+    .fetch_all(db)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+pub async fn chats_of(
+    db: &SqlitePool,
+    attendee: &AttendeeRecord,
+    page: &PageRequest,
+) -> StoreResult<Page<ChatRecord>> {
+    let (at, id) = cursor_bounds(page);
+    let rows = sqlx::query(&format!(
+        "SELECT {CHAT_COLUMNS} FROM chat_attendees ca
+           JOIN chats c ON c.id = ca.chat_id JOIN accounts a ON a.id = c.account_id
+         WHERE ca.attendee_id = ?
+           AND (c.timestamp < ? OR (c.timestamp = ? AND (? = '' OR c.id < ?)))
+         ORDER BY c.timestamp DESC, c.id DESC LIMIT ?"
+    ))
+    .bind(attendee.id.to_string())
+    .bind(at)
+    .bind(at)
+    .bind(&id)
+    .bind(&id)
+    .bind(i64::from(page.limit) + 1)
+    .fetch_all(db)
+    .await?;
+    let items = rows
+        .iter()
+        .map(chat_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(paginate(items, page.limit, |c| PageCursor {
+        at: c.timestamp,
+        id: c.id.to_string(),
+    }))
+}
+
+/// What a group of checkpoints writes about attendees.
+#[derive(Default)]
+pub struct AttendeeWrites<'a> {
+    /// Attendees as the provider described them, once each by id (the last description wins).
+    described: HashMap<String, (&'a str, &'a ProviderAttendee)>,
+    /// Senders the provider did not describe: kept as an attendee named by its id, unless
+    /// one exists already.
+    undescribed: HashMap<String, (&'a str, &'a str, bool)>,
+    /// (chat id, attendee id), once each.
+    links: Vec<(&'a str, String)>,
+}
+
+impl<'a> AttendeeWrites<'a> {
+    /// The attendees of one page of chat `chat` of `account`: the chat's, the page's, and its
+    /// messages' senders.
+    pub fn add_page(&mut self, account: &'a str, chat: &'a str, page: &'a PageWrite) {
+        let Ok(account_id) = account.parse::<AccountId>() else {
+            return;
+        };
+        let id_of = |provider_id: &str| AttendeeId::for_provider_id(account_id, provider_id);
+        for attendee in page.chat.attendees.iter().chain(&page.attendees) {
+            let id = id_of(&attendee.provider_id).to_string();
+            self.undescribed.remove(&id);
+            self.links.push((chat, id.clone()));
+            self.described.insert(id, (account, attendee));
+        }
+        for message in &page.messages {
+            let id = id_of(&message.sender_id).to_string();
+            if !self.described.contains_key(&id) {
+                let sender = (account, message.sender_id.as_str(), message.is_sender);
+                self.undescribed.insert(id.clone(), sender);
+            }
+            self.links.push((chat, id));
+        }
+    }
+
+    pub async fn write(mut self, conn: &mut SqliteConnection) -> StoreResult<()> {
+        self.links.sort_unstable();
+        self.links.dedup();
+        let described: Vec<_> = self.described.into_iter().collect();
+        for batch in described.chunks(BATCH) {
+            let mut sql = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO attendees (id, account_id, provider_id, name, is_self, profile_url,
+                    picture_url, linkedin) ",
+            );
+            let linkedin: Vec<Option<String>> = batch
+                .iter()
+                .map(|(_, (_, a))| a.linkedin.as_ref().map(serde_json::to_string).transpose())
+                .collect::<Result<_, _>>()
+                .map_err(|e| StoreError::Corrupt(format!("attendee could not be encoded: {e}")))?;
+            sql.push_values(
+                batch.iter().zip(linkedin),
+                |mut row, ((id, (account, a)), li)| {
+                    row.push_bind(id)
+                        .push_bind(*account)
+                        .push_bind(&a.provider_id)
+                        .push_bind(&a.name)
+                        .push_bind(a.is_self)
+                        .push_bind(&a.profile_url)
+                        .push_bind(&a.picture_url)
+                        .push_bind(li);
+                },
+            );
+            // A page that knows less of someone (no picture, say) keeps what another knew.
+            sql.push(
+                " ON CONFLICT (id) DO UPDATE SET name = excluded.name, is_self = excluded.is_self,
+                    profile_url = coalesce(excluded.profile_url, attendees.profile_url),
+                    picture_url = coalesce(excluded.picture_url, attendees.picture_url),
+                    linkedin = coalesce(excluded.linkedin, attendees.linkedin)",
+            );
+            sql.build().execute(&mut *conn).await?;
+        }
+        let undescribed: Vec<_> = self.undescribed.into_iter().collect();
+        for batch in undescribed.chunks(BATCH) {
+            let mut sql = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO attendees (id, account_id, provider_id, name, is_self) ",
+            );
+            sql.push_values(batch, |mut row, (id, (account, provider_id, is_self))| {
+                row.push_bind(id)
+                    .push_bind(*account)
+                    .push_bind(*provider_id)
+                    .push_bind(*provider_id)
+                    .push_bind(*is_self);
+            });
+            sql.push(" ON CONFLICT (id) DO NOTHING");
+            sql.build().execute(&mut *conn).await?;
+        }
+        for batch in self.links.chunks(BATCH) {
+            let mut sql =
+                QueryBuilder::<Sqlite>::new("INSERT INTO chat_attendees (chat_id, attendee_id) ");
+            sql.push_values(batch, |mut row, (chat, attendee)| {
+                row.push_bind(*chat).push_bind(attendee);
+            });
+            sql.push(" ON CONFLICT DO NOTHING");
+            sql.build().execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Rows per multi-row statement (8 parameters a row at most).
+const BATCH: usize = 500;

@@ -1,0 +1,265 @@
+//! Messages: reads for the API (one chat's, across chats, one by id), idempotent upserts for
+//! the engine.
+
+use std::cmp::Reverse;
+
+use msgsync_core::content::{MessageEventType, ProviderMessage};
+use msgsync_core::{AccountId, AttendeeId, MessageId, Span};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+
+use super::accounts::paginate;
+use super::content::cursor_bounds;
+use super::corrupt;
+use crate::*;
+
+/// A message row with its chat's provider id (the API shows both).
+const SELECT: &str = "SELECT m.id, m.account_id, m.chat_id, c.provider_id AS chat_provider_id,
+        m.provider_id, m.sender_id, m.text, m.subject, m.timestamp, m.is_sender, m.attachments,
+        m.reactions, m.seen, m.hidden, m.deleted, m.edited, m.is_event, m.event_type,
+        m.delivered, m.original
+    FROM messages m JOIN chats c ON c.id = m.chat_id";
+
+/// Newest first; ties by id, so that a cursor (instant, id) is a total order.
+const ORDER: &str = " ORDER BY m.timestamp DESC, m.id DESC LIMIT ";
+
+fn from_row(row: &SqliteRow) -> StoreResult<MessageRecord> {
+    let id: String = row.try_get("id")?;
+    let account_id: String = row.try_get("account_id")?;
+    let chat_id: String = row.try_get("chat_id")?;
+    let event_type: Option<i64> = row.try_get("event_type")?;
+    Ok(MessageRecord {
+        id: id.parse().map_err(|_| corrupt("message id", &id))?,
+        account_id: account_id
+            .parse()
+            .map_err(|_| corrupt("account id", &account_id))?,
+        chat_id: chat_id.parse().map_err(|_| corrupt("chat id", &chat_id))?,
+        chat_provider_id: row.try_get("chat_provider_id")?,
+        provider_id: row.try_get("provider_id")?,
+        sender_id: row.try_get("sender_id")?,
+        text: row.try_get("text")?,
+        subject: row.try_get("subject")?,
+        timestamp: row.try_get("timestamp")?,
+        is_sender: row.try_get("is_sender")?,
+        attachments: row.try_get("attachments")?,
+        reactions: row.try_get("reactions")?,
+        seen: row.try_get("seen")?,
+        hidden: row.try_get("hidden")?,
+        deleted: row.try_get("deleted")?,
+        edited: row.try_get("edited")?,
+        is_event: row.try_get("is_event")?,
+        event_type: event_type
+            .map(|code| {
+                MessageEventType::from_code(code)
+                    .ok_or_else(|| corrupt("event type", &code.to_string()))
+            })
+            .transpose()?,
+        delivered: row.try_get("delivered")?,
+        original: row.try_get("original")?,
+    })
+}
+
+fn cursor_of(m: &MessageRecord) -> PageCursor {
+    PageCursor {
+        at: m.timestamp,
+        id: m.id.to_string(),
+    }
+}
+
+/// `AND` the span and the position after the cursor.
+fn push_window(sql: &mut QueryBuilder<'_, Sqlite>, span: &Span, page: &PageRequest) {
+    let (at, id) = cursor_bounds(page);
+    sql.push(" AND m.timestamp >= ")
+        .push_bind(span.after.unwrap_or(i64::MIN))
+        .push(" AND m.timestamp <= ")
+        .push_bind(span.before.unwrap_or(i64::MAX))
+        .push(" AND (m.timestamp < ")
+        .push_bind(at)
+        .push(" OR (m.timestamp = ")
+        .push_bind(at)
+        .push(" AND (")
+        .push_bind(id.clone())
+        .push(" = '' OR m.id < ")
+        .push_bind(id)
+        .push(")))")
+        .push(ORDER)
+        .push_bind(i64::from(page.limit) + 1);
+}
+
+async fn fetch(
+    db: &SqlitePool,
+    mut sql: QueryBuilder<'_, Sqlite>,
+) -> StoreResult<Vec<MessageRecord>> {
+    let rows = sql.build().fetch_all(db).await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn list(
+    db: &SqlitePool,
+    chat: &ChatRecord,
+    q: &MessageQuery,
+) -> StoreResult<Page<MessageRecord>> {
+    let mut sql = QueryBuilder::new(SELECT);
+    sql.push(" WHERE m.chat_id = ")
+        .push_bind(chat.id.to_string());
+    push_window(&mut sql, &q.span, &q.page);
+    Ok(paginate(fetch(db, sql).await?, q.page.limit, cursor_of))
+}
+
+/// Messages across chats. Each account is read on its own (through `messages_account_time`,
+/// or through the chats of the sender when the sender is not the account owner) and the
+/// accounts' pages are merged, so that no query sorts more than one page per account.
+pub async fn search(
+    db: &SqlitePool,
+    tenant: &Tenant,
+    s: &MessageSearch,
+) -> StoreResult<Page<MessageRecord>> {
+    let accounts: Vec<String> = match s.account_id {
+        Some(id) => vec![id.to_string()],
+        None => {
+            sqlx::query_scalar("SELECT id FROM accounts WHERE owner = ? AND mode = ? ORDER BY id")
+                .bind(&tenant.owner)
+                .bind(tenant.mode.as_str())
+                .fetch_all(db)
+                .await?
+        }
+    };
+    let mut merged = Vec::new();
+    for account in &accounts {
+        merged.extend(search_account(db, tenant, account, s).await?);
+    }
+    merged.sort_by_key(|m: &MessageRecord| Reverse((m.timestamp, m.id)));
+    merged.truncate(s.page.limit as usize + 1);
+    Ok(paginate(merged, s.page.limit, cursor_of))
+}
+
+async fn search_account(
+    db: &SqlitePool,
+    tenant: &Tenant,
+    account: &str,
+    s: &MessageSearch,
+) -> StoreResult<Vec<MessageRecord>> {
+    let mut sql = QueryBuilder::new(SELECT);
+    // The tenant check rides along: an account id of another owner matches nothing.
+    sql.push(" JOIN accounts a ON a.id = m.account_id WHERE a.owner = ")
+        .push_bind(tenant.owner.clone())
+        .push(" AND a.mode = ")
+        .push_bind(tenant.mode.as_str())
+        .push(" AND m.account_id = ")
+        .push_bind(account.to_owned());
+    if let Some(sender) = &s.sender_id {
+        let attendee = account
+            .parse::<AccountId>()
+            .map(|a| AttendeeId::for_provider_id(a, sender).to_string())
+            .map_err(|_| corrupt("account id", account))?;
+        let is_self: Option<bool> =
+            sqlx::query_scalar("SELECT is_self FROM attendees WHERE id = ?")
+                .bind(&attendee)
+                .fetch_optional(db)
+                .await?;
+        // Someone other than the owner writes in a few chats: read just those. The owner
+        // writes in all of them: read the account's messages in time order and filter.
+        if is_self == Some(false) {
+            sql.push(" AND m.chat_id IN (SELECT chat_id FROM chat_attendees WHERE attendee_id = ")
+                .push_bind(attendee)
+                .push(")");
+        }
+        sql.push(" AND m.sender_id = ").push_bind(sender.clone());
+    }
+    push_window(&mut sql, &s.span, &s.page);
+    fetch(db, sql).await
+}
+
+pub async fn get(
+    db: &SqlitePool,
+    tenant: &Tenant,
+    id: MessageId,
+) -> StoreResult<Option<MessageRecord>> {
+    let mut sql = QueryBuilder::new(SELECT);
+    sql.push(" JOIN accounts a ON a.id = m.account_id WHERE m.id = ")
+        .push_bind(id.to_string())
+        .push(" AND a.owner = ")
+        .push_bind(tenant.owner.clone())
+        .push(" AND a.mode = ")
+        .push_bind(tenant.mode.as_str());
+    Ok(fetch(db, sql).await?.pop())
+}
+
+pub async fn last(db: &SqlitePool, chat: &ChatRecord) -> StoreResult<Option<MessageRecord>> {
+    let mut sql = QueryBuilder::new(SELECT);
+    sql.push(" WHERE m.chat_id = ")
+        .push_bind(chat.id.to_string())
+        .push(ORDER)
+        .push_bind(1);
+    Ok(fetch(db, sql).await?.pop())
+}
+
+/// A message to upsert into a chat.
+pub struct MessageWrite<'a> {
+    pub account: &'a str,
+    pub chat: &'a str,
+    pub series: &'a str,
+    pub message: &'a ProviderMessage,
+}
+
+/// Rows per multi-row INSERT: 20 parameters a row stays far below SQLite's limit of 32766.
+const MESSAGE_BATCH: usize = 500;
+
+/// Inserts or updates messages by (chat, provider id), in multi-row statements.
+pub async fn upsert(conn: &mut SqliteConnection, messages: &[MessageWrite<'_>]) -> StoreResult<()> {
+    for batch in messages.chunks(MESSAGE_BATCH) {
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO messages (id, account_id, chat_id, provider_id, sender_id, text, subject,
+                timestamp, is_sender, attachments, reactions, seen, hidden, deleted, edited,
+                is_event, event_type, delivered, original, seen_series) ",
+        );
+        let encoded = batch
+            .iter()
+            .map(|w| {
+                Ok((
+                    serde_json::to_string(&w.message.attachments)?,
+                    serde_json::to_string(&w.message.reactions)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, serde_json::Error>>()
+            .map_err(|e| StoreError::Corrupt(format!("message could not be encoded: {e}")))?;
+        sql.push_values(
+            batch.iter().zip(encoded),
+            |mut row, (w, (attachments, reactions))| {
+                let m = w.message;
+                row.push_bind(MessageId::new().to_string())
+                    .push_bind(w.account)
+                    .push_bind(w.chat)
+                    .push_bind(&m.provider_id)
+                    .push_bind(&m.sender_id)
+                    .push_bind(&m.text)
+                    .push_bind(&m.subject)
+                    .push_bind(m.timestamp_ms)
+                    .push_bind(m.is_sender)
+                    .push_bind(attachments)
+                    .push_bind(reactions)
+                    .push_bind(m.seen)
+                    .push_bind(m.hidden)
+                    .push_bind(m.deleted)
+                    .push_bind(m.edited)
+                    .push_bind(m.is_event)
+                    .push_bind(m.event_type.map(|e| e as i64))
+                    .push_bind(m.delivered)
+                    .push_bind(&m.original)
+                    .push_bind(w.series);
+            },
+        );
+        sql.push(
+            " ON CONFLICT (chat_id, provider_id) DO UPDATE SET
+                sender_id = excluded.sender_id, text = excluded.text, subject = excluded.subject,
+                timestamp = excluded.timestamp, is_sender = excluded.is_sender,
+                attachments = excluded.attachments, reactions = excluded.reactions,
+                seen = excluded.seen, hidden = excluded.hidden, deleted = excluded.deleted,
+                edited = excluded.edited, is_event = excluded.is_event,
+                event_type = excluded.event_type, delivered = excluded.delivered,
+                original = excluded.original, seen_series = excluded.seen_series",
+        );
+        sql.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
