@@ -1,148 +1,12 @@
 //! The store's contract, run against the embedded SQLite backend on a real database file.
 //! (A PostgreSQL backend runs the same `exercise_*` functions.)
 
-use msgsync_core::content::{ChatKind, ProviderChat, ProviderMessage};
-use msgsync_core::{AccountId, ApiKeyMode, ProviderKind, Span, SyncParams};
+mod support;
+
+use msgsync_core::{Span, SyncParams};
 use msgsync_store::*;
 use sqlx::Connection;
-
-struct Fixture {
-    dir: tempfile::TempDir,
-    store: SqliteStore,
-    tenant: Tenant,
-}
-
-async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = SqliteStore::open(&url, CredentialCipher::new(&[1; 32]))
-        .await
-        .unwrap();
-    Fixture {
-        dir,
-        store,
-        tenant: Tenant {
-            owner: "o".into(),
-            mode: ApiKeyMode::Test,
-        },
-    }
-}
-
-async fn account(f: &Fixture) -> AccountId {
-    let id = AccountId::new();
-    f.store
-        .account_insert(&NewAccount {
-            id,
-            tenant: f.tenant.clone(),
-            provider: ProviderKind::Telegram,
-            name: "n".into(),
-            provider_user_id: None,
-            linkedin_products: None,
-            credentials: b"secret".to_vec(),
-            now: 1,
-        })
-        .await
-        .unwrap();
-    id
-}
-
-fn request(account: AccountId, params: SyncParams, now: i64) -> SyncRequest {
-    SyncRequest {
-        account_id: account,
-        params,
-        now,
-        may_start: true,
-    }
-}
-
-fn chat(id: &str, at: i64) -> ProviderChat {
-    ProviderChat {
-        provider_id: id.into(),
-        name: Some(id.into()),
-        kind: ChatKind::Single,
-        last_activity_ms: at,
-        unread_count: 0,
-        archived: false,
-        muted_until: None,
-        read_only: false,
-        folder: None,
-        attendee_provider_id: None,
-        content_type: None,
-        inbox: None,
-        attendees: Vec::new(),
-    }
-}
-
-fn message(id: &str, at: i64) -> ProviderMessage {
-    ProviderMessage {
-        provider_id: id.into(),
-        sender_id: "s".into(),
-        text: Some(format!("text {id}")),
-        subject: None,
-        timestamp_ms: at,
-        is_sender: false,
-        attachments: vec![],
-        reactions: vec![],
-        seen: true,
-        hidden: false,
-        deleted: false,
-        edited: false,
-        is_event: false,
-        delivered: true,
-        original: "{}".into(),
-        event_type: None,
-    }
-}
-
-async fn claim(f: &Fixture, worker: &str, now: i64) -> Option<SyncJob> {
-    f.store
-        .sync_claim(&SyncClaim {
-            worker: worker.into(),
-            now,
-            lease_ms: 100,
-        })
-        .await
-        .unwrap()
-}
-
-async fn write(
-    f: &Fixture,
-    job: &SyncJob,
-    worker: &str,
-    chat: &ProviderChat,
-    messages: &[ProviderMessage],
-) -> StoreResult<()> {
-    let page = PageWrite {
-        chat: chat.clone(),
-        messages: messages.to_vec(),
-        attendees: Vec::new(),
-    };
-    f.store
-        .sync_checkpoint(checkpoint_of(job, worker, vec![page]))
-        .await
-}
-
-async fn finish(
-    f: &Fixture,
-    job: &SyncJob,
-    worker: &str,
-    state: JobState,
-    reconcile: Option<ReconcileScope>,
-) -> StoreResult<()> {
-    f.store
-        .sync_finish(&SyncFinish {
-            job,
-            worker,
-            now: 20,
-            state,
-            progress: SyncProgress::default(),
-            cursor: None,
-            error: None,
-            reconcile,
-            account_state: None,
-        })
-        .await
-}
+use support::*;
 
 #[tokio::test]
 async fn state_machine_reports_each_outcome_once() {
@@ -526,45 +390,6 @@ async fn a_checkpoint_of_several_pages_is_written_whole_or_not_at_all() {
     assert_eq!(chats_of(&f, acc).await.len(), 2);
 }
 
-fn checkpoint_of(job: &SyncJob, worker: &str, pages: Vec<PageWrite>) -> SyncCheckpoint {
-    SyncCheckpoint {
-        job: job.clone(),
-        worker: worker.into(),
-        now: 10,
-        lease_ms: 100,
-        cursor: "c".into(),
-        progress: SyncProgress::default(),
-        pages,
-    }
-}
-
-fn page(chat_id: &str, messages: &[&str]) -> PageWrite {
-    PageWrite {
-        chat: chat(chat_id, 5),
-        messages: messages.iter().map(|m| message(m, 5)).collect(),
-        attendees: Vec::new(),
-    }
-}
-
-/// `n` accounts, each with a full resync claimed by worker "a".
-async fn claimed_jobs(f: &Fixture, n: usize) -> Vec<SyncJob> {
-    let mut jobs = Vec::new();
-    for _ in 0..n {
-        let acc = account(f).await;
-        f.store
-            .sync_request(&request(acc, SyncParams::default(), 1))
-            .await
-            .unwrap();
-        jobs.push(claim(f, "a", 2).await.unwrap());
-    }
-    jobs
-}
-
-/// Two pages of one chat, three messages, one of them `first`.
-fn two_pages(chat: &str, first: &str) -> Vec<PageWrite> {
-    vec![page(chat, &[first, "m2"]), page(chat, &["m3"])]
-}
-
 #[tokio::test]
 async fn checkpoints_of_many_jobs_at_once_stand_or_fall_each_on_its_own() {
     let f = fixture().await;
@@ -627,26 +452,4 @@ async fn a_checkpoint_that_fails_among_others_fails_alone() {
             assert_eq!(saved.cursor.as_deref(), Some("c"));
         }
     }
-}
-
-async fn chats_of(f: &Fixture, account: AccountId) -> Vec<ChatRecord> {
-    let query = ChatQuery {
-        account_id: Some(account),
-        page: PageRequest {
-            limit: 10,
-            cursor: None,
-        },
-    };
-    f.store.chat_list(&f.tenant, &query).await.unwrap().items
-}
-
-async fn messages_of(f: &Fixture, chat: &ChatRecord) -> Vec<MessageRecord> {
-    let query = MessageQuery {
-        span: Span::default(),
-        page: PageRequest {
-            limit: 10,
-            cursor: None,
-        },
-    };
-    f.store.message_list(chat, &query).await.unwrap().items
 }

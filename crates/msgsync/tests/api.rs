@@ -347,7 +347,10 @@ async fn chats_and_messages_read_back_in_the_unipile_shapes() {
     ] {
         assert!(m.get(field).is_some(), "message lacks {field}: {m}");
     }
-    assert!(m["sender_attendee_id"].as_str().unwrap().starts_with("att_"));
+    assert!(m["sender_attendee_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("att_"));
     assert!(m["id"].as_str().unwrap().starts_with("msg_"));
     assert_eq!(m["chat_id"], chat["id"]);
     let all = server.all_messages(&key, chat_id).await;

@@ -13,12 +13,19 @@ use super::content::cursor_bounds;
 use super::corrupt;
 use crate::*;
 
-/// A message row with its chat's provider id (the API shows both).
-const SELECT: &str = "SELECT m.id, m.account_id, m.chat_id, c.provider_id AS chat_provider_id,
+/// A message row with its chat's provider id (the API shows both), from `messages m` and
+/// `chats c`.
+const COLUMNS: &str = "SELECT m.id, m.account_id, m.chat_id, c.provider_id AS chat_provider_id,
         m.provider_id, m.sender_id, m.text, m.subject, m.timestamp, m.is_sender, m.attachments,
         m.reactions, m.seen, m.hidden, m.deleted, m.edited, m.is_event, m.event_type,
-        m.delivered, m.original
-    FROM messages m JOIN chats c ON c.id = m.chat_id";
+        m.delivered, m.original";
+
+/// Messages with their chats.
+fn select() -> QueryBuilder<'static, Sqlite> {
+    QueryBuilder::new(format!(
+        "{COLUMNS} FROM messages m JOIN chats c ON c.id = m.chat_id"
+    ))
+}
 
 /// Newest first; ties by id, so that a cursor (instant, id) is a total order.
 const ORDER: &str = " ORDER BY m.timestamp DESC, m.id DESC LIMIT ";
@@ -99,7 +106,7 @@ pub async fn list(
     chat: &ChatRecord,
     q: &MessageQuery,
 ) -> StoreResult<Page<MessageRecord>> {
-    let mut sql = QueryBuilder::new(SELECT);
+    let mut sql = select();
     sql.push(" WHERE m.chat_id = ")
         .push_bind(chat.id.to_string());
     push_window(&mut sql, &q.span, &q.page);
@@ -139,31 +146,50 @@ async fn search_account(
     account: &str,
     s: &MessageSearch,
 ) -> StoreResult<Vec<MessageRecord>> {
-    let mut sql = QueryBuilder::new(SELECT);
-    // The tenant check rides along: an account id of another owner matches nothing.
-    sql.push(" JOIN accounts a ON a.id = m.account_id WHERE a.owner = ")
+    let account_id: AccountId = account
+        .parse()
+        .map_err(|_| corrupt("account id", account))?;
+    let through_chats = match &s.sender_id {
+        Some(sender) => {
+            let attendee = AttendeeId::for_provider_id(account_id, sender).to_string();
+            let is_self: Option<bool> =
+                sqlx::query_scalar("SELECT is_self FROM attendees WHERE id = ?")
+                    .bind(&attendee)
+                    .fetch_optional(db)
+                    .await?;
+            // Someone other than the owner writes in a few of the account's chats: read just
+            // those, each through its time index. The owner writes in all of them: read the
+            // account's messages in time order and keep the owner's.
+            (is_self == Some(false)).then_some(attendee)
+        }
+        None => None,
+    };
+    // The tenant check rides along: an account of another owner matches nothing.
+    let mut sql = match through_chats {
+        Some(attendee) => {
+            // CROSS JOIN keeps SQLite from walking the account's time index instead.
+            let mut sql = QueryBuilder::new(format!(
+                "{COLUMNS} FROM chat_attendees ca CROSS JOIN messages m ON m.chat_id = ca.chat_id
+                 JOIN chats c ON c.id = m.chat_id JOIN accounts a ON a.id = c.account_id
+                 WHERE ca.attendee_id = "
+            ));
+            sql.push_bind(attendee);
+            sql
+        }
+        None => {
+            let mut sql = QueryBuilder::new(format!(
+                "{COLUMNS} FROM messages m JOIN chats c ON c.id = m.chat_id
+                 JOIN accounts a ON a.id = m.account_id WHERE m.account_id = "
+            ));
+            sql.push_bind(account.to_owned());
+            sql
+        }
+    };
+    sql.push(" AND a.owner = ")
         .push_bind(tenant.owner.clone())
         .push(" AND a.mode = ")
-        .push_bind(tenant.mode.as_str())
-        .push(" AND m.account_id = ")
-        .push_bind(account.to_owned());
+        .push_bind(tenant.mode.as_str());
     if let Some(sender) = &s.sender_id {
-        let attendee = account
-            .parse::<AccountId>()
-            .map(|a| AttendeeId::for_provider_id(a, sender).to_string())
-            .map_err(|_| corrupt("account id", account))?;
-        let is_self: Option<bool> =
-            sqlx::query_scalar("SELECT is_self FROM attendees WHERE id = ?")
-                .bind(&attendee)
-                .fetch_optional(db)
-                .await?;
-        // Someone other than the owner writes in a few chats: read just those. The owner
-        // writes in all of them: read the account's messages in time order and filter.
-        if is_self == Some(false) {
-            sql.push(" AND m.chat_id IN (SELECT chat_id FROM chat_attendees WHERE attendee_id = ")
-                .push_bind(attendee)
-                .push(")");
-        }
         sql.push(" AND m.sender_id = ").push_bind(sender.clone());
     }
     push_window(&mut sql, &s.span, &s.page);
@@ -175,7 +201,7 @@ pub async fn get(
     tenant: &Tenant,
     id: MessageId,
 ) -> StoreResult<Option<MessageRecord>> {
-    let mut sql = QueryBuilder::new(SELECT);
+    let mut sql = select();
     sql.push(" JOIN accounts a ON a.id = m.account_id WHERE m.id = ")
         .push_bind(id.to_string())
         .push(" AND a.owner = ")
@@ -186,7 +212,7 @@ pub async fn get(
 }
 
 pub async fn last(db: &SqlitePool, chat: &ChatRecord) -> StoreResult<Option<MessageRecord>> {
-    let mut sql = QueryBuilder::new(SELECT);
+    let mut sql = select();
     sql.push(" WHERE m.chat_id = ")
         .push_bind(chat.id.to_string())
         .push(ORDER)
