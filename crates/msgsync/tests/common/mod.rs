@@ -310,16 +310,32 @@ impl TestServer {
 
     /// Every item of a list route, following cursors (`path` already has a query string).
     pub async fn all_items(&self, key: &str, path: &str) -> Vec<Value> {
-        let mut out = Vec::new();
+        self.walk(key, path, 250).await
+    }
+
+    /// Every item of a list route, `limit` a page, following cursors to the end; asserts that
+    /// no page is larger than `limit` and that no item comes twice.
+    pub async fn walk(&self, key: &str, path: &str, limit: u32) -> Vec<Value> {
+        let mut out: Vec<Value> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut cursor: Option<String> = None;
         loop {
-            let mut page = format!("{path}&limit=250");
+            let mut page = format!("{path}&limit={limit}");
             if let Some(c) = &cursor {
-                page.push_str(&format!("&cursor={c}"));
+                page.push_str(&format!("&cursor={}", query_encode(c)));
             }
             let (status, body) = self.get(&page, key).await;
-            assert_eq!(status, 200, "{body}");
-            out.extend(body["items"].as_array().unwrap().iter().cloned());
+            assert_eq!(status, 200, "{page}: {body}");
+            let items = body["items"].as_array().unwrap();
+            assert!(
+                items.len() <= limit as usize,
+                "{page}: {} items",
+                items.len()
+            );
+            for item in items {
+                assert!(seen.insert(item["id"].to_string()), "twice: {item}");
+            }
+            out.extend(items.iter().cloned());
             match body["cursor"].as_str() {
                 Some(c) => cursor = Some(c.to_owned()),
                 None => return out,
@@ -388,6 +404,19 @@ fn account_body(provider: &str, credential: &str) -> Value {
         "access_token"
     };
     json!({ "provider": provider, field: credential })
+}
+
+/// Percent-encodes a query value (cursors are standard base64: `+`, `/` and `=`).
+pub fn query_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Asserts the error envelope: status, type, and the always-present fields.
