@@ -86,6 +86,12 @@ pub struct Page<T> {
 #[derive(Debug, Clone, Default)]
 pub struct ChatQuery {
     pub account_id: Option<AccountId>,
+    /// Only chats of accounts of this provider.
+    pub account_type: Option<ProviderKind>,
+    /// Only chats whose last activity is in the span.
+    pub span: Span,
+    /// `Some(true)`: only chats with unread messages; `Some(false)`: only chats without.
+    pub unread: Option<bool>,
     pub page: PageRequest,
 }
 

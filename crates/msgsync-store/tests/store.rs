@@ -177,6 +177,7 @@ async fn an_expired_lease_is_taken_over_and_the_old_worker_is_locked_out() {
                     limit: 10,
                     cursor: None,
                 },
+                ..Default::default()
             },
         )
         .await
@@ -220,6 +221,7 @@ async fn pages_are_idempotent_and_reconciliation_marks_only_what_was_not_seen() 
             limit: 10,
             cursor: None,
         },
+        ..Default::default()
     };
     let chats = f.store.chat_list(tenant, &list(())).await.unwrap().items;
     assert_eq!(chats.len(), 2);

@@ -208,6 +208,33 @@ async fn messages_across_chats_page_newest_first_and_filter() {
     assert_error(s, &body, 400, "invalid_parameters");
     let (s, body) = server.get("/api/v1/messages?account_id=nope", &key).await;
     assert_error(s, &body, 400, "invalid_parameters");
+
+    // The chat list's filters (the SDK's `getAllChats` sends them).
+    let chats = server.walk(&key, "/api/v1/chats?", 4).await;
+    assert_eq!(chats.len(), 11);
+    let linkedin = server
+        .walk(&key, "/api/v1/chats?account_type=LINKEDIN", 4)
+        .await;
+    assert_eq!(linkedin.len(), 5);
+    assert!(linkedin.iter().all(|c| c["account_id"] == b.as_str()));
+    let unread = server.walk(&key, "/api/v1/chats?unread=true", 4).await;
+    let read = server.walk(&key, "/api/v1/chats?unread=false", 4).await;
+    assert_eq!(unread.len() + read.len(), 11);
+    assert!(unread.iter().all(|c| c["unread_count"].as_i64() > Some(0)));
+    assert!(read.iter().all(|c| c["unread_count"] == 0));
+    let middle = str_of(&chats[5], "timestamp");
+    let newer = server
+        .walk(&key, &format!("/api/v1/chats?after={middle}"), 4)
+        .await;
+    let want = chats
+        .iter()
+        .filter(|c| str_of(c, "timestamp") >= middle)
+        .count();
+    assert_eq!(newer.len(), want);
+    for bad in ["account_type=FAX", "unread=maybe", "before=yesterday"] {
+        let (s, body) = server.get(&format!("/api/v1/chats?{bad}"), &key).await;
+        assert_error(s, &body, 400, "invalid_parameters");
+    }
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use msgsync_core::{AccountId, ChatId, ErrorKind, Scope};
+use msgsync_core::{AccountId, ChatId, ErrorKind, ProviderKind, Scope};
 use msgsync_store::{ChatQuery, ChatRecord, MessageQuery};
 
 use super::accounts::find_account;
@@ -23,11 +23,36 @@ pub async fn list_chats(
     if let Some(id) = account_id {
         find_account(&state, &caller, id).await?;
     }
-    let page = query.page()?;
-    let chats = state
-        .store
-        .chat_list(&caller.tenant, &ChatQuery { account_id, page })
-        .await?;
+    let account_type = query
+        .get("account_type")
+        .map(|raw| {
+            raw.parse::<ProviderKind>().map_err(|_| {
+                AppError::new(
+                    ErrorKind::InvalidParameters,
+                    format!("unknown account_type `{raw}`"),
+                )
+            })
+        })
+        .transpose()?;
+    let unread = query
+        .get("unread")
+        .map(|raw| match raw {
+            "true" | "1" => Ok(true),
+            "false" | "0" => Ok(false),
+            _ => Err(AppError::new(
+                ErrorKind::InvalidParameters,
+                format!("unread must be true or false, got `{raw}`"),
+            )),
+        })
+        .transpose()?;
+    let chat_query = ChatQuery {
+        account_id,
+        account_type,
+        span: query.span()?,
+        unread,
+        page: query.page()?,
+    };
+    let chats = state.store.chat_list(&caller.tenant, &chat_query).await?;
     Ok(Json(views::list("ChatList", &chats, views::chat)).into_response())
 }
 

@@ -71,6 +71,20 @@ pub async fn chat_list(
         sql.push(" AND c.account_id = ")
             .push_bind(account.to_string());
     }
+    if let Some(provider) = q.account_type {
+        sql.push(" AND a.provider = ").push_bind(provider.as_str());
+    }
+    if let Some(unread) = q.unread {
+        sql.push(if unread {
+            " AND c.unread_count > 0"
+        } else {
+            " AND c.unread_count = 0"
+        });
+    }
+    sql.push(" AND c.timestamp >= ")
+        .push_bind(q.span.after.unwrap_or(i64::MIN))
+        .push(" AND c.timestamp <= ")
+        .push_bind(q.span.before.unwrap_or(i64::MAX));
     sql.push(" AND (c.timestamp < ")
         .push_bind(at)
         .push(" OR (c.timestamp = ")

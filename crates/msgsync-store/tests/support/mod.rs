@@ -190,6 +190,7 @@ pub async fn chats_of(f: &Fixture, account: AccountId) -> Vec<ChatRecord> {
             limit: 10,
             cursor: None,
         },
+        ..Default::default()
     };
     f.store.chat_list(&f.tenant, &query).await.unwrap().items
 }
