@@ -341,4 +341,16 @@ async fn a_reconnect_with_another_users_credentials_is_refused_and_changes_nothi
         let (_, again) = server.get(&path, &key).await;
         assert_eq!(again["connection_params"]["im"][id_field], owner);
     }
+    // A session LinkedIn refuses at once is no account to connect.
+    let (s, body) = server
+        .request(
+            "POST",
+            "/api/v1/accounts",
+            Some(&key),
+            Some(json!({"provider": "LINKEDIN", "access_token": "sandbox:fault=expired"})),
+        )
+        .await;
+    assert_error(s, &body, 401, "invalid_credentials");
+    let (_, list) = server.get("/api/v1/accounts?limit=10", &key).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2, "nothing was registered");
 }
