@@ -31,8 +31,7 @@ fn init_logging() {
 pub async fn open_store() -> anyhow::Result<(Arc<dyn Store>, Config)> {
     init_logging();
     let config = Config::from_env()?;
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    private_dir(&config.data_dir)?;
     let key = master_key::load(&config.data_dir)?;
     let cipher = CredentialCipher::new(&key);
     let url = config.database_url.as_str();
@@ -41,13 +40,53 @@ pub async fn open_store() -> anyhow::Result<(Arc<dyn Store>, Config)> {
     {
         bail!("PostgreSQL storage is not available in this build yet; unset MSGSYNC_DATABASE_URL to use the embedded SQLite database")
     } else {
-        Arc::new(
-            SqliteStore::open(url, cipher)
-                .await
-                .with_context(|| format!("opening the database {url}"))?,
-        )
+        let store = SqliteStore::open(url, cipher)
+            .await
+            .with_context(|| format!("opening the database {url}"))?;
+        let db = SqliteStore::connect_options(url)?.get_filename().to_owned();
+        let files = ["", "-wal", "-shm"].map(|suffix| {
+            let mut name = db.clone().into_os_string();
+            name.push(suffix);
+            std::path::PathBuf::from(name)
+        });
+        warn_if_readable_by_others(&[&config.data_dir, &files[0], &files[1], &files[2]]);
+        Arc::new(store)
     };
     Ok((store, config))
+}
+
+/// Creates the data directory (and its parents) for its owner only: it holds the database and
+/// the master key.
+fn private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .with_context(|| format!("creating the data directory {}", dir.display()))
+}
+
+/// msgsync creates its files for their owner only; an operator may have opened them up since.
+fn warn_if_readable_by_others(paths: &[&std::path::Path]) {
+    #[cfg(unix)]
+    for path in paths {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = std::fs::metadata(path) else {
+            continue;
+        };
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                path = %path.display(),
+                mode = format!("{mode:o}"),
+                "readable by other local users: it holds message content and secrets; chmod go-rwx"
+            );
+        }
+    }
 }
 
 pub async fn run() -> anyhow::Result<()> {

@@ -113,3 +113,41 @@ async fn sigterm_stops_syncs_at_a_page_boundary_and_they_resume() {
     assert_eq!(done["progress"]["messages"], 30 * 120);
     assert_eq!(server.snapshot(&key, &account).await.len(), 30 * 120);
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_and_database_files_are_for_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let outer = tempfile::tempdir().unwrap();
+    let dir = outer.path().join("data").join("nested");
+    let server = TestServer::start_with(&[("MSGSYNC_DATA_DIR", dir.to_str().unwrap())]).await;
+    // A sync writes through the WAL, so that all three files exist.
+    let key = server.test_key();
+    server
+        .synced_account(&key, "TELEGRAM", "sandbox:chats=2,messages=3")
+        .await;
+    assert_eq!(mode(&dir), 0o700);
+    for file in [
+        "msgsync.db",
+        "msgsync.db-wal",
+        "msgsync.db-shm",
+        "master.key",
+    ] {
+        assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
+    }
+    assert!(!server.log_text().contains("readable by other local users"));
+
+    // An operator who opened the database up is warned at the next start.
+    std::fs::set_permissions(
+        dir.join("msgsync.db"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let server = server.restart().await;
+    let log = server.log_text();
+    assert!(
+        log.contains("readable by other local users") && log.contains("msgsync.db"),
+        "{log}"
+    );
+}

@@ -352,5 +352,9 @@ async fn a_reconnect_with_another_users_credentials_is_refused_and_changes_nothi
         .await;
     assert_error(s, &body, 401, "invalid_credentials");
     let (_, list) = server.get("/api/v1/accounts?limit=10", &key).await;
-    assert_eq!(list["items"].as_array().unwrap().len(), 2, "nothing was registered");
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        2,
+        "nothing was registered"
+    );
 }

@@ -39,6 +39,7 @@ impl SqliteStore {
     /// applies the migrations.
     pub async fn open(url: &str, cipher: CredentialCipher) -> StoreResult<Self> {
         let options = Self::connect_options(url)?;
+        create_private(options.get_filename())?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(15))
@@ -90,6 +91,31 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
+    }
+}
+
+/// Creates the database file, readable and writable by its owner only, before SQLite does: the
+/// database holds message content, and SQLite gives its `-wal` and `-shm` files the mode of the
+/// database file. An existing file is left as it is.
+fn create_private(path: &std::path::Path) -> StoreResult<()> {
+    if path.as_os_str().is_empty() || path == std::path::Path::new(":memory:") || path.exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        // Another process created it meanwhile: that one decided its mode.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Unavailable(format!(
+            "creating the database file {}: {e}",
+            path.display()
+        ))),
     }
 }
 
