@@ -126,6 +126,11 @@ pub trait Store: Send + Sync + 'static {
     async fn sync_request(&self, request: &SyncRequest) -> StoreResult<SyncRequestResult>;
     /// The latest sync of an account, reported or not.
     async fn sync_latest(&self, account: AccountId) -> StoreResult<Option<SyncJob>>;
+    /// Ends every lease: running jobs can be claimed at once. Only for a node that knows no
+    /// other node runs (the embedded backend, whose `serve` holds a lock on the database), so
+    /// that a restart after a crash resumes its syncs without waiting for their leases.
+    /// Returns how many jobs were released.
+    async fn sync_leases_end_all(&self, now: i64) -> StoreResult<u64>;
     /// Claims the next runnable job: queued and due, or running with an expired lease.
     async fn sync_claim(&self, claim: &SyncClaim) -> StoreResult<Option<SyncJob>>;
     /// Extends the lease of a running job; `LostLease` if it is no longer ours.

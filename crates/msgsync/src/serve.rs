@@ -29,6 +29,17 @@ fn init_logging() {
 
 /// Opens the configured database (creating the data directory and the master key if needed).
 pub async fn open_store() -> anyhow::Result<(Arc<dyn Store>, Config)> {
+    let (store, config, _) = open_store_at().await?;
+    Ok((store, config))
+}
+
+/// The database file of an embedded database URL.
+fn sqlite_file(url: &str) -> anyhow::Result<std::path::PathBuf> {
+    Ok(SqliteStore::connect_options(url)?.get_filename().to_owned())
+}
+
+/// Opens the store, and tells whether it is the embedded one.
+async fn open_store_at() -> anyhow::Result<(Arc<dyn Store>, Config, bool)> {
     init_logging();
     let config = Config::from_env()?;
     private_dir(&config.data_dir)?;
@@ -43,7 +54,7 @@ pub async fn open_store() -> anyhow::Result<(Arc<dyn Store>, Config)> {
         let store = SqliteStore::open(url, cipher)
             .await
             .with_context(|| format!("opening the database {url}"))?;
-        let db = SqliteStore::connect_options(url)?.get_filename().to_owned();
+        let db = sqlite_file(url)?;
         let files = ["", "-wal", "-shm"].map(|suffix| {
             let mut name = db.clone().into_os_string();
             name.push(suffix);
@@ -52,7 +63,37 @@ pub async fn open_store() -> anyhow::Result<(Arc<dyn Store>, Config)> {
         warn_if_readable_by_others(&[&config.data_dir, &files[0], &files[1], &files[2]]);
         Arc::new(store)
     };
-    Ok((store, config))
+    Ok((store, config, true))
+}
+
+/// The embedded database serves one node: `serve` holds an exclusive lock beside the database
+/// file for as long as it runs, so a second `serve` on the same database refuses to start (the
+/// CLI's other commands do not take it). The lock goes with the process, however it ends.
+fn lock_embedded_database(url: &str) -> anyhow::Result<std::fs::File> {
+    let mut path = sqlite_file(url)?.into_os_string();
+    path.push(".serve-lock");
+    let path = std::path::PathBuf::from(path);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "another msgsync serve is running on this database ({} is locked); \
+             the embedded database serves one node",
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {}", path.display()))
+        }
+    }
 }
 
 /// Creates the data directory (and its parents) for its owner only: it holds the database and
@@ -90,8 +131,25 @@ fn warn_if_readable_by_others(paths: &[&std::path::Path]) {
 }
 
 pub async fn run() -> anyhow::Result<()> {
-    let (store, config) = open_store().await?;
+    let (store, config, embedded) = open_store_at().await?;
     tracing::info!(database = %redact(&config.database_url), "database ready");
+    let _alone = if embedded {
+        let lock = lock_embedded_database(&config.database_url)?;
+        // Alone by construction: syncs a crash interrupted resume now, not when their leases
+        // run out.
+        let released = store
+            .sync_leases_end_all(msgsync_core::time::now_ms())
+            .await?;
+        if released > 0 {
+            tracing::info!(
+                syncs = released,
+                "resuming syncs interrupted by the last stop"
+            );
+        }
+        Some(lock)
+    } else {
+        None
+    };
 
     let mut connectors = live_connectors(&config);
     let sandbox = if config.sandbox {

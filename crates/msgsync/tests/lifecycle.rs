@@ -53,7 +53,9 @@ async fn first_start_creates_the_data_directory_database_and_master_key() {
 
 #[tokio::test]
 async fn a_killed_server_resumes_its_sync_and_ends_with_exactly_the_data() {
-    let server = TestServer::start().await;
+    // A lease far longer than the outcome's deadline: the restarted node, alone on its
+    // embedded database, must not wait for it.
+    let server = TestServer::start_with(&[("MSGSYNC_SYNC_LEASE_MS", "600000")]).await;
     let key = server.test_key();
     let scenario = "sandbox:chats=30,messages=250,seed=11";
     let reference = server.synced_account(&key, "TELEGRAM", scenario).await;
@@ -68,6 +70,13 @@ async fn a_killed_server_resumes_its_sync_and_ends_with_exactly_the_data() {
     let partway = wait_until_partway(&server, &key, &account, 30).await;
 
     let server = server.kill_and_restart().await;
+    assert!(
+        server
+            .log_text()
+            .contains("resuming syncs interrupted by the last stop"),
+        "{}",
+        server.log_text()
+    );
     let (_, after_restart) = server.sync(&key, &account, "").await;
     assert_eq!(after_restart["status"], "SYNC_RUNNING", "{after_restart}");
     assert_eq!(
@@ -150,4 +159,26 @@ async fn the_data_directory_and_database_files_are_for_their_owner_only() {
         log.contains("readable by other local users") && log.contains("msgsync.db"),
         "{log}"
     );
+}
+
+#[tokio::test]
+async fn a_second_server_on_the_same_embedded_database_refuses_to_start() {
+    let server = TestServer::start().await;
+    let out = std::process::Command::new(common::BIN)
+        .arg("serve")
+        .env("MSGSYNC_DATA_DIR", server.data_dir())
+        .env("MSGSYNC_LISTEN", "127.0.0.1:0")
+        .env("MSGSYNC_SANDBOX", "off")
+        .output()
+        .expect("run a second msgsync serve");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("another msgsync serve is running"),
+        "{stderr}"
+    );
+    // The first one is unharmed, and the CLI still works beside it.
+    let key = server.test_key();
+    let (status, _) = server.get("/api/v1/accounts", &key).await;
+    assert_eq!(status, 200);
 }

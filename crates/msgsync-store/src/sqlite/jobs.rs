@@ -207,6 +207,18 @@ pub async fn claim(db: &SqlitePool, c: &SyncClaim) -> StoreResult<Option<SyncJob
     .transpose()
 }
 
+pub async fn end_all_leases(db: &SqlitePool, now: i64) -> StoreResult<u64> {
+    // `claim` takes running jobs whose lease ended before `now`.
+    let done = sqlx::query(
+        "UPDATE sync_jobs SET lease_expires_at = ?, updated_at = ? WHERE state = 'running'",
+    )
+    .bind(now - 1)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 fn ensure_held(rows: u64) -> StoreResult<()> {
     if rows == 1 {
         Ok(())

@@ -258,6 +258,10 @@ impl Store for SqliteStore {
         jobs::latest(&self.reader, account).await
     }
 
+    async fn sync_leases_end_all(&self, now: i64) -> StoreResult<u64> {
+        jobs::end_all_leases(&self.writer, now).await
+    }
+
     async fn sync_claim(&self, claim: &SyncClaim) -> StoreResult<Option<SyncJob>> {
         jobs::claim(&self.writer, claim).await
     }
