@@ -22,6 +22,9 @@ pub enum AppError {
     Api(ApiError),
     /// An error meant for the API user, who may try again after the delay (`Retry-After`).
     RetryLater(ApiError, Duration),
+    /// An error answered before the request's body was read to its end: the connection
+    /// cannot carry another request, and the answer says so (`Connection: close`).
+    Closing(ApiError),
     /// Something broke inside msgsync: logged with the request id, shown as a generic 500.
     Internal(String),
 }
@@ -62,14 +65,24 @@ pub(crate) enum AppErrorKind {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        let mut closing = false;
         let (status, ext, retry_after) = match self {
             AppError::Api(e) => (e.kind.status(), AppErrorKind::Api(e), None),
             AppError::RetryLater(e, after) => (e.kind.status(), AppErrorKind::Api(e), Some(after)),
+            AppError::Closing(e) => {
+                closing = true;
+                (e.kind.status(), AppErrorKind::Api(e), None)
+            }
             AppError::Internal(cause) => (500, AppErrorKind::Internal(cause), None),
         };
         let mut response = StatusCode::from_u16(status)
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
             .into_response();
+        if closing {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let Some(after) = retry_after {
             // Whole seconds, rounded up: `Retry-After: 0` would invite a retry storm.
             let seconds = after.as_millis().div_ceil(1000).max(1);

@@ -48,7 +48,12 @@ where
         };
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                too_large()
+                // Past the transport limit the rest of the body stays unread: the connection
+                // ends with this answer.
+                match too_large() {
+                    AppError::Api(e) => AppError::Closing(e),
+                    other => other,
+                }
             } else {
                 AppError::new(ErrorKind::MalformedRequest, rejection.body_text())
             }

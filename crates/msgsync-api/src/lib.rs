@@ -7,12 +7,14 @@ mod extract;
 mod middleware;
 mod router;
 mod routes;
+mod server;
 mod views;
 
 pub use app::{App, AppState};
 pub use auth::API_KEY_HEADER;
 pub use error::AppError;
 pub use router::{router, MAX_BODY_BYTES};
+pub use server::HttpLimits;
 
 use std::future::Future;
 
@@ -22,9 +24,8 @@ use tokio::net::TcpListener;
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
+    limits: HttpLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    server::serve(listener, router(state), limits, shutdown).await
 }

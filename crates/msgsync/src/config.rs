@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use msgsync_api::HttpLimits;
 use msgsync_engine::EngineConfig;
 use msgsync_providers::linkedin::LinkedinConfig;
 
@@ -15,6 +16,10 @@ pub struct Config {
     pub database_url: String,
     pub sandbox: bool,
     pub engine: EngineConfig,
+    /// The HTTP server's limits; `max_connections` is `None` until the file-descriptor limit
+    /// is known (see `serve`).
+    pub http: HttpLimits,
+    pub http_max_connections: Option<usize>,
     /// Live LinkedIn: base URL and GraphQL query ids (their hashes change when LinkedIn
     /// redeploys), pacing.
     pub linkedin: LinkedinConfig,
@@ -82,6 +87,17 @@ impl Config {
         if let Some(d) = millis("MSGSYNC_POLL_INTERVAL_MS")? {
             engine.poll_interval = d;
         }
+        let mut http = HttpLimits::default();
+        if let Some(d) = millis("MSGSYNC_HTTP_HEADER_TIMEOUT_MS")? {
+            http.header_timeout = d;
+        }
+        if let Some(n) = parse_var("MSGSYNC_HTTP_MAX_HEADERS")? {
+            http.max_headers = n;
+        }
+        if let Some(n) = parse_var("MSGSYNC_HTTP_MAX_HEAD_BYTES")? {
+            http.max_head_bytes = n;
+        }
+        let http_max_connections = parse_var("MSGSYNC_HTTP_MAX_CONNECTIONS")?;
         let mut linkedin = LinkedinConfig::default();
         if let Some(url) = var("MSGSYNC_LINKEDIN_BASE_URL") {
             linkedin.base_url = url;
@@ -119,6 +135,8 @@ impl Config {
             database_url,
             sandbox,
             engine,
+            http,
+            http_max_connections,
         })
     }
 }

@@ -174,11 +174,13 @@ pub async fn run() -> anyhow::Result<()> {
     let engine_task = tokio::spawn(engine.clone().run(shutdown.clone()));
     let state = AppState(Arc::new(App::new(store.clone(), engine)));
     let api_shutdown = shutdown.clone();
-    msgsync_api::serve(
-        listener,
-        state,
-        async move { api_shutdown.cancelled().await },
-    )
+    let mut http = config.http.clone();
+    http.max_connections = config
+        .http_max_connections
+        .unwrap_or_else(default_max_connections);
+    msgsync_api::serve(listener, state, http, async move {
+        api_shutdown.cancelled().await
+    })
     .await?;
     engine_task.await.context("the sync engine crashed")?;
     if let Some(sandbox) = sandbox {
@@ -186,6 +188,28 @@ pub async fn run() -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The most connections served at once, by default: three quarters of the file descriptors
+/// the process may open (after raising its limit to the hard limit), leaving the rest to the
+/// database, the provider connections and the simulators; at most 65,536.
+fn default_max_connections() -> usize {
+    const MOST: u64 = 65_536;
+    const FLOOR: u64 = 64;
+    let limit = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            tracing::warn!(error = %e, "the file-descriptor limit could not be read or raised");
+            1024
+        }
+    };
+    let bound = (limit / 4 * 3).clamp(FLOOR, MOST) as usize;
+    tracing::info!(
+        file_descriptors = limit,
+        max_connections = bound,
+        "HTTP connections bounded"
+    );
+    bound
 }
 
 async fn wait_for_signal(shutdown: CancellationToken) {
