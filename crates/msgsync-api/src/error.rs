@@ -48,6 +48,11 @@ impl From<StoreError> for AppError {
                 ErrorKind::ServiceUnavailable,
                 "the database is busy or unreachable; retry shortly",
             ),
+            StoreError::StorageFull(_) => AppError::new(
+                ErrorKind::ServiceUnavailable,
+                "msgsync's storage is full: nothing of this request was saved; retry once the \
+                 operator has freed space",
+            ),
             e => AppError::Internal(e.to_string()),
         }
     }

@@ -52,6 +52,37 @@ impl LiveSyncs {
         updated.messages_synced = progress.messages_synced;
         updated.chunk_chats = progress.chunk_chats;
         updated.updated_at = now;
+        // A saved page ends any wait: the store clears the retry state with it too.
+        updated.attempts = 0;
+        updated.error_kind = None;
+        updated.error_detail = None;
+        *live = Arc::new(LiveSync {
+            account: live.account.clone(),
+            job: updated,
+        });
+    }
+
+    /// The run of `job` waits before it tries again (`attempts` so far): polls say why.
+    pub(crate) fn retrying(
+        &self,
+        job: &SyncJob,
+        attempts: i64,
+        kind: String,
+        detail: String,
+        due: i64,
+    ) {
+        let mut board = self.write();
+        let Some(live) = board.get_mut(&job.account_id) else {
+            return;
+        };
+        if live.job.id != job.id {
+            return;
+        }
+        let mut updated = live.job.clone();
+        updated.attempts = attempts;
+        updated.error_kind = Some(kind);
+        updated.error_detail = Some(detail);
+        updated.run_after = due;
         *live = Arc::new(LiveSync {
             account: live.account.clone(),
             job: updated,

@@ -30,11 +30,15 @@ enum End {
     /// The sync reached an outcome (`Done` or `ChunkDone`).
     Finished(JobState),
     Failed(SyncFailure),
-    /// Back to the queue until `run_after`: a rate limit or a retry after a transient failure.
+    /// Back to the queue until `run_after`: a rate limit or a retry after a transient failure,
+    /// with the reason shown while the sync waits.
     Park {
         run_after: i64,
         attempts: u32,
+        reason: Option<Reason>,
     },
+    /// The database refused a write of the run (see [`Run::wait_for_storage`]).
+    Storage(StoreError),
     /// The node is shutting down: back to the queue, due at once.
     Yield,
     /// The job is no longer ours (lease taken over, or the account was deleted).
@@ -45,16 +49,18 @@ impl From<StoreError> for End {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::LostLease => End::Lost,
-            e => {
-                tracing::error!(error = %e, "database error during a sync");
-                End::Park {
-                    run_after: now_ms() + 1000,
-                    attempts: 0,
-                }
-            }
+            e => End::Storage(e),
         }
     }
 }
+
+/// Why a sync waits: an error type of the catalogue and a detail.
+type Reason = (ErrorKind, String);
+
+/// A full disk gets this many attempts (with the retry delay capped at `retry_max`, a minute
+/// by default: about two hours) before the sync gives up; other database errors get the
+/// provider's budget (`max_attempts`).
+const STORAGE_FULL_ATTEMPTS: u32 = 120;
 
 pub(crate) async fn run_job(engine: &Engine, job: SyncJob, shutdown: &CancellationToken) {
     let span = tracing::info_span!("sync", job = %job.id, account = %job.account_id, chunk = job.chunk_number);
@@ -97,6 +103,7 @@ async fn heartbeat(
     lease: Duration,
     lost: CancellationToken,
 ) {
+    let mut failing = false;
     loop {
         tokio::time::sleep(lease / 3).await;
         let renew = SyncRenew {
@@ -106,12 +113,17 @@ async fn heartbeat(
             lease_ms: lease.as_millis() as i64,
         };
         match store.sync_renew(&renew).await {
-            Ok(()) => {}
+            Ok(()) => failing = false,
             Err(StoreError::LostLease) => {
                 lost.cancel();
                 return;
             }
-            Err(e) => tracing::warn!(error = %e, "renewing a sync lease failed"),
+            // Said once while it lasts (the run reports a failing database itself).
+            Err(e) if !failing => {
+                tracing::warn!(error = %e, "renewing a sync lease failed");
+                failing = true;
+            }
+            Err(e) => tracing::debug!(error = %e, "renewing a sync lease still fails"),
         }
     }
 }
@@ -195,9 +207,88 @@ impl<'a> Run<'a> {
             Ok(()) => self.settle().await,
             Err(failed) => Err(failed),
         };
-        match written {
+        let end = match written {
             Ok(()) => end,
             Err(failed) => failed,
+        };
+        match end {
+            End::Storage(e) => self.wait_for_storage(e).await,
+            end => end,
+        }
+    }
+
+    /// The database refused a write: the pages since the last saved one are dropped (the run
+    /// goes on from the saved position later), and the run waits for the database, with the
+    /// retry delays of provider failures, showing why to polls. A small write (the lease's
+    /// renewal) probes it; once that succeeds, the sync goes back to the queue, due at once.
+    /// A full disk is waited for longer than other errors; past its budget the sync ends with
+    /// `SYNC_ERROR` (`unexpected_error`). Said once in the log, and once when it recovers.
+    async fn wait_for_storage(&mut self, first: StoreError) -> End {
+        let full = matches!(first, StoreError::StorageFull(_));
+        let cfg = &self.engine.config;
+        let budget = if full {
+            cfg.max_attempts.max(STORAGE_FULL_ATTEMPTS)
+        } else {
+            cfg.max_attempts
+        };
+        let reason = |e: &StoreError| -> Reason {
+            let kind = if full {
+                ErrorKind::ServiceUnavailable
+            } else {
+                ErrorKind::UnexpectedError
+            };
+            (
+                kind,
+                format!("the sync's last page could not be saved: {e}"),
+            )
+        };
+        tracing::warn!(error = %first, "the database refused a page of the sync; the sync waits for it");
+        let mut error = first;
+        let mut attempts = self.attempts;
+        loop {
+            attempts += 1;
+            if attempts > budget {
+                tracing::error!(error = %error, attempts, "giving up: the database keeps failing");
+                return End::Failed(SyncFailure::new(
+                    ErrorKind::UnexpectedError,
+                    format!("the database failed {attempts} times in a row: {error}"),
+                ));
+            }
+            let delay = cfg.retry_delay(attempts);
+            let due = now_ms() + delay.as_millis() as i64;
+            let (kind, detail) = reason(&error);
+            self.engine
+                .live
+                .retrying(&self.job, i64::from(attempts), kind.type_uri(), detail, due);
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = self.shutdown.cancelled() => return End::Yield,
+                () = self.lost.cancelled() => return End::Lost,
+            }
+            let probe = SyncRenew {
+                job: &self.job,
+                worker: &self.engine.node,
+                now: now_ms(),
+                lease_ms: cfg.lease.as_millis() as i64,
+            };
+            match self.engine.store.sync_renew(&probe).await {
+                Ok(()) => {
+                    tracing::info!(
+                        attempts,
+                        "the database accepts writes again; the sync resumes"
+                    );
+                    return End::Park {
+                        run_after: now_ms(),
+                        attempts,
+                        reason: Some(reason(&error)),
+                    };
+                }
+                Err(StoreError::LostLease) => return End::Lost,
+                Err(e) => {
+                    tracing::debug!(error = %e, attempts, "the database still refuses writes");
+                    error = e;
+                }
+            }
         }
     }
 
@@ -392,6 +483,7 @@ impl<'a> Run<'a> {
                 End::Park {
                     run_after: now_ms() + retry_after.as_millis() as i64,
                     attempts: self.attempts,
+                    reason: Some((ErrorKind::ProviderError, error.to_string())),
                 }
             }
             e if e.is_retryable() => {
@@ -405,6 +497,7 @@ impl<'a> Run<'a> {
                     End::Park {
                         run_after: now_ms() + delay.as_millis() as i64,
                         attempts,
+                        reason: Some((SyncFailure::from_provider(&e).kind, e.to_string())),
                     }
                 }
             }
@@ -508,10 +601,9 @@ impl<'a> Run<'a> {
             Err(e) => {
                 // The write task panicked: nothing of that page is known to be written.
                 tracing::error!(error = %e, "a page write failed unexpectedly");
-                Err(End::Park {
-                    run_after: now_ms() + 1000,
-                    attempts: self.attempts,
-                })
+                Err(End::Storage(StoreError::Unavailable(format!(
+                    "the page write failed: {e}"
+                ))))
             }
         }
     }
@@ -533,12 +625,13 @@ impl<'a> Run<'a> {
             reconcile: None,
             account_state: error.and_then(|f| f.account_state),
         };
-        let release = |run_after, attempts: u32| SyncRelease {
+        let release = |run_after, attempts: u32, reason: Option<Reason>| SyncRelease {
             job: &self.job,
             worker,
             now,
             run_after,
             attempts: i64::from(attempts),
+            reason: reason.map(|(kind, detail)| (kind.type_uri(), detail)),
         };
         let result = match end {
             End::Finished(state) => {
@@ -548,18 +641,21 @@ impl<'a> Run<'a> {
                         inbox: self.job.params.linkedin_product,
                     },
                 );
-                tracing::info!(
-                    state = state.as_str(),
-                    chats = self.progress.chats_synced,
-                    messages = self.progress.messages_synced,
-                    "sync finished"
-                );
-                store
+                let written = store
                     .sync_finish(&SyncFinish {
                         reconcile,
                         ..finish(state, None)
                     })
-                    .await
+                    .await;
+                if written.is_ok() {
+                    tracing::info!(
+                        state = state.as_str(),
+                        chats = self.progress.chats_synced,
+                        messages = self.progress.messages_synced,
+                        "sync finished"
+                    );
+                }
+                written
             }
             End::Failed(failure) => {
                 store
@@ -569,8 +665,15 @@ impl<'a> Run<'a> {
             End::Park {
                 run_after,
                 attempts,
-            } => store.sync_release(&release(run_after, attempts)).await,
-            End::Yield => store.sync_release(&release(now, self.attempts)).await,
+                reason,
+            } => {
+                store
+                    .sync_release(&release(run_after, attempts, reason))
+                    .await
+            }
+            // `execute` waits out storage errors; one that reaches here is retried at once.
+            End::Storage(_) => store.sync_release(&release(now, self.attempts, None)).await,
+            End::Yield => store.sync_release(&release(now, self.attempts, None)).await,
             End::Lost => {
                 tracing::info!("the sync is no longer ours; stopping");
                 Ok(())

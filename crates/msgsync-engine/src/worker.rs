@@ -80,6 +80,9 @@ impl Engine {
         let slots = Arc::new(Semaphore::new(self.config.workers.max(1)));
         let mut tasks = JoinSet::new();
         tracing::info!(node = %self.node, workers = self.config.workers, "sync engine started");
+        // Claims fail together while the database does (a full disk): said once, and again
+        // when they work.
+        let mut claims_failing = false;
         loop {
             while tasks.try_join_next().is_some() {}
             let slot = tokio::select! {
@@ -91,18 +94,27 @@ impl Engine {
                 now: now_ms(),
                 lease_ms: self.config.lease.as_millis() as i64,
             };
-            match self.store.sync_claim(&claim).await {
-                Ok(Some(job)) => {
-                    let engine = self.clone();
-                    let shutdown = shutdown.clone();
-                    tasks.spawn(async move {
-                        run_job(&engine, job, &shutdown).await;
-                        drop(slot);
-                    });
-                    continue;
+            let claimed = self.store.sync_claim(&claim).await;
+            match (&claimed, claims_failing) {
+                (Ok(_), true) => {
+                    tracing::info!("claiming sync jobs works again");
+                    claims_failing = false;
                 }
-                Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e, "claiming a sync job failed"),
+                (Err(e), false) => {
+                    tracing::warn!(error = %e, "claiming sync jobs fails; retrying quietly");
+                    claims_failing = true;
+                }
+                (Err(e), true) => tracing::debug!(error = %e, "claiming sync jobs still fails"),
+                (Ok(_), false) => {}
+            }
+            if let Ok(Some(job)) = claimed {
+                let engine = self.clone();
+                let shutdown = shutdown.clone();
+                tasks.spawn(async move {
+                    run_job(&engine, job, &shutdown).await;
+                    drop(slot);
+                });
+                continue;
             }
             drop(slot);
             tokio::select! {

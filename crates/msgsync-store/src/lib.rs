@@ -21,6 +21,9 @@ pub enum StoreError {
     /// The database could not be reached in time (pool exhausted, file locked too long).
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The storage under the database is full: nothing of the failed write was kept.
+    #[error("the storage is full: {0}")]
+    StorageFull(String),
     /// The job is no longer ours: its lease ran out and another worker took it, or it was deleted.
     #[error("the sync job is no longer held by this worker")]
     LostLease,
@@ -38,8 +41,21 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
                 StoreError::Unavailable(e.to_string())
             }
+            sqlx::Error::Database(db) if is_storage_full(db.code().as_deref()) => {
+                StoreError::StorageFull(db.message().to_owned())
+            }
             e => StoreError::Database(e),
         }
+    }
+}
+
+/// SQLite's `SQLITE_FULL` (13; the primary code is the low byte of an extended one) and
+/// PostgreSQL's `53100` (disk_full).
+fn is_storage_full(code: Option<&str>) -> bool {
+    match code {
+        Some("53100") => true,
+        Some(code) => code.parse::<i32>().is_ok_and(|c| c & 0xff == 13),
+        None => false,
     }
 }
 

@@ -325,6 +325,8 @@ pub struct SyncRelease<'a> {
     pub run_after: i64,
     /// Counts towards the retry budget of the job.
     pub attempts: i64,
+    /// Why the job waits (an error type of the catalogue and a detail), shown while it does.
+    pub reason: Option<(String, String)>,
 }
 
 #[derive(Debug)]

@@ -20,6 +20,18 @@ pub struct Resync<'a> {
     finished_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<ResyncError<'a>>,
+    /// While a running sync waits to try again: why, and when it tries next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry: Option<ResyncRetry<'a>>,
+}
+
+#[derive(Serialize)]
+struct ResyncRetry<'a> {
+    attempts: i64,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    reason: &'a str,
+    next_attempt_at: String,
 }
 
 #[derive(Serialize)]
@@ -67,8 +79,19 @@ pub fn resync(status: SyncStatus, job: &SyncJob) -> Resync<'_> {
         },
         started_at: format_ms(job.created_at),
         finished_at: job.finished_at.map(format_ms),
-        error: match (&job.error_kind, &job.error_detail) {
-            (Some(kind), Some(detail)) => Some(ResyncError { kind, detail }),
+        error: match (status, &job.error_kind, &job.error_detail) {
+            (SyncStatus::SyncError, Some(kind), Some(detail)) => Some(ResyncError { kind, detail }),
+            _ => None,
+        },
+        retry: match (status, &job.error_kind, &job.error_detail) {
+            (SyncStatus::SyncRunning, Some(kind), Some(reason)) if job.attempts > 0 => {
+                Some(ResyncRetry {
+                    attempts: job.attempts,
+                    kind,
+                    reason,
+                    next_attempt_at: format_ms(job.run_after),
+                })
+            }
             _ => None,
         },
     }

@@ -68,9 +68,13 @@ pub async fn insert(
     .bind(sealed)
     .bind(a.now)
     .bind(a.now)
-    .fetch_one(db)
+    // Every row, to the statement's end: a write with RETURNING commits at its last step, and
+    // a caller that stopped at the first row would not see that commit fail.
+    .fetch_all(db)
     .await?;
-    from_row(&row)
+    from_row(row.first().ok_or(StoreError::Corrupt(
+        "an INSERT … RETURNING returned no row".into(),
+    ))?)
 }
 
 pub async fn get(

@@ -200,9 +200,11 @@ pub async fn claim(db: &SqlitePool, c: &SyncClaim) -> StoreResult<Option<SyncJob
     .bind(c.now)
     .bind(c.now)
     .bind(c.now)
-    .fetch_optional(db)
+    // To the statement's end, where its commit happens: `fetch_optional` would stop at the
+    // row and miss a commit that fails (a full disk), claiming a job the database never saw.
+    .fetch_all(db)
     .await?
-    .as_ref()
+    .first()
     .map(from_row)
     .transpose()
 }
@@ -255,6 +257,7 @@ pub async fn save_cursors(
         let mut sql = QueryBuilder::<Sqlite>::new(
             "UPDATE sync_jobs SET cursor = v.column2, chats_synced = v.column3,
                 messages_synced = v.column4, chunk_chats = v.column5, attempts = 0,
+                error_kind = NULL, error_detail = NULL,
                 lease_expires_at = v.column6, updated_at = v.column7
              FROM (",
         );
@@ -282,13 +285,20 @@ pub async fn save_cursors(
 }
 
 pub async fn release(db: &SqlitePool, r: &SyncRelease<'_>) -> StoreResult<()> {
+    let (kind, detail) = match &r.reason {
+        Some((kind, detail)) => (Some(kind.as_str()), Some(detail.as_str())),
+        None => (None, None),
+    };
     let done = sqlx::query(
         "UPDATE sync_jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL,
-                              run_after = ?, attempts = ?, updated_at = ?
+                              run_after = ?, attempts = ?, error_kind = ?, error_detail = ?,
+                              updated_at = ?
          WHERE id = ? AND lease_owner = ? AND state = 'running'",
     )
     .bind(r.run_after)
     .bind(r.attempts)
+    .bind(kind)
+    .bind(detail)
     .bind(r.now)
     .bind(r.job.id.to_string())
     .bind(r.worker)

@@ -43,6 +43,7 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(15))
+            .after_release(|conn, _| Box::pin(close_if_in_transaction(conn)))
             .connect_with(Self::writer_options(options.clone()))
             .await?;
         MIGRATOR
@@ -92,6 +93,34 @@ impl SqliteStore {
         self.reader.close().await;
         self.writer.close().await;
     }
+}
+
+/// Whether the writer connection may serve the next write: not if a transaction is still open
+/// on it, by SQLite's account or by the driver's. A failed `COMMIT` (a full disk) can leave
+/// SQLite's transaction open while the driver believes it ended; every later write on the
+/// connection would then run inside it, be acknowledged and never be committed. Such a
+/// connection is closed (SQLite rolls back what it held open) and the pool opens a fresh one.
+async fn close_if_in_transaction(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::TransactionManager;
+    let driver_depth = sqlx::sqlite::SqliteTransactionManager::get_transaction_depth(conn);
+    // SQLite's own account: a ROLLBACK fails when no transaction is open.
+    let sqlite_open = match sqlx::query("ROLLBACK").execute(&mut *conn).await {
+        Err(sqlx::Error::Database(e)) if e.message().contains("no transaction is active") => false,
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "the writer connection is in doubt; it is replaced");
+            return Ok(false);
+        }
+    };
+    if sqlite_open || driver_depth > 0 {
+        tracing::warn!(
+            driver_depth,
+            sqlite_open,
+            "a write left a transaction open; its connection is replaced"
+        );
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// Creates the database file, readable and writable by its owner only, before SQLite does: the
