@@ -16,7 +16,7 @@ use msgsync_sandbox::{sandbox_cookies, SandboxHub, Scenario, VoyagerHandle};
 use sha2::{Digest, Sha256};
 
 use crate::common::*;
-use crate::mock;
+use crate::mock::{self, response};
 
 const SCENARIO: &str = "sandbox:chats=40,messages=60";
 const MB: u64 = 1_000_000;
@@ -395,19 +395,20 @@ async fn downloads_meet_the_scenarios_faults() {
 async fn a_download_waits_for_the_scenarios_latency() {
     let (_hub, sim, found) = some_attachments(SCENARIO).await;
     let url = found["img"].attachment.url.clone().unwrap();
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
-    let get = |secret: &str| {
+    let get = |secret: &str, client: reqwest::Client| {
         client
             .get(&url)
             .header("cookie", sandbox_cookies(&scenario(secret), "n1"))
             .send()
     };
-    assert_eq!(get(SCENARIO).await.unwrap().status(), 200);
-    // A minute of latency: the answer cannot come within the client's 300 ms.
-    let slow = get(&format!("{SCENARIO},latency_ms=60000"))
+    let r = get(SCENARIO, reqwest::Client::new()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    // A minute of latency: the answer cannot come within the client's second.
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let slow = get(&format!("{SCENARIO},latency_ms=60000"), impatient)
         .await
         .unwrap_err();
     assert!(slow.is_timeout(), "{slow:?}");
@@ -511,13 +512,6 @@ async fn urls_elsewhere_are_refused_without_a_request() {
     assert!(matches!(err, ProviderError::NotSupported(_)), "{err:?}");
     assert!(elsewhere.requests.lock().unwrap().is_empty());
     sim.stop().await;
-}
-
-fn response(status: &str, headers: &str, body: &str) -> String {
-    format!(
-        "HTTP/1.1 {status}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
 }
 
 /// A live session against a server answering `/voyager/api/me` and `media` for `/dms/`.

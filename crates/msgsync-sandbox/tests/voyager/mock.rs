@@ -50,10 +50,7 @@ pub async fn serve_routes(routes: Vec<(String, String)>) -> Mock {
                         .iter()
                         .find(|(prefix, _)| path.starts_with(prefix.as_str()))
                         .map(|(_, answer)| answer.clone())
-                        .unwrap_or_else(|| {
-                            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                                .to_string()
-                        })
+                        .unwrap_or_else(|| response("404 Not Found", "", ""))
                 };
                 seen.lock().unwrap().push(head);
                 let _ = stream.write_all(reply.as_bytes()).await;
@@ -62,4 +59,12 @@ pub async fn serve_routes(routes: Vec<(String, String)>) -> Mock {
         }
     });
     Mock { base_url, requests }
+}
+
+/// A whole HTTP/1.1 answer that closes the connection.
+pub fn response(status: &str, headers: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
 }
