@@ -4,16 +4,17 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
+use futures::stream::{self, StreamExt};
 use rand::Rng;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::redirect::Policy;
-use reqwest::{Response, StatusCode};
+use reqwest::{Response, StatusCode, Url};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
 use super::cookies::SessionCookies;
 use super::{LinkedinConfig, AUTHENTICATE_PATH, BOT_WALL_COOL_DOWN, DEFAULT_RETRY_AFTER};
-use crate::ProviderError;
+use crate::{AttachmentDownload, ProviderError};
 
 /// A browser user agent for accounts that did not say which browser made their cookies.
 pub const DEFAULT_USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 \
@@ -24,11 +25,21 @@ pub const X_LI_TRACK: &str = r#"{"clientVersion":"1.13.40953","mpVersion":"1.13.
 
 /// How much of a body an error message may quote.
 const QUOTE: usize = 120;
+/// How much of a failed download's body is read to tell what the failure is.
+const ERROR_BODY_LIMIT: usize = 4096;
+/// LinkedIn's public media host (profile pictures, feed media): LinkedIn's, but not the web
+/// app's, so the browser sends it none of the session's cookies.
+const MEDIA_HOST_SUFFIX: &str = ".licdn.com";
 
 /// The HTTP side of one session.
 pub(crate) struct VoyagerClient {
     http: reqwest::Client,
+    /// For downloads: no limit on the whole exchange (a large file takes long), only on
+    /// connecting and on each wait for more bytes.
+    media: reqwest::Client,
     base_url: String,
+    /// `base_url` parsed: the origin the session's cookies belong to.
+    origin: Url,
     cookies: Mutex<SessionCookies>,
     user_agent: String,
     pacer: Pacer,
@@ -75,6 +86,15 @@ impl VoyagerClient {
             .timeout(config.request_timeout)
             .build()
             .map_err(|e| ProviderError::Transient(format!("building the HTTP client: {e}")))?;
+        let media = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .connect_timeout(config.request_timeout)
+            .read_timeout(config.request_timeout)
+            .build()
+            .map_err(|e| ProviderError::Transient(format!("building the HTTP client: {e}")))?;
+        let origin = Url::parse(&config.base_url).map_err(|e| {
+            ProviderError::Protocol(format!("the LinkedIn base URL does not parse: {e}"))
+        })?;
         let user_agent = user_agent
             .map(str::trim)
             .filter(|ua| !ua.is_empty() && HeaderValue::from_str(ua).is_ok())
@@ -82,7 +102,9 @@ impl VoyagerClient {
             .to_string();
         Ok(VoyagerClient {
             http,
+            media,
             base_url: config.base_url.trim_end_matches('/').to_string(),
+            origin,
             cookies: Mutex::new(cookies),
             user_agent,
             pacer: Pacer {
@@ -182,6 +204,126 @@ impl VoyagerClient {
             .await
             .map_err(transport)?;
         read_body(response).await
+    }
+}
+
+impl VoyagerClient {
+    /// The web address of LinkedIn (or of the simulator standing in for it).
+    pub(crate) fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Whether the session may fetch `url`, and with its cookies: the web app's own origin
+    /// gets them (LinkedIn serves message media there, under `/dms/prv/…`), LinkedIn's media
+    /// host gets none, and any other address is refused. A stored URL is provider data, not
+    /// something to fetch blindly with the member's session.
+    fn media_target(&self, raw: &str) -> Result<(Url, bool), ProviderError> {
+        let refuse = |why: &str| {
+            ProviderError::NotSupported(format!(
+                "refusing to download an attachment from {raw:?}: {why}"
+            ))
+        };
+        let url = Url::parse(raw).map_err(|_| refuse("not a URL"))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(refuse("it carries credentials"));
+        }
+        let same_origin = url.scheme() == self.origin.scheme()
+            && url.host_str().is_some()
+            && url.host_str() == self.origin.host_str()
+            && url.port_or_known_default() == self.origin.port_or_known_default();
+        if same_origin {
+            return Ok((url, true));
+        }
+        let media_host = url.scheme() == "https"
+            && url.port_or_known_default() == Some(443)
+            && url
+                .host_str()
+                .is_some_and(|h| h.to_ascii_lowercase().ends_with(MEDIA_HOST_SUFFIX));
+        if media_host {
+            return Ok((url, false));
+        }
+        Err(refuse("not a LinkedIn address"))
+    }
+
+    /// Streams the file at `url` the way the web app's page loads it: the browser's user agent,
+    /// and the session's cookies where they belong, without the API's CSRF and Rest.li headers
+    /// (mautrix/linkedin downloads media with its plain authenticated request,
+    /// `pkg/linkedingo/media.go` `DownloadHTTP`). Failures are LinkedIn's signals as for any
+    /// request; the body is handed on chunk by chunk as it arrives.
+    pub(crate) async fn download(&self, url: &str) -> Result<AttachmentDownload, ProviderError> {
+        let (url, with_cookies) = self.media_target(url)?;
+        let mut headers = HeaderMap::new();
+        if with_cookies {
+            let cookies = self.cookies.lock().await.header();
+            let v = HeaderValue::from_str(&cookies).map_err(|_| {
+                ProviderError::SessionExpired("the session cookies are not valid".into())
+            })?;
+            headers.insert(header::COOKIE, v);
+        }
+        headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("en-US,en;q=0.9"),
+        );
+        if let Ok(ua) = HeaderValue::from_str(&self.user_agent) {
+            headers.insert(header::USER_AGENT, ua);
+        }
+        self.pacer.wait().await;
+        let mut response = self
+            .media
+            .get(url)
+            .headers(headers)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status();
+        let answer_headers = response.headers().clone();
+        if !status.is_success() {
+            let mut body = Vec::new();
+            while body.len() < ERROR_BODY_LIMIT {
+                match response.chunk().await {
+                    Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                    Ok(None) | Err(_) => break,
+                }
+            }
+            return Err(
+                classify_failure(status, &answer_headers, &body).unwrap_or_else(|| {
+                    ProviderError::Protocol(format!("LinkedIn answered {status}"))
+                }),
+            );
+        }
+        if let Some(err) = classify_failure(status, &answer_headers, b"") {
+            return Err(err);
+        }
+        let text = |name: header::HeaderName| {
+            answer_headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let content_type = text(header::CONTENT_TYPE).filter(|t| !t.is_empty());
+        let length = text(header::CONTENT_LENGTH).and_then(|l| l.trim().parse().ok());
+        let body = stream::unfold(Some(response), |response| async move {
+            let mut response = response?;
+            match response.chunk().await {
+                Ok(Some(chunk)) => Some((Ok(chunk), Some(response))),
+                Ok(None) => None,
+                // The body broke off: the error ends the stream.
+                Err(e) if e.is_timeout() => Some((Err(ProviderError::Timeout), None)),
+                Err(e) => Some((
+                    Err(ProviderError::Transient(format!(
+                        "the download from LinkedIn broke off: {e}"
+                    ))),
+                    None,
+                )),
+            }
+        })
+        .boxed();
+        Ok(AttachmentDownload {
+            content_type,
+            length,
+            body,
+        })
     }
 }
 
@@ -358,6 +500,57 @@ mod tests {
         assert!(deletes_li_at("li_at=x; Max-Age=0"));
         assert!(!deletes_li_at("li_at=x; Max-Age=3600"));
         assert!(!deletes_li_at("lidc=delete me"));
+    }
+
+    fn client(base_url: &str) -> VoyagerClient {
+        let config = LinkedinConfig {
+            base_url: base_url.to_string(),
+            ..LinkedinConfig::default()
+        };
+        let cookies = SessionCookies::parse("li_at=AQE; JSESSIONID=\"ajax:1\"").unwrap();
+        VoyagerClient::new(&config, cookies, None).unwrap()
+    }
+
+    #[test]
+    fn downloads_go_to_linkedin_only_and_cookies_to_the_web_app_only() {
+        let live = client("https://www.linkedin.com");
+        let target = |url: &str| live.media_target(url).map(|(_, cookies)| cookies);
+        assert_eq!(
+            target("https://www.linkedin.com/dms/prv/image/v2/D4E06AQa/messaging-image-720/x"),
+            Ok(true)
+        );
+        assert_eq!(
+            target("https://WWW.LinkedIn.com:443/dms/prv/vid/v2/a/f"),
+            Ok(true)
+        );
+        assert_eq!(
+            target("https://media.licdn.com/dms/image/v2/D4E03AQx/profile-displayphoto-shrink_"),
+            Ok(false)
+        );
+        for refused in [
+            "http://www.linkedin.com/dms/prv/x",
+            "https://www.linkedin.com:8443/dms/prv/x",
+            "https://linkedin.com.evil.example/dms/prv/x",
+            "https://www.linkedin.com@evil.example/dms/prv/x",
+            "https://user:pw@www.linkedin.com/dms/prv/x",
+            "https://licdn.com/x",
+            "http://media.licdn.com/x",
+            "https://media.licdn.com.evil.example/x",
+            "/dms/prv/x",
+            "file:///etc/passwd",
+        ] {
+            assert!(
+                matches!(target(refused), Err(ProviderError::NotSupported(_))),
+                "{refused}"
+            );
+        }
+        let sim = client("http://127.0.0.1:4000");
+        assert!(matches!(
+            sim.media_target("http://127.0.0.1:4000/dms/prv/x"),
+            Ok((_, true))
+        ));
+        assert!(sim.media_target("http://127.0.0.1:4001/dms/prv/x").is_err());
+        assert!(sim.media_target("http://localhost:4000/dms/prv/x").is_err());
     }
 
     #[test]

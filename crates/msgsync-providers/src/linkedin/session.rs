@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     AccountProfile, AttachmentDownload, AttachmentRequest, ChatPage, ChatPageRequest, MessagePage,
-    MessagePageRequest, ProviderError, ProviderSession,
+    MessagePageRequest, ProviderAttendee, ProviderError, ProviderSession,
 };
 
 const ACCEPT_GRAPHQL: &str = "application/graphql";
@@ -170,11 +170,21 @@ impl ProviderSession for LinkedinSession {
 
     async fn download_attachment(
         &self,
-        _request: &AttachmentRequest,
+        request: &AttachmentRequest,
     ) -> Result<AttachmentDownload, ProviderError> {
-        Err(ProviderError::NotSupported(
-            "downloading LinkedIn attachments".into(),
-        ))
+        let attachment = &request.attachment;
+        if attachment.kind == "linkedin_post" {
+            return Err(ProviderError::NotSupported(
+                "a shared LinkedIn post is a link to its page, not a file".into(),
+            ));
+        }
+        let Some(url) = attachment.url.as_deref() else {
+            return Err(ProviderError::NotSupported(format!(
+                "LinkedIn gave no URL for attachment {} of message {}",
+                attachment.id, request.message_provider_id
+            )));
+        };
+        self.client.download(url).await
     }
 
     async fn chats_page(&self, request: &ChatPageRequest) -> Result<ChatPage, ProviderError> {
@@ -281,24 +291,39 @@ impl ProviderSession for LinkedinSession {
             })?
         };
         let last_read = self.last_read(&request.chat_provider_id);
-        let mut messages = required(elements)?
+        let web = self.client.base_url();
+        let mut mapped = required(elements)?
             .into_iter()
-            .map(|m| mapping::message(m, &self.profile_id, last_read))
+            .map(|m| mapping::message(m, &self.profile_id, last_read, web))
             .collect::<Result<Vec<_>, _>>()?;
-        messages.sort_by_key(|m| m.timestamp_ms);
-        let oldest = messages.first().map(|m| m.timestamp_ms);
+        mapped.sort_by_key(|m| m.message.timestamp_ms);
+        let oldest = mapped.first().map(|m| m.message.timestamp_ms);
         let reached_start = match (request.span.after, oldest) {
             (Some(after), Some(oldest)) => oldest < after,
             _ => false,
         };
-        messages.retain(|m| request.span.contains(m.timestamp_ms));
+        mapped.retain(|m| request.span.contains(m.message.timestamp_ms));
         let next_cursor = cursor(metadata.and_then(|m| m.prev_cursor))
             .filter(|_| !reached_start && oldest.is_some())
             .filter(|prev| Some(prev) != request.cursor.as_ref());
+        // Each sender once, as their first message on the page describes them.
+        let mut attendees: Vec<ProviderAttendee> = Vec::new();
+        let mut messages = Vec::with_capacity(mapped.len());
+        for m in mapped {
+            if let Some(sender) = m.sender {
+                if attendees
+                    .iter()
+                    .all(|a| a.provider_id != sender.provider_id)
+                {
+                    attendees.push(sender);
+                }
+            }
+            messages.push(m.message);
+        }
         Ok(MessagePage {
             messages,
             next_cursor,
-            attendees: Vec::new(),
+            attendees,
         })
     }
 }

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::ops::Deref;
 
-use serde::de::{self, IgnoredAny, Visitor};
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
@@ -138,6 +138,9 @@ pub(crate) struct ParticipantType<'a> {
     pub organization: Option<OrganizationInfo<'a>>,
 }
 
+/// `com.linkedin.messenger.MemberParticipantInfo` (mautrix/linkedin
+/// `pkg/linkedingo/conversations.go`; `distance` as a capture of the web app shows it,
+/// UmairRathore/tradeapp `pythontest/fetchconnections.py`).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct MemberInfo<'a> {
@@ -145,12 +148,27 @@ pub(crate) struct MemberInfo<'a> {
     pub first_name: Option<AttributedText<'a>>,
     #[serde(borrow)]
     pub last_name: Option<AttributedText<'a>>,
+    #[serde(borrow)]
+    pub headline: Option<AttributedText<'a>>,
+    #[serde(borrow)]
+    pub profile_url: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub profile_picture: Option<VectorImage<'a>>,
+    /// `SELF`, `DISTANCE_1`, `DISTANCE_2`, `DISTANCE_3`, `OUT_OF_NETWORK`.
+    #[serde(borrow)]
+    pub distance: Option<Str<'a>>,
 }
 
+/// `com.linkedin.messenger.OrganizationParticipantInfo`.
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct OrganizationInfo<'a> {
     #[serde(borrow)]
     pub name: Option<AttributedText<'a>>,
+    #[serde(borrow)]
+    pub logo: Option<VectorImage<'a>>,
+    #[serde(borrow)]
+    pub page_url: Option<Str<'a>>,
 }
 
 /// `com.linkedin.pemberly.text.AttributedText`: the text, without its formatting.
@@ -176,6 +194,10 @@ pub(crate) struct Message<'a> {
     pub delivered_at: Option<i64>,
     #[serde(borrow)]
     pub sender: Option<Participant<'a>>,
+    /// The sender as a full participant record, when it is the sender (the web app's answers
+    /// give `sender` in brief and `actor` in full).
+    #[serde(borrow)]
+    pub actor: Option<Participant<'a>>,
     #[serde(borrow)]
     pub message_body_render_format: Option<Str<'a>>,
     #[serde(borrow)]
@@ -188,23 +210,27 @@ pub(crate) struct Message<'a> {
     pub reaction_summaries: Option<Vec<ReactionSummary<'a>>>,
 }
 
-/// One item of `renderContent`: at most one of these is set; other kinds are skipped.
+/// One item of `renderContent`: at most one of these is set; other kinds (forwarded and
+/// replied messages) are skipped. Records as mautrix/linkedin reads them
+/// (`pkg/linkedingo/messages.go` `RenderContent`, `media.go`).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RenderContent<'a> {
     #[serde(borrow)]
     pub file: Option<File<'a>>,
     #[serde(borrow)]
-    pub vector_image: Option<Media<'a>>,
+    pub vector_image: Option<VectorImage<'a>>,
     #[serde(borrow)]
-    pub video: Option<Media<'a>>,
+    pub video: Option<Video<'a>>,
     #[serde(borrow)]
-    pub audio: Option<Media<'a>>,
+    pub audio: Option<Audio<'a>>,
     #[serde(borrow)]
-    pub external_media: Option<Media<'a>>,
+    pub external_media: Option<ExternalMedia<'a>>,
+    #[serde(borrow)]
+    pub host_urn_data: Option<HostUrnData<'a>>,
 }
 
-/// `com.linkedin.messenger.File`.
+/// `com.linkedin.messenger.File` (mautrix's `FileAttachment`).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct File<'a> {
@@ -219,46 +245,123 @@ pub(crate) struct File<'a> {
     pub url: Option<Str<'a>>,
 }
 
-/// An image, video, audio clip or shared post: the URL sits in one of three places.
+/// `com.linkedin.common.VectorImage`: a picture in several sizes, each at `rootUrl` followed
+/// by the artifact's path segment.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Media<'a> {
-    #[serde(borrow)]
-    pub entity_urn: Option<Str<'a>>,
+pub(crate) struct VectorImage<'a> {
     #[serde(borrow)]
     pub root_url: Option<Str<'a>>,
     #[serde(borrow)]
-    pub url: Option<Str<'a>>,
+    pub artifacts: Option<Vec<VectorArtifact<'a>>>,
+    /// The asset's URN, where the record names it.
     #[serde(borrow)]
-    pub media: Option<MediaRef<'a>>,
+    pub digitalmedia_asset: Option<Str<'a>>,
 }
 
-/// `media` is the asset's URN in some records and an object with its `url` in others.
+/// `com.linkedin.common.VectorArtifact`.
 #[derive(Deserialize)]
-#[serde(untagged)]
-pub(crate) enum MediaRef<'a> {
-    Urn(#[serde(borrow)] Str<'a>),
-    Object {
-        #[serde(borrow)]
-        url: Option<Str<'a>>,
-    },
-    Other(IgnoredAny),
+#[serde(rename_all = "camelCase")]
+pub(crate) struct VectorArtifact<'a> {
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    #[serde(borrow)]
+    pub file_identifying_url_path_segment: Option<Str<'a>>,
 }
 
-impl MediaRef<'_> {
-    pub(crate) fn urn(&self) -> Option<&str> {
-        match self {
-            MediaRef::Urn(urn) => Some(urn),
-            _ => None,
+impl VectorImage<'_> {
+    /// The largest artifact (by height, the first of equals) and its URL, as mautrix's
+    /// `GetLargestArtifactURL` picks it.
+    pub(crate) fn largest(&self) -> Option<(&VectorArtifact<'_>, String)> {
+        let mut best: Option<&VectorArtifact> = None;
+        for a in self.artifacts.iter().flatten() {
+            if best.is_none_or(|b| a.height.unwrap_or(0) > b.height.unwrap_or(0)) {
+                best = Some(a);
+            }
         }
+        let best = best?;
+        let url = format!(
+            "{}{}",
+            self.root_url.as_deref().unwrap_or(""),
+            best.file_identifying_url_path_segment
+                .as_deref()
+                .unwrap_or("")
+        );
+        (!url.is_empty()).then_some((best, url))
     }
+}
 
-    pub(crate) fn url(&self) -> Option<&str> {
-        match self {
-            MediaRef::Object { url } => url.as_deref(),
-            _ => None,
-        }
-    }
+/// `com.linkedin.videocontent.VideoPlayMetadata`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Video<'a> {
+    #[serde(borrow)]
+    pub entity_urn: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub media: Option<Str<'a>>,
+    /// Milliseconds.
+    pub duration: Option<i64>,
+    #[serde(borrow)]
+    pub progressive_streams: Option<Vec<ProgressiveStream<'a>>>,
+}
+
+/// `com.linkedin.videocontent.ProgressiveDownloadMetadata`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ProgressiveStream<'a> {
+    pub size: Option<i64>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    #[serde(borrow)]
+    pub media_type: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub streaming_locations: Option<Vec<StreamingLocation<'a>>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct StreamingLocation<'a> {
+    #[serde(borrow)]
+    pub url: Option<Str<'a>>,
+}
+
+/// `com.linkedin.messenger.AudioMetadata`: a voice message.
+#[derive(Deserialize)]
+pub(crate) struct Audio<'a> {
+    /// Milliseconds.
+    pub duration: Option<i64>,
+    #[serde(borrow)]
+    pub url: Option<Str<'a>>,
+}
+
+/// `com.linkedin.messenger.ExternalMedia`: a GIF from a third party, through LinkedIn's
+/// image proxy.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ExternalMedia<'a> {
+    #[serde(borrow)]
+    pub entity_urn: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub media: Option<ExternalProxyImage<'a>>,
+}
+
+/// `com.linkedin.messenger.ExternalProxyImage`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ExternalProxyImage<'a> {
+    pub original_width: Option<i64>,
+    pub original_height: Option<i64>,
+    #[serde(borrow)]
+    pub url: Option<Str<'a>>,
+}
+
+/// `com.linkedin.messenger.HostUrnData`: a shared post (`FEED_UPDATE`), or the seat an InMail
+/// went through.
+#[derive(Deserialize)]
+pub(crate) struct HostUrnData<'a> {
+    #[serde(borrow, rename = "type")]
+    pub kind: Option<Str<'a>>,
+    #[serde(borrow, rename = "hostUrn")]
+    pub host_urn: Option<Str<'a>>,
 }
 
 /// `com.linkedin.messenger.ReactionSummary`.

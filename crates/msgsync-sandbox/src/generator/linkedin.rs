@@ -1,19 +1,50 @@
-//! LinkedIn-flavoured data: `2-…` thread and message ids, `ACoAA…` members, one-to-one and
-//! group conversations in the classic inbox, InMail threads in the Recruiter and Sales
-//! Navigator inboxes.
+//! LinkedIn-flavoured data: `2-…` thread and message ids, `ACoAA…` members with their
+//! headline, network distance and picture (`profile`), one-to-one and group conversations in
+//! the classic inbox, InMail threads in the Recruiter and Sales Navigator inboxes, and
+//! messages with pictures, videos, voice messages, files and shared posts (`media`).
+//!
+//! URLs are generated with LinkedIn's own hosts; the Voyager simulator serves them on its
+//! own address.
+
+mod media;
+mod profile;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use msgsync_core::LinkedinProduct;
-use msgsync_providers::{ChatKind, ProviderAttendee, ProviderMessage};
+use msgsync_providers::{
+    ChatKind, LinkedinMember, NetworkDistance, ProviderAttendee, ProviderMessage,
+};
 use serde_json::json;
 
 use super::common::{self, salt, ChatInfo, Params, Person};
 use super::hash::Rng;
 use super::text;
-use super::{MessageKey, Original, WireMessage};
+use super::{Dataset, MessageKey, Original, WireMessage};
+
+pub(crate) use media::{message_blob, picture_blob, Blob, Media, MediaKind};
+pub(crate) use profile::{Picture, Profile, PICTURE_SIZES};
+
+/// LinkedIn's web host, where profiles, posts and message media are.
+pub(crate) const LINKEDIN: &str = "https://www.linkedin.com";
+/// LinkedIn's public media host, where profile pictures are.
+pub(crate) const LICDN: &str = "https://media.licdn.com";
 
 const MEMBER_ID_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// `n` URL-safe base64 characters: the look of LinkedIn's tokens and asset ids.
+pub(crate) fn token(rng: &mut Rng, n: usize) -> String {
+    (0..n)
+        .map(|_| char::from(*rng.pick(MEMBER_ID_CHARS)))
+        .collect()
+}
+
+/// A word from a string (FNV-1a), to seed a stream by a provider id.
+pub(crate) fn id_word(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
 
 /// A profile id like LinkedIn's: `ACoAA` and 34 more URL-safe base64 characters.
 pub(crate) fn person(params: &Params, number: u64) -> Person {
@@ -51,16 +82,36 @@ fn folder(inbox: LinkedinProduct) -> &'static str {
     }
 }
 
-/// A person as an attendee of a chat.
-pub(crate) fn attendee(_params: &Params, person: &Person, is_self: bool) -> ProviderAttendee {
+/// A person as an attendee of a chat: what a conversation participant record says of them.
+pub(crate) fn attendee(params: &Params, person: &Person, is_self: bool) -> ProviderAttendee {
+    let profile = profile::profile(params, person, is_self);
     ProviderAttendee {
         provider_id: person.id.clone(),
         name: person.name.clone(),
         is_self,
-        profile_url: None,
-        picture_url: None,
-        linkedin: None,
+        profile_url: Some(profile::profile_url(person)),
+        picture_url: profile.picture.as_ref().map(Picture::url),
+        linkedin: Some(LinkedinMember {
+            member_urn: format!("urn:li:fsd_profile:{}", person.id),
+            headline: Some(profile.headline),
+            network_distance: NetworkDistance::parse(profile.distance),
+        }),
     }
+}
+
+/// The profile of a person of the data set (the owner's distance is `SELF`).
+pub(crate) fn profile_of(ds: &Dataset, person: &Person) -> Profile {
+    profile::profile(&ds.params, person, person.id == ds.owner.id)
+}
+
+/// `https://www.linkedin.com/in/<id>`.
+pub(crate) fn profile_url(person: &Person) -> String {
+    profile::profile_url(person)
+}
+
+/// The attachments of a message that has some, with their wire details.
+pub(crate) fn media_of(ds: &Dataset, chat: &ChatInfo, key: MessageKey) -> Vec<Media> {
+    media::message_media(&ds.params, chat.index, key.index, key.timestamp_ms)
 }
 
 pub(crate) fn chat_info(params: &Params, index: u32) -> ChatInfo {
@@ -126,12 +177,12 @@ pub(crate) fn message(
     let recalled = rng.chance(3);
     let edited = !recalled && rng.chance(6);
     let text = (!recalled).then(|| text::sentences(&mut rng));
-    let attachments = if !recalled && rng.chance(8) {
-        let id = format!("{:016x}", rng.next());
-        vec![common::attachment(&mut rng, id)]
+    let media = if !recalled && rng.chance(8) {
+        media::message_media(params, chat.index, key.index, ts)
     } else {
         Vec::new()
     };
+    let attachments = media.iter().map(Media::attachment).collect();
     let reactions = if !recalled && rng.chance(8) {
         common::reactions(&mut rng, owner, &chat.members)
     } else {
@@ -155,9 +206,7 @@ pub(crate) fn message(
         "subject": chat.subject,
         "body": {"text": text.as_deref().unwrap_or("")},
         "messageBodyRenderFormat": format,
-        "renderContent": attachments.iter().map(|a| json!({"file": {
-            "name": a.file_name, "mediaType": a.mimetype, "byteSize": a.file_size,
-        }})).collect::<Vec<_>>(),
+        "renderContent": media.iter().map(Media::original).collect::<Vec<_>>(),
         "reactionSummaries": reactions.iter().map(|r| json!({
             "emoji": r.value, "count": 1, "viewerReacted": r.is_sender,
         })).collect::<Vec<_>>(),

@@ -8,7 +8,7 @@
 
 mod common;
 mod hash;
-mod linkedin;
+pub(crate) mod linkedin;
 mod telegram;
 mod text;
 mod timeline;

@@ -10,13 +10,14 @@ use super::render::{
     member_number, profile_urn, split_name, typed, Collection, Concat, GeneratedConversation,
     GeneratedMessage, MemberUrn, Null, TypeTag, COLLECTION, RECIPE,
 };
-use crate::generator::Person;
+use crate::generator::linkedin;
+use crate::generator::Dataset;
 
 /// A little more than a rendered message and a listed conversation (with its participants and
-/// newest message) take, about 3 and 8 KB: an answer starts with a buffer of that much per
-/// element, sparing the copies of a buffer grown from serde_json's 128 bytes.
-const MESSAGE_BYTES: usize = 3_500;
-const CONVERSATION_BYTES: usize = 9_000;
+/// newest message) take on average, about 3.5 and 11 KB: an answer starts with a buffer of
+/// that much per element, sparing the copies of a buffer grown from serde_json's 128 bytes.
+const MESSAGE_BYTES: usize = 4_000;
+const CONVERSATION_BYTES: usize = 12_000;
 /// The envelope, collection and metadata around the elements.
 const ENVELOPE_BYTES: usize = 512;
 
@@ -124,7 +125,7 @@ struct MiniProfile<'a> {
     schema: &'static str,
     first_name: &'a str,
     last_name: &'a str,
-    occupation: &'static str,
+    occupation: String,
     public_identifier: String,
     memorialized: bool,
     entity_urn: Concat<'a, 2>,
@@ -139,7 +140,8 @@ struct PublicContactInfo {
     schema: &'static str,
 }
 
-pub(crate) fn me_answer(owner: &Person) -> Response {
+pub(crate) fn me_answer(ds: &Dataset) -> Response {
+    let owner = ds.owner();
     let (first, last) = split_name(&owner.name);
     let me = Me {
         plain_id: member_number(&owner.id),
@@ -147,7 +149,7 @@ pub(crate) fn me_answer(owner: &Person) -> Response {
             schema: "com.linkedin.voyager.identity.shared.MiniProfile",
             first_name: first,
             last_name: last,
-            occupation: "Member of the msgsync sandbox",
+            occupation: linkedin::profile_of(ds, owner).headline,
             public_identifier: owner.id.to_ascii_lowercase(),
             memorialized: false,
             entity_urn: Concat(["urn:li:fs_miniProfile:", &owner.id]),

@@ -4,7 +4,9 @@
 //!
 //! - `auth`: stateless sandbox sessions (`li_at` encodes the scenario), CSRF and faults.
 //! - `graphql`: the messenger queries over a data set.
-//! - `render` / `answer`: the records of their JSON, and the whole answers around them.
+//! - `render` / `render_media` / `answer`: the records of their JSON (participants,
+//!   messages, `renderContent`), and the whole answers around them.
+//! - [`media`]: the files behind the media URLs it renders, streamed.
 //! - [`restli`]: reading GraphQL `variables`.
 //! - [`SandboxLinkedinConnector`]: the live connector pointed at the simulator.
 
@@ -17,7 +19,9 @@ mod connector;
 #[allow(clippy::result_large_err)]
 mod graphql;
 mod listener;
+pub mod media;
 mod render;
+mod render_media;
 pub mod restli;
 
 use std::collections::HashMap;
@@ -26,7 +30,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::{ConnectInfo, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -41,6 +45,8 @@ pub use auth::sandbox_cookies;
 use auth::FaultAnswer;
 pub use connector::SandboxLinkedinConnector;
 use listener::{Conn, CuttableListener};
+pub use media::{MediaFile, MediaStream};
+pub use render_media::simulated_url;
 
 struct SimState {
     hub: SandboxHub,
@@ -90,6 +96,12 @@ impl VoyagerHandle {
         format!("http://{}", self.addr)
     }
 
+    /// A URL of LinkedIn's as the generator writes it (`https://www.linkedin.com/…`,
+    /// `https://media.licdn.com/…`), on this simulator.
+    pub fn simulated_url(&self, live: &str) -> String {
+        simulated_url(&self.base_url(), live)
+    }
+
     /// Stops serving: requests held open by a `timeout` fault are released, then the server
     /// finishes the requests in flight.
     pub async fn stop(self) {
@@ -115,6 +127,8 @@ impl VoyagerSimulator {
             .route(ME_PATH, get(me))
             .route(GRAPHQL_PATH, get(graphql))
             .route(AUTHENTICATE_PATH, get(authenticate))
+            .route("/dms/prv/{*file}", get(private_media))
+            .route("/dms/image/{*file}", get(picture))
             .with_state(state);
         let mut stop = stop_rx;
         let task = tokio::spawn(async move {
@@ -142,10 +156,23 @@ async fn authenticate(State(st): State<Arc<SimState>>) -> Response {
     r
 }
 
-/// What every Voyager request goes through: the session, the latency, the fault, the CSRF
-/// check; then the data set of the scenario.
+/// Whether a request must carry the CSRF token: the API's requests do, the media the web
+/// app's pages load do not.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Csrf {
+    Checked,
+    NotChecked,
+}
+
+/// What every request of a session goes through: the session, the latency, the fault, the
+/// CSRF check; then the data set of the scenario.
 #[allow(clippy::result_large_err)]
-async fn gate(st: &SimState, conn: &Conn, headers: &HeaderMap) -> Result<Arc<Dataset>, Response> {
+async fn gate(
+    st: &SimState,
+    conn: &Conn,
+    headers: &HeaderMap,
+    csrf: Csrf,
+) -> Result<Arc<Dataset>, Response> {
     let session = auth::session(headers, &st.base_url)?;
     let latency = auth::latency(&session.scenario);
     if !latency.is_zero() {
@@ -176,11 +203,13 @@ async fn gate(st: &SimState, conn: &Conn, headers: &HeaderMap) -> Result<Arc<Dat
             }
         }
     }
-    if let Err(mut r) = auth::csrf(headers) {
-        if auth::cookie(headers, "JSESSIONID").is_none() {
-            auth::set_jsessionid(&mut r, &session.li_at);
+    if csrf == Csrf::Checked {
+        if let Err(mut r) = auth::csrf(headers) {
+            if auth::cookie(headers, "JSESSIONID").is_none() {
+                auth::set_jsessionid(&mut r, &session.li_at);
+            }
+            return Err(r);
         }
-        return Err(r);
     }
     // A large scenario takes a while to index: keep it off the async workers.
     let (hub, s) = (st.hub.clone(), session.scenario.clone());
@@ -194,8 +223,8 @@ async fn me(
     ConnectInfo(conn): ConnectInfo<Conn>,
     headers: HeaderMap,
 ) -> Response {
-    match gate(&st, &conn, &headers).await {
-        Ok(ds) => answer::me_answer(ds.owner()),
+    match gate(&st, &conn, &headers, Csrf::Checked).await {
+        Ok(ds) => answer::me_answer(&ds),
         Err(r) => r,
     }
 }
@@ -206,7 +235,7 @@ async fn graphql(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let ds = match gate(&st, &conn, &headers).await {
+    let ds = match gate(&st, &conn, &headers, Csrf::Checked).await {
         Ok(ds) => ds,
         Err(r) => return r,
     };
@@ -226,4 +255,35 @@ async fn graphql(
     tokio::task::spawn_blocking(work)
         .await
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// A message attachment (`/dms/prv/…`): the session's, without a CSRF token.
+async fn private_media(
+    State(st): State<Arc<SimState>>,
+    ConnectInfo(conn): ConnectInfo<Conn>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let ds = match gate(&st, &conn, &headers, Csrf::NotChecked).await {
+        Ok(ds) => ds,
+        Err(r) => return r,
+    };
+    let path = uri.path().to_string();
+    // Finding the attachment generates its message: not on the async workers.
+    let found =
+        tokio::task::spawn_blocking(move || crate::generator::linkedin::message_blob(&ds, &path))
+            .await;
+    match found {
+        Ok(Some(blob)) => MediaFile::from_blob(blob).answer(),
+        Ok(None) => media::not_found(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// A profile picture (`/dms/image/…`): public.
+async fn picture(uri: Uri) -> Response {
+    match MediaFile::of_picture(uri.path()) {
+        Some(file) => file.answer(),
+        None => media::not_found(),
+    }
 }

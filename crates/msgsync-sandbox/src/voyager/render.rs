@@ -6,12 +6,15 @@
 //! the answer's bytes: a page of messages is tens of kilobytes, and a `serde_json::Value` tree
 //! of it would cost an allocation or two per field, for every page of every sandbox sync.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use msgsync_core::LinkedinProduct;
 use msgsync_providers::{ChatKind, ProviderMessage};
 use serde::{Serialize, Serializer};
 
+use super::render_media::{self, host_urn_data, RenderContent, SimUrl, VectorImage};
+use crate::generator::linkedin;
 use crate::generator::{ChatInfo, Dataset, MessageKey, Person};
 
 /// LinkedIn's recipe hashes are opaque; the sandbox's one says what it is.
@@ -81,14 +84,14 @@ struct AttributedText<'a> {
     #[serde(flatten)]
     tag: TypeTag,
     attributes: EmptyList,
-    text: &'a str,
+    text: Cow<'a, str>,
 }
 
-fn text(value: &str) -> AttributedText<'_> {
+fn text<'a>(value: impl Into<Cow<'a, str>>) -> AttributedText<'a> {
     AttributedText {
         tag: typed("com.linkedin.pemberly.text.AttributedText"),
         attributes: [],
-        text: value,
+        text: value.into(),
     }
 }
 
@@ -139,44 +142,41 @@ struct ParticipantType<'a> {
     custom: Null,
 }
 
+/// A member as a participant record describes them: the fields of a captured conversation
+/// listing (UmairRathore/tradeapp `pythontest/fetchconnections.py`), the pronoun left out.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct MemberParticipantInfo<'a> {
     #[serde(flatten)]
     tag: TypeTag,
-    profile_url: Concat<'a, 3>,
+    profile_url: SimUrl<'a>,
     first_name: AttributedText<'a>,
     last_name: AttributedText<'a>,
-    headline: AttributedText<'static>,
+    headline: AttributedText<'a>,
     distance: &'static str,
     pronoun: Null,
-    profile_picture: Null,
+    profile_picture: Option<VectorImage<'a>>,
     profile_frame_a11y_content: Null,
 }
 
-fn participant<'a>(
-    p: &'a Person,
-    owner: &Person,
-    base_url: &'a str,
-    brief: bool,
-) -> Participant<'a> {
+fn participant<'a>(ds: &Dataset, p: &'a Person, base_url: &'a str, brief: bool) -> Participant<'a> {
     let details = (!brief).then(|| {
         let (first, last) = split_name(&p.name);
+        let profile = linkedin::profile_of(ds, p);
         ParticipantDetails {
             participant_type: ParticipantType {
                 member: MemberParticipantInfo {
                     tag: typed("com.linkedin.messenger.MemberParticipantInfo"),
-                    profile_url: Concat([base_url, "/in/", &p.id]),
+                    profile_url: SimUrl::new(base_url, linkedin::profile_url(p)),
                     first_name: text(first),
                     last_name: text(last),
-                    headline: text("Member of the msgsync sandbox"),
-                    distance: if p.id == owner.id {
-                        "SELF"
-                    } else {
-                        "DISTANCE_1"
-                    },
+                    headline: text(profile.headline),
+                    distance: profile.distance,
                     pronoun: (),
-                    profile_picture: (),
+                    profile_picture: profile
+                        .picture
+                        .as_ref()
+                        .map(|pic| render_media::picture(base_url, pic)),
                     profile_frame_a11y_content: (),
                 },
                 organization: (),
@@ -264,37 +264,6 @@ struct ConversationRef<'a> {
     entity_urn: Concat<'a, 5>,
 }
 
-/// An item of `renderContent`: `{"file": {…}}` or `{"hostUrnData": {…}}`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-enum RenderContent<'a> {
-    File(File<'a>),
-    HostUrnData(HostUrnData<'a>),
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct File<'a> {
-    #[serde(flatten)]
-    tag: TypeTag,
-    asset_urn: Concat<'a, 2>,
-    byte_size: Option<i64>,
-    media_type: Option<&'a str>,
-    name: Option<&'a str>,
-    url: Concat<'a, 3>,
-}
-
-/// Which Recruiter or Sales Navigator seat an InMail went through.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct HostUrnData<'a> {
-    #[serde(flatten)]
-    tag: TypeTag,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    host_urn: Concat<'a, 2>,
-}
-
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ReactionSummary<'a> {
@@ -307,42 +276,36 @@ struct ReactionSummary<'a> {
 }
 
 fn message<'a>(
+    ds: &'a Dataset,
     info: &'a ChatInfo,
-    owner: &'a Person,
+    key: MessageKey,
     m: &'a ProviderMessage,
     base_url: &'a str,
 ) -> Message<'a> {
+    let owner = ds.owner();
     let sender = find(info, owner, &m.sender_id);
     let format = match (m.deleted, m.edited) {
         (true, _) => "RECALLED",
         (_, true) => "EDITED",
         _ => "DEFAULT",
     };
-    let mut render_content: Vec<RenderContent> = m
-        .attachments
-        .iter()
-        .map(|a| {
-            RenderContent::File(File {
-                tag: typed("com.linkedin.messenger.File"),
-                asset_urn: Concat(["urn:li:messagingAttachment:", &a.id]),
-                byte_size: a.file_size,
-                media_type: a.mimetype.as_deref(),
-                name: a.file_name.as_deref(),
-                url: Concat([base_url, "/dms/prv/attachment/", &a.id]),
-            })
-        })
-        .collect();
+    // The attachments first, in the generator's order: a record without a URN of its own is
+    // known by its place.
+    let mut render_content: Vec<RenderContent> = if m.attachments.is_empty() {
+        Vec::new()
+    } else {
+        linkedin::media_of(ds, info, key)
+            .iter()
+            .map(|media| render_media::item(base_url, media))
+            .collect()
+    };
     let seat = match (info.inbox, m.deleted) {
         (Some(LinkedinProduct::Recruiter), false) => Some("RECRUITER_INMAIL"),
         (Some(LinkedinProduct::SalesNavigator), false) => Some("SALES_INMAIL"),
         _ => None,
     };
     if let Some(kind) = seat {
-        render_content.push(RenderContent::HostUrnData(HostUrnData {
-            tag: typed("com.linkedin.messenger.HostUrnData"),
-            kind,
-            host_urn: profile_urn(&sender.id),
-        }));
+        render_content.push(host_urn_data(kind, profile_urn(&sender.id).to_string()));
     }
     // One summary per emoji, in the order of the first reaction with it.
     let mut reaction_summaries: Vec<ReactionSummary> = Vec::new();
@@ -379,8 +342,8 @@ fn message<'a>(
         body: text(m.text.as_deref().unwrap_or("")),
         subject: m.subject.as_deref(),
         delivered_at: m.timestamp_ms,
-        actor: participant(sender, owner, base_url, false),
-        sender: participant(sender, owner, base_url, true),
+        actor: participant(ds, sender, base_url, false),
+        sender: participant(ds, sender, base_url, true),
         origin_token: m.is_sender.then(|| Concat(["sandbox-", &m.provider_id])),
         message_body_render_format: format,
         render_content,
@@ -403,7 +366,7 @@ pub(crate) struct GeneratedMessage<'a> {
 impl Serialize for GeneratedMessage<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let m = self.ds.wire_message(self.info, self.key).message;
-        message(self.info, self.ds.owner(), &m, self.base_url).serialize(serializer)
+        message(self.ds, self.info, self.key, &m, self.base_url).serialize(serializer)
     }
 }
 
@@ -457,7 +420,7 @@ impl Serialize for GeneratedConversation<'_> {
         let newest = ds
             .message_keys(info.index)
             .and_then(|keys| keys.last().copied())
-            .map(|k| ds.wire_message(info, k).message);
+            .map(|k| (k, ds.wire_message(info, k).message));
         // Incoming messages of the last week of a chat with unread messages are unread: the
         // owner last read the chat just before that week.
         let last_read_at = if info.unread > 0 {
@@ -484,14 +447,9 @@ impl Serialize for GeneratedConversation<'_> {
             description_text: (),
             content_metadata: (),
             conversation_participants: participants
-                .map(|p| participant(p, owner, base_url, false))
+                .map(|p| participant(ds, p, base_url, false))
                 .collect(),
-            creator: participant(
-                info.members.first().unwrap_or(owner),
-                owner,
-                base_url,
-                false,
-            ),
+            creator: participant(ds, info.members.first().unwrap_or(owner), base_url, false),
             created_at: info.created_ms,
             last_activity_at: chat.last_activity_ms,
             last_read_at,
@@ -509,7 +467,7 @@ impl Serialize for GeneratedConversation<'_> {
                 tag: typed(COLLECTION),
                 elements: newest
                     .iter()
-                    .map(|m| message(info, owner, m, base_url))
+                    .map(|(k, m)| message(ds, info, *k, m, base_url))
                     .collect(),
                 metadata: None,
             },

@@ -115,13 +115,10 @@ pub async fn walk_messages(
 }
 
 /// What both connectors must agree on. LinkedIn's reaction summaries name only the viewer
-/// among the reactors, attachments get a download URL, `original` is each one's own JSON,
-/// and the seen state of the owner's own messages needs seen receipts (not fetched).
+/// among the reactors, `original` is each one's own JSON, and the seen state of the owner's
+/// own messages needs seen receipts (not fetched).
 pub fn comparable(mut m: ProviderMessage) -> ProviderMessage {
     m.original = String::new();
-    for a in &mut m.attachments {
-        a.url = None;
-    }
     for r in &mut m.reactions {
         if !r.is_sender {
             r.sender_id = String::new();
@@ -133,4 +130,22 @@ pub fn comparable(mut m: ProviderMessage) -> ProviderMessage {
         m.seen = true;
     }
     m
+}
+
+/// A message of the in-process connector as the simulator shows it: the generator writes
+/// LinkedIn's URLs, the simulator serves them on its own address.
+pub fn on_simulator(sim: &VoyagerHandle, mut m: ProviderMessage) -> ProviderMessage {
+    for a in &mut m.attachments {
+        a.url = a.url.as_deref().map(|u| sim.simulated_url(u));
+    }
+    m
+}
+
+/// A chat of the in-process connector as the simulator shows it (see [`on_simulator`]).
+pub fn chat_on_simulator(sim: &VoyagerHandle, mut chat: ProviderChat) -> ProviderChat {
+    for a in &mut chat.attendees {
+        a.profile_url = a.profile_url.as_deref().map(|u| sim.simulated_url(u));
+        a.picture_url = a.picture_url.as_deref().map(|u| sim.simulated_url(u));
+    }
+    chat
 }

@@ -10,7 +10,7 @@ use msgsync_sandbox::{sandbox_cookies, SandboxHub, Scenario};
 use serde_json::Value;
 
 use crate::common::*;
-use crate::mock;
+use crate::mock::{self, response};
 
 fn scenario(s: &str) -> Scenario {
     Scenario::parse(ProviderKind::Linkedin, s).unwrap()
@@ -229,13 +229,6 @@ async fn open_against(answer: &str) -> (Result<(), ProviderError>, mock::Mock) {
     let live = LinkedinConnector::new(config);
     let r = open(&live, AccountId::new(), "AQEDAQx").await.map(|_| ());
     (r, mock)
-}
-
-fn response(status: &str, headers: &str, body: &str) -> String {
-    format!(
-        "HTTP/1.1 {status}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
 }
 
 #[tokio::test]

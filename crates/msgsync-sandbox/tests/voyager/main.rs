@@ -3,5 +3,6 @@
 mod common;
 mod faults;
 mod http;
+mod media;
 mod mock;
 mod walk;

@@ -15,14 +15,21 @@ pub struct Mock {
 
 /// Serves `/uas/authenticate` with a JSESSIONID and everything else with `answer`.
 pub async fn serve(answer: String) -> Mock {
+    serve_routes(vec![("/".to_string(), answer)]).await
+}
+
+/// Serves `/uas/authenticate` with a JSESSIONID and each other request with the answer of
+/// the first route whose path prefix it has (a 404 when none has).
+pub async fn serve_routes(routes: Vec<(String, String)>) -> Mock {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base_url = format!("http://{}", listener.local_addr().unwrap());
     let requests = Arc::new(Mutex::new(Vec::new()));
     let seen = requests.clone();
+    let routes = Arc::new(routes);
     tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
             let seen = seen.clone();
-            let answer = answer.clone();
+            let routes = routes.clone();
             tokio::spawn(async move {
                 let mut head = Vec::new();
                 let mut buf = [0u8; 4096];
@@ -33,12 +40,17 @@ pub async fn serve(answer: String) -> Mock {
                     }
                 }
                 let head = String::from_utf8_lossy(&head).to_string();
-                let reply = if head.starts_with("GET /uas/authenticate") {
+                let path = head.split(' ').nth(1).unwrap_or("").to_string();
+                let reply = if path.starts_with("/uas/authenticate") {
                     "HTTP/1.1 200 OK\r\nSet-Cookie: JSESSIONID=\"ajax:42\"; Path=/\r\n\
                      Content-Length: 0\r\nConnection: close\r\n\r\n"
                         .to_string()
                 } else {
-                    answer
+                    routes
+                        .iter()
+                        .find(|(prefix, _)| path.starts_with(prefix.as_str()))
+                        .map(|(_, answer)| answer.clone())
+                        .unwrap_or_else(|| response("404 Not Found", "", ""))
                 };
                 seen.lock().unwrap().push(head);
                 let _ = stream.write_all(reply.as_bytes()).await;
@@ -47,4 +59,12 @@ pub async fn serve(answer: String) -> Mock {
         }
     });
     Mock { base_url, requests }
+}
+
+/// A whole HTTP/1.1 answer that closes the connection.
+pub fn response(status: &str, headers: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
 }

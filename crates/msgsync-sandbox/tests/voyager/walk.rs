@@ -31,14 +31,18 @@ async fn compare(secret: &str, span: Span, chat_limit: u32, message_limit: u32) 
         let ours = walk_chats(remote.as_ref(), inbox, span, chat_limit)
             .await
             .unwrap();
-        assert_eq!(ours, theirs, "chats of {inbox} ({secret}, {span:?})");
+        let shown: Vec<_> = theirs
+            .iter()
+            .map(|c| chat_on_simulator(&sim, c.clone()))
+            .collect();
+        assert_eq!(ours, shown, "chats of {inbox} ({secret}, {span:?})");
         for chat in &theirs {
             assert!(span.after.is_none_or(|a| chat.last_activity_ms >= a));
             let want: Vec<_> = walk_messages(local.as_ref(), inbox, &chat.provider_id, span, 100)
                 .await
                 .unwrap()
                 .into_iter()
-                .map(comparable)
+                .map(|m| on_simulator(&sim, comparable(m)))
                 .collect();
             let got: Vec<_> = walk_messages(
                 remote.as_ref(),
