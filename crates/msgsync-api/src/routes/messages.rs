@@ -97,6 +97,11 @@ pub async fn get_message_attachment(
             "has this attachment no longer: the provider dropped it",
         ));
     }
+    if attachment.kind == "linkedin_post" {
+        return Err(not_found(
+            "shares a LinkedIn post with this attachment: a link (its `url`), not a file",
+        ));
+    }
     let account = find_account(&state, &caller, message.account_id).await?;
     let chat = find_chat(&state, &caller, &message.chat_id.to_string()).await?;
     let request = AttachmentRequest {

@@ -196,6 +196,10 @@ struct AttachmentView {
     /// `file`.
     #[serde(skip_serializing_if = "Option::is_none")]
     file_name: Option<String>,
+    /// `linkedin_post`: the post's public page. Other kinds' provider URLs are signed for the
+    /// account's session and stay inside msgsync (the download route serves their files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
 }
 
 /// A size the provider did not give: the SDK requires one for pictures and videos.
@@ -227,6 +231,7 @@ impl From<Attachment> for AttachmentView {
                 "file" => Some(a.file_name.unwrap_or_else(|| a.id.clone())),
                 _ => a.file_name,
             },
+            url: (kind == "linkedin_post").then_some(a.url).flatten(),
             id: a.id,
             kind,
             file_size: a.file_size,

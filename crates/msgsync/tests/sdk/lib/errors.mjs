@@ -151,7 +151,7 @@ async function scratchSample(ctx, accountId) {
     for (const msg of msgs.value?.items ?? []) {
       sample.message_id ??= msg.id;
       sample.attendee_id ??= typeof msg.sender_attendee_id === 'string' ? msg.sender_attendee_id : undefined;
-      const file = (msg.attachments ?? []).find((a) => a.unavailable !== true);
+      const file = (msg.attachments ?? []).find((a) => a.unavailable !== true && a.type !== 'linkedin_post');
       if (file && !sample.attachment) sample.attachment = { message_id: msg.id, attachment_id: file.id };
     }
   }

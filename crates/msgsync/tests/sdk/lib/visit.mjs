@@ -176,6 +176,28 @@ export async function downloadAttachments(ctx, state) {
   }
   for (const [type, a] of smallest) {
     const call = { message_id: a.message_id, attachment_id: a.id, type, file_size: a.file_size };
+    if (type === 'linkedin_post') {
+      // A shared post is a link, not a file: the attachment carries the post's URL, and the
+      // download route answers 404 in the envelope.
+      log(`account ${state.id}: attachment linkedin_post (a link)`);
+      const got = await caller.call('messaging.getMessageAttachment', call, () =>
+        client.messaging.getMessageAttachment({ message_id: a.message_id, attachment_id: a.id }),
+      { expectError: true });
+      const body = got.error?.body;
+      if (!got.error || body?.status !== 404 || body?.type !== 'errors/resource_not_found') {
+        report.check('consistency', 'messaging.getMessageAttachment', call,
+          'a shared post should answer 404 errors/resource_not_found', { value: render(got.value ?? body) });
+        continue;
+      }
+      // LinkedIn's host, or the sandbox simulator's for sandbox accounts.
+      if (typeof a.url !== 'string' || !/^https?:\/\/[^/]+\/feed\/update\/urn:li:/.test(a.url)) {
+        report.check('consistency', 'messaging.getMessageAttachment', call,
+          'a shared post should carry its …/feed/update/urn:li:… url', { value: render(a.url) });
+        continue;
+      }
+      state.downloaded[type] = { message_id: a.message_id, attachment_id: a.id, link: a.url };
+      continue;
+    }
     log(`account ${state.id}: attachment ${type} (${a.file_size ?? '?'} bytes)`);
     const got = await caller.call('messaging.getMessageAttachment', call, () =>
       client.messaging.getMessageAttachment({ message_id: a.message_id, attachment_id: a.id }),
