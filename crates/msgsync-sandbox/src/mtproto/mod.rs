@@ -2,7 +2,9 @@
 //!
 //! Any MTProto client given a sandbox session ([`sandbox_session`]) sees a Telegram DC that
 //! serves what a history sync needs: the connection set-up (`invokeWithLayer`,
-//! `initConnection`, `help.getConfig`), `updates.getState`, `users.getUsers`,
+//! `initConnection`, `invokeWithoutUpdates`, `help.getConfig`, `help.getNearestDc`), the update
+//! state and catching up (`updates.getState`, `updates.getDifference`,
+//! `updates.getChannelDifference`, see `catchup.rs`), `users.getUsers`,
 //! `messages.getDialogs` and `messages.getHistory` with Telegram's offset rules ([`paging`]),
 //! plus MTProto's service messages (see `conn.rs`). Any other method gets an `rpc_error`
 //! (`400 INPUT_METHOD_INVALID_<constructor>`), never a hang.
@@ -22,6 +24,7 @@
 //!   and, from then on, every new connection at its first packet; `timeout` never answers.
 //!   `latency_ms` delays every API answer.
 
+mod catchup;
 mod config;
 mod conn;
 mod connector;

@@ -7,6 +7,7 @@ use grammers_tl_types::{
 };
 use msgsync_providers::ChatKind;
 
+use super::catchup;
 use super::paging::{self, HistoryQuery};
 use super::tl as build;
 use super::Account;
@@ -35,6 +36,10 @@ pub(crate) fn dispatch(acct: &Account, body: &[u8], now: i32) -> Answer {
         return err(400, "INPUT_FETCH_ERROR");
     };
     let rest = &body[cur.pos()..];
+    tracing::debug!(
+        method = grammers_tl_types::name_for_id(id),
+        "sandbox MTProto request"
+    );
     match id {
         functions::InvokeWithLayer::<()>::CONSTRUCTOR_ID => match i32::deserialize(&mut cur) {
             Ok(_layer) => dispatch(acct, &body[cur.pos()..], now),
@@ -51,17 +56,20 @@ pub(crate) fn dispatch(acct: &Account, body: &[u8], now: i32) -> Answer {
                 .to_bytes()
                 .pipe(Answer::Result)
         }
-        functions::updates::GetState::CONSTRUCTOR_ID => {
-            enums::updates::State::State(types::updates::State {
-                pts: 1,
-                qts: 0,
-                date: now,
-                seq: 0,
-                unread_count: 0,
-            })
-            .to_bytes()
-            .pipe(Answer::Result)
+        functions::updates::GetState::CONSTRUCTOR_ID => catchup::get_state(acct, now),
+        functions::updates::GetDifference::CONSTRUCTOR_ID => {
+            match functions::updates::GetDifference::deserialize(&mut cur) {
+                Ok(q) => catchup::get_difference(acct, &q, now),
+                Err(_) => err(400, "INPUT_FETCH_ERROR"),
+            }
         }
+        functions::updates::GetChannelDifference::CONSTRUCTOR_ID => {
+            match functions::updates::GetChannelDifference::deserialize(&mut cur) {
+                Ok(q) => catchup::get_channel_difference(acct, &q),
+                Err(_) => err(400, "INPUT_FETCH_ERROR"),
+            }
+        }
+        functions::help::GetNearestDc::CONSTRUCTOR_ID => catchup::get_nearest_dc(),
         functions::users::GetUsers::CONSTRUCTOR_ID => {
             match functions::users::GetUsers::deserialize(&mut cur) {
                 Ok(q) => get_users(acct, &q).to_bytes().pipe(Answer::Result),
