@@ -14,6 +14,8 @@ use super::{MtprotoHandle, MtprotoSimulator, SandboxTelegramConnector};
 use crate::scenario::Scenario;
 use crate::SandboxHub;
 
+mod files;
+
 const DAY_MS: i64 = 86_400_000;
 /// A fixed anchor (midnight UTC), so that the data does not depend on the day.
 const ANCHOR: i64 = 1_767_225_600_000;
