@@ -14,6 +14,7 @@
 mod convert;
 mod cursor;
 mod errors;
+mod media;
 mod session;
 mod string_session;
 

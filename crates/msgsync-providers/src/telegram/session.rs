@@ -12,6 +12,8 @@
 //! - `getHistory` needs the chat's access hash; the engine always fetches a chat page before
 //!   the messages of its chats, so the session remembers the peers of the pages it served and
 //!   looks an unknown one up by walking the dialogs.
+//! - Attendees: a chat names the owner and, for a private chat, the other user; a message page
+//!   names every sender of its messages, from the page's `users` and `chats`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -33,7 +35,7 @@ use super::errors;
 use super::{StringSession, TelegramConfig};
 use crate::{
     AccountProfile, AttachmentDownload, AttachmentRequest, ChatPage, ChatPageRequest, MessagePage,
-    MessagePageRequest, ProviderError, ProviderSession,
+    MessagePageRequest, ProviderAttendee, ProviderError, ProviderSession,
 };
 
 const MAX_PAGE: i32 = 100;
@@ -56,6 +58,8 @@ pub struct TelegramSession {
     config: Arc<TelegramConfig>,
     self_id: i64,
     self_name: String,
+    /// The account owner as an attendee of its chats.
+    owner: ProviderAttendee,
     peers: Mutex<HashMap<String, KnownPeer>>,
 }
 
@@ -129,6 +133,14 @@ impl TelegramSession {
             config: config.clone(),
             self_id: 0,
             self_name: String::new(),
+            owner: ProviderAttendee {
+                provider_id: String::new(),
+                name: String::new(),
+                is_self: true,
+                profile_url: None,
+                picture_url: None,
+                linkedin: None,
+            },
             peers: Mutex::new(HashMap::new()),
         };
         let me = session
@@ -138,10 +150,16 @@ impl TelegramSession {
             .await?;
         match me.into_iter().next() {
             Some(enums::User::User(u)) => {
+                let dir = Directory::new(&[enums::User::User(u.clone())], &[]);
                 session.self_id = u.id;
-                session.self_name = Directory::new(&[enums::User::User(u.clone())], &[])
-                    .user_name(u.id)
-                    .unwrap_or_default();
+                session.self_name = dir.user_name(u.id).unwrap_or_default();
+                session.owner =
+                    dir.attendee(&u.id.to_string(), u.id)
+                        .unwrap_or_else(|| ProviderAttendee {
+                            provider_id: u.id.to_string(),
+                            name: session.self_name.clone(),
+                            ..session.owner.clone()
+                        });
             }
             _ => {
                 return Err(ProviderError::SessionExpired(
@@ -324,7 +342,7 @@ impl ProviderSession for TelegramSession {
         let (page, dir, complete) = self.dialogs(&offsets, limit).await?;
         let mut chats = Vec::with_capacity(page.len());
         for (d, top_date) in &page {
-            let chat = convert::chat(d, &dir, *top_date);
+            let chat = convert::chat(d, &dir, *top_date, &self.owner);
             // Dialogs come newest first: one older than the span's start ends the walk.
             if request
                 .span
@@ -409,10 +427,17 @@ impl ProviderSession for TelegramSession {
             Some(id) if !complete && !reached_start && id > 1 => Some(id.to_string()),
             _ => None,
         };
+        // Every sender the page names, once, in the order they first appear.
+        let mut attendees: Vec<ProviderAttendee> = Vec::new();
+        for m in &page {
+            if attendees.iter().all(|a| a.provider_id != m.sender_id) {
+                attendees.extend(dir.attendee(&m.sender_id, self.self_id));
+            }
+        }
         Ok(MessagePage {
             messages: page,
             next_cursor,
-            attendees: Vec::new(),
+            attendees,
         })
     }
 }
