@@ -1,4 +1,4 @@
-//! A message's media as an attachment.
+//! A message's media: as an attachment, and as the file to download.
 //!
 //! What Telegram's media say (core.telegram.org/api/files, /type/DocumentAttribute,
 //! /constructor/messageMediaDocument; grammers-client 0.11 `media/media.rs` reads them alike):
@@ -19,6 +19,19 @@ use grammers_tl_types::{enums, types};
 use serde_json::{json, Value};
 
 use crate::{Attachment, AttachmentSize};
+
+/// Where a message's media is downloaded from, and what it is.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct MediaFile {
+    /// The photo or document id: the attachment's id.
+    pub(crate) id: i64,
+    pub(crate) location: enums::InputFileLocation,
+    /// The file's length in bytes.
+    pub(crate) size: i64,
+    pub(crate) mime_type: String,
+    /// The DC the file is stored in.
+    pub(crate) dc_id: i32,
+}
 
 /// The downloadable size of a photo with the most bytes, as `(type, w, h, bytes)`.
 fn largest_size(photo: &types::Photo) -> Option<(&str, i32, i32, i64)> {
@@ -180,6 +193,53 @@ fn document(media: &types::MessageMediaDocument, doc: &types::Document) -> Attac
         sticker,
         gif: kind == "video" && animated,
         ..Default::default()
+    }
+}
+
+/// The file of a message's media, to download it: a photo's largest size, or the document.
+pub(crate) fn file(m: &enums::MessageMedia) -> Option<MediaFile> {
+    match m {
+        enums::MessageMedia::Photo(p) => {
+            let Some(enums::Photo::Photo(photo)) = &p.photo else {
+                return None;
+            };
+            let (thumb, _, _, size) = largest_size(photo)?;
+            Some(MediaFile {
+                id: photo.id,
+                location: enums::InputFileLocation::InputPhotoFileLocation(
+                    types::InputPhotoFileLocation {
+                        id: photo.id,
+                        access_hash: photo.access_hash,
+                        file_reference: photo.file_reference.clone(),
+                        thumb_size: thumb.to_string(),
+                    },
+                ),
+                size,
+                mime_type: "image/jpeg".into(),
+                dc_id: photo.dc_id,
+            })
+        }
+        enums::MessageMedia::Document(d) => {
+            let Some(enums::Document::Document(doc)) = &d.document else {
+                return None;
+            };
+            Some(MediaFile {
+                id: doc.id,
+                location: enums::InputFileLocation::InputDocumentFileLocation(
+                    types::InputDocumentFileLocation {
+                        id: doc.id,
+                        access_hash: doc.access_hash,
+                        file_reference: doc.file_reference.clone(),
+                        // Empty: the document itself, not one of its thumbnails.
+                        thumb_size: String::new(),
+                    },
+                ),
+                size: doc.size,
+                mime_type: doc.mime_type.clone(),
+                dc_id: doc.dc_id,
+            })
+        }
+        _ => None,
     }
 }
 
@@ -392,6 +452,12 @@ mod tests {
         assert_eq!((a.kind.as_str(), a.file_size), ("img", Some(160_000)));
         assert_eq!(a.size.map(|s| (s.width, s.height)), Some((1280, 960)));
         assert!(a.file_name.is_none() && !a.unavailable);
+        let f = file(&m).unwrap();
+        assert_eq!((f.id, f.size, f.dc_id), (9, 160_000, 2));
+        let enums::InputFileLocation::InputPhotoFileLocation(l) = f.location else {
+            panic!("a photo location");
+        };
+        assert_eq!((l.thumb_size.as_str(), l.file_reference), ("y", vec![7]));
 
         // Expired self-destructing media and deleted files are unavailable.
         let gone = enums::MessageMedia::Photo(types::MessageMediaPhoto {
@@ -402,6 +468,7 @@ mod tests {
             video: None,
         });
         assert!(attachment(&gone).0.unwrap().unavailable);
+        assert!(file(&gone).is_none());
         let deleted = enums::MessageMedia::Document(types::MessageMediaDocument {
             nopremium: false,
             spoiler: false,

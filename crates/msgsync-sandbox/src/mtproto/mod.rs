@@ -201,6 +201,8 @@ impl MtprotoSimulator {
             counters: Mutex::new(HashMap::new()),
             file_clocks: Mutex::new(HashMap::new()),
         });
+        #[cfg(test)]
+        let kept = shared.clone();
         let task = tokio::spawn(async move {
             // Connections live in the set, so stopping the server ends them too.
             let mut connections = JoinSet::new();
@@ -219,15 +221,30 @@ impl MtprotoSimulator {
                 }
             }
         });
-        Ok(MtprotoHandle { local_addr, task })
+        Ok(MtprotoHandle {
+            local_addr,
+            task,
+            #[cfg(test)]
+            shared: kept,
+        })
     }
 }
 
 /// A running simulator; dropping it stops the server and closes its connections.
-#[derive(Debug)]
 pub struct MtprotoHandle {
     local_addr: SocketAddr,
     task: JoinHandle<()>,
+    /// For tests to read the simulator's counters.
+    #[cfg(test)]
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for MtprotoHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MtprotoHandle")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
 }
 
 impl MtprotoHandle {
@@ -238,6 +255,18 @@ impl MtprotoHandle {
     /// A Telethon string session for `scenario` on this simulator.
     pub fn session(&self, scenario: &Scenario, nonce: &str) -> String {
         sandbox_session(scenario, nonce, self.local_addr)
+    }
+
+    /// The `upload.getFile` requests served so far to the account of `scenario` and `nonce`.
+    #[cfg(test)]
+    pub(crate) fn file_clock(&self, scenario: &Scenario, nonce: &str) -> u64 {
+        let key_id = keys::key_id(&sandbox_auth_key(scenario, nonce));
+        self.shared
+            .file_clocks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key_id)
+            .map_or(0, |c| c.load(Ordering::SeqCst))
     }
 
     /// Stops accepting and closes every connection.
