@@ -1,17 +1,24 @@
 //! TL objects in provider-neutral terms.
 //!
 //! Chat ids are Bot-API style, as Telegram's own apps and the sandbox write them: users
-//! positive, basic groups `-id`, channels and supergroups `-100id`.
+//! positive, basic groups `-id`, channels and supergroups `-100id`. Media are in `media.rs`.
 
 use std::collections::HashMap;
 
 use grammers_tl_types::{enums, types};
 use serde_json::{json, Value};
 
-use crate::{Attachment, ChatKind, ProviderChat, ProviderMessage, Reaction};
+use super::media;
+use crate::{
+    ChatKind, MessageEventType, ProviderAttendee, ProviderChat, ProviderMessage, Reaction,
+};
 
 /// `mute_until` for "muted for ever".
 const MUTED_FOREVER: i32 = i32::MAX;
+
+/// Telegram's public links: `https://t.me/<username>` opens a user, a public group or a public
+/// channel (core.telegram.org/api/links, "Public username links").
+const PUBLIC_LINK: &str = "https://t.me/";
 
 pub(crate) fn peer_id(peer: &enums::Peer) -> String {
     match peer {
@@ -71,6 +78,40 @@ impl Directory {
         })
     }
 
+    /// The person or chat `id` (a Bot-API-style peer id) as an attendee, if the page describes
+    /// them. A user's public username (`username`, else the first active one of `usernames`)
+    /// links to their profile; so does a public channel's.
+    pub(crate) fn attendee(&self, id: &str, self_id: i64) -> Option<ProviderAttendee> {
+        if let Ok(user_id) = id.parse::<i64>() {
+            if user_id > 0 {
+                let u = self.users.get(&user_id)?;
+                return Some(ProviderAttendee {
+                    provider_id: id.to_string(),
+                    name: self.user_name(user_id).unwrap_or_else(|| id.to_string()),
+                    is_self: u.is_self || user_id == self_id,
+                    profile_url: user_username(u).map(|name| format!("{PUBLIC_LINK}{name}")),
+                    picture_url: None,
+                    linkedin: None,
+                });
+            }
+        }
+        let (title, username) = match self.chats.get(id)? {
+            enums::Chat::Chat(c) => (c.title.clone(), None),
+            enums::Chat::Forbidden(c) => (c.title.clone(), None),
+            enums::Chat::Channel(c) => (c.title.clone(), channel_username(c)),
+            enums::Chat::ChannelForbidden(c) => (c.title.clone(), None),
+            _ => return None,
+        };
+        Some(ProviderAttendee {
+            provider_id: id.to_string(),
+            name: title,
+            is_self: false,
+            profile_url: username.map(|name| format!("{PUBLIC_LINK}{name}")),
+            picture_url: None,
+            linkedin: None,
+        })
+    }
+
     /// The input peer to name `peer` in requests (with its access hash).
     pub(crate) fn input_peer(&self, peer: &enums::Peer) -> Option<enums::InputPeer> {
         Some(match peer {
@@ -96,8 +137,36 @@ impl Directory {
     }
 }
 
-/// A dialog as a chat. `top_date` is its top message's date, when it came with the page.
-pub(crate) fn chat(d: &types::Dialog, dir: &Directory, top_date: Option<i32>) -> ProviderChat {
+/// A user's public username: `username`, else the first active one of `usernames` (users
+/// with collectible usernames list them there, core.telegram.org/constructor/username).
+fn user_username(u: &types::User) -> Option<&str> {
+    u.username.as_deref().or_else(|| {
+        u.usernames
+            .iter()
+            .flatten()
+            .find_map(|enums::Username::Username(n)| n.active.then_some(n.username.as_str()))
+    })
+}
+
+fn channel_username(c: &types::Channel) -> Option<String> {
+    c.username.clone().or_else(|| {
+        c.usernames
+            .iter()
+            .flatten()
+            .find_map(|enums::Username::Username(n)| n.active.then(|| n.username.clone()))
+    })
+}
+
+/// A dialog as a chat. `top_date` is its top message's date, when it came with the page;
+/// `owner` is the account's own attendee. A dialog names its attendees as far as Telegram's
+/// listing does: the owner, and the other user of a private chat (a group's members only
+/// show up as the senders of its messages).
+pub(crate) fn chat(
+    d: &types::Dialog,
+    dir: &Directory,
+    top_date: Option<i32>,
+    owner: &ProviderAttendee,
+) -> ProviderChat {
     let id = peer_id(&d.peer);
     let (name, kind, read_only, created) = match (&d.peer, dir.chats.get(&id)) {
         (enums::Peer::User(p), _) => (dir.user_name(p.user_id), ChatKind::Single, false, None),
@@ -134,6 +203,12 @@ pub(crate) fn chat(d: &types::Dialog, dir: &Directory, top_date: Option<i32>) ->
         Some(t) if t > 0 => Some(i64::from(t) * 1000),
         _ => None,
     };
+    let mut attendees = vec![owner.clone()];
+    // A private chat with oneself (Saved Messages) has no other side.
+    if matches!(d.peer, enums::Peer::User(_)) && id != owner.provider_id {
+        let self_id = owner.provider_id.parse().unwrap_or_default();
+        attendees.extend(dir.attendee(&id, self_id));
+    }
     ProviderChat {
         attendee_provider_id: (kind == ChatKind::Single).then(|| id.clone()),
         provider_id: id,
@@ -147,7 +222,7 @@ pub(crate) fn chat(d: &types::Dialog, dir: &Directory, top_date: Option<i32>) ->
         folder: None,
         content_type: None,
         inbox: None,
-        attendees: Vec::new(),
+        attendees,
     }
 }
 
@@ -159,63 +234,6 @@ pub(crate) struct MessageContext<'a> {
     /// ones up to the second were read by the other side.
     pub(crate) read_inbox_max_id: i32,
     pub(crate) read_outbox_max_id: i32,
-}
-
-fn media(m: &enums::MessageMedia) -> (Option<Attachment>, Value) {
-    match m {
-        enums::MessageMedia::Photo(p) => {
-            let Some(enums::Photo::Photo(photo)) = &p.photo else {
-                return (None, json!({"_": "messageMediaPhoto"}));
-            };
-            let size = photo.sizes.iter().filter_map(|s| match s {
-                enums::PhotoSize::Size(s) => Some(i64::from(s.size)),
-                enums::PhotoSize::Progressive(s) => s.sizes.iter().max().map(|n| i64::from(*n)),
-                _ => None,
-            });
-            let a = Attachment {
-                id: photo.id.to_string(),
-                kind: "img".into(),
-                file_name: None,
-                mimetype: Some("image/jpeg".into()),
-                file_size: size.max(),
-                url: None,
-                ..Default::default()
-            };
-            let raw = json!({"_": "messageMediaPhoto", "photo_id": photo.id, "size": a.file_size});
-            (Some(a), raw)
-        }
-        enums::MessageMedia::Document(d) => {
-            let Some(enums::Document::Document(doc)) = &d.document else {
-                return (None, json!({"_": "messageMediaDocument"}));
-            };
-            let file_name = doc.attributes.iter().find_map(|a| match a {
-                enums::DocumentAttribute::Filename(f) => Some(f.file_name.clone()),
-                _ => None,
-            });
-            let kind = match doc.mime_type.split('/').next() {
-                Some("image") => "img",
-                Some("video") => "video",
-                Some("audio") => "audio",
-                _ => "file",
-            };
-            let a = Attachment {
-                id: doc.id.to_string(),
-                kind: kind.into(),
-                file_name,
-                mimetype: Some(doc.mime_type.clone()),
-                file_size: Some(doc.size),
-                url: None,
-                ..Default::default()
-            };
-            let raw = json!({"_": "messageMediaDocument", "document_id": doc.id,
-                "mime_type": a.mimetype, "size": a.file_size, "file_name": a.file_name});
-            (Some(a), raw)
-        }
-        other => (
-            None,
-            json!({"_": format!("{other:?}").split(['(', ' ']).next().unwrap_or("media")}),
-        ),
-    }
 }
 
 fn reactions(r: &enums::MessageReactions, self_id: i64) -> (Vec<Reaction>, Value) {
@@ -243,12 +261,15 @@ fn reactions(r: &enums::MessageReactions, self_id: i64) -> (Vec<Reaction>, Value
     (list, raw)
 }
 
-/// What a service action says, after the name of whoever did it.
-fn action_text(a: &enums::MessageAction, dir: &Directory) -> String {
+/// What a service action says after the name of `from`, who did it.
+fn action_text(a: &enums::MessageAction, from: Option<i64>, dir: &Directory) -> String {
     let name = |id: &i64| dir.user_name(*id).unwrap_or_else(|| id.to_string());
     match a {
         enums::MessageAction::ChatJoinedByLink(_) => "joined the group".into(),
-        enums::MessageAction::ChatDeleteUser(_) => "left the group".into(),
+        enums::MessageAction::ChatDeleteUser(u) if Some(u.user_id) == from => {
+            "left the group".into()
+        }
+        enums::MessageAction::ChatDeleteUser(u) => format!("removed {}", name(&u.user_id)),
         enums::MessageAction::ChatEditPhoto(_) => "changed the group photo".into(),
         enums::MessageAction::PinMessage => "pinned a message".into(),
         enums::MessageAction::ChatCreate(c) => format!("created the group «{}»", c.title),
@@ -261,11 +282,46 @@ fn action_text(a: &enums::MessageAction, dir: &Directory) -> String {
                 u.users.iter().map(name).collect::<Vec<_>>().join(", ")
             )
         }
+        enums::MessageAction::PhoneCall(c) => {
+            let kind = if c.video { "video" } else { "voice" };
+            match (&c.reason, c.duration) {
+                (Some(enums::PhoneCallDiscardReason::Missed), _) => {
+                    format!("made a {kind} call (missed)")
+                }
+                (_, Some(d)) => format!("made a {kind} call ({d} s)"),
+                _ => format!("made a {kind} call"),
+            }
+        }
         other => format!("{other:?}")
             .split(['(', ' '])
             .next()
             .unwrap_or("event")
             .to_string(),
+    }
+}
+
+/// The API's event type of a service action done by `from`: the SDK's counterpart where
+/// Telegram's action has one (joining by link is a participant added; a user deleting
+/// themselves left), `Unknown` for the others.
+fn event_type(a: &enums::MessageAction, from: Option<i64>) -> MessageEventType {
+    use enums::MessageAction as A;
+    match a {
+        A::ChatCreate(_) | A::ChannelCreate(_) => MessageEventType::GroupCreate,
+        A::ChatEditTitle(_) => MessageEventType::GroupChangeSubject,
+        A::ChatAddUser(_)
+        | A::ChatJoinedByLink(_)
+        | A::ChatJoinedByRequest
+        | A::ChatJoinedViaCommunity(_) => MessageEventType::GroupParticipantAdd,
+        A::ChatDeleteUser(u) if Some(u.user_id) == from => MessageEventType::GroupParticipantLeave,
+        A::ChatDeleteUser(_) => MessageEventType::GroupParticipantRemove,
+        A::PhoneCall(c) if matches!(c.reason, Some(enums::PhoneCallDiscardReason::Missed)) => {
+            if c.video {
+                MessageEventType::CallMissedVideo
+            } else {
+                MessageEventType::CallMissedVoice
+            }
+        }
+        _ => MessageEventType::Unknown,
     }
 }
 
@@ -313,7 +369,7 @@ pub(crate) fn message(m: &enums::Message, cx: &MessageContext<'_>) -> Option<Pro
             msg.edited = t.edit_date.is_some() && !t.edit_hide;
             raw["message"] = json!(t.message);
             raw["edit_date"] = json!(t.edit_date);
-            if let Some((attachment, media_raw)) = t.media.as_ref().map(media) {
+            if let Some((attachment, media_raw)) = t.media.as_ref().map(media::attachment) {
                 msg.attachments.extend(attachment);
                 raw["media"] = media_raw;
             }
@@ -326,13 +382,18 @@ pub(crate) fn message(m: &enums::Message, cx: &MessageContext<'_>) -> Option<Pro
         }
         enums::Message::Service(s) => {
             msg.is_event = true;
-            let who = from
-                .and_then(|f| match f {
-                    enums::Peer::User(u) => cx.dir.user_name(u.user_id),
-                    _ => None,
-                })
+            let from_user = from.and_then(|f| match f {
+                enums::Peer::User(u) => Some(u.user_id),
+                _ => None,
+            });
+            let who = from_user
+                .and_then(|id| cx.dir.user_name(id))
                 .unwrap_or_else(|| msg.sender_id.clone());
-            msg.text = Some(format!("{who} {}", action_text(&s.action, cx.dir)));
+            msg.text = Some(format!(
+                "{who} {}",
+                action_text(&s.action, from_user, cx.dir)
+            ));
+            msg.event_type = Some(event_type(&s.action, from_user));
             raw["_"] = json!("messageService");
             raw["action"] = json!({"_": format!("{:?}", s.action).split(['(', ' ']).next().unwrap_or("action")});
         }

@@ -9,11 +9,14 @@
 //! Requests go through grammers' sender pool with a no-retry policy: a `FLOOD_WAIT_X` comes
 //! back at once as [`ProviderError::RateLimited`] so that the engine parks the job instead of
 //! a worker sleeping. Chats come from raw `messages.getDialogs` and messages from
-//! `messages.getHistory` (see `session.rs` for the offsets and cursors).
+//! `messages.getHistory` (see `session.rs` for the offsets and cursors); attachments stream
+//! from `upload.getFile` (`download.rs`).
 
 mod convert;
 mod cursor;
+mod download;
 mod errors;
+mod media;
 mod session;
 mod string_session;
 

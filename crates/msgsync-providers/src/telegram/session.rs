@@ -12,6 +12,9 @@
 //! - `getHistory` needs the chat's access hash; the engine always fetches a chat page before
 //!   the messages of its chats, so the session remembers the peers of the pages it served and
 //!   looks an unknown one up by walking the dialogs.
+//! - Attendees: a chat names the owner and, for a private chat, the other user; a message page
+//!   names every sender of its messages, from the page's `users` and `chats`.
+//! - Attachments are streamed by `download.rs`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -29,11 +32,11 @@ use tokio::task::JoinHandle;
 
 use super::convert::{self, Directory, MessageContext};
 use super::cursor::Offsets;
-use super::errors;
+use super::{download, errors};
 use super::{StringSession, TelegramConfig};
 use crate::{
     AccountProfile, AttachmentDownload, AttachmentRequest, ChatPage, ChatPageRequest, MessagePage,
-    MessagePageRequest, ProviderError, ProviderSession,
+    MessagePageRequest, ProviderAttendee, ProviderError, ProviderSession,
 };
 
 const MAX_PAGE: i32 = 100;
@@ -42,28 +45,75 @@ const LOOKUP_PAGES: usize = 50;
 
 /// What the session knows of a chat it listed.
 #[derive(Debug, Clone)]
-struct KnownPeer {
-    input: enums::InputPeer,
+pub(crate) struct KnownPeer {
+    pub(crate) input: enums::InputPeer,
     read_inbox_max_id: i32,
     read_outbox_max_id: i32,
 }
 
-/// A connected Telegram account.
-pub struct TelegramSession {
+/// The connection to Telegram: grammers' client and the task driving its sender pool. Shared
+/// by the session and the downloads it started, so that a download streaming on after the
+/// session was dropped keeps its connection; the last owner closes it.
+pub(crate) struct Connection {
     client: Client,
     handle: SenderPoolHandle,
     runner: JoinHandle<()>,
     config: Arc<TelegramConfig>,
-    self_id: i64,
-    self_name: String,
-    peers: Mutex<HashMap<String, KnownPeer>>,
 }
 
-impl Drop for TelegramSession {
+impl Drop for Connection {
     fn drop(&mut self) {
         self.handle.quit();
         self.runner.abort();
     }
+}
+
+impl Connection {
+    /// One request, bounded by the request timeout. A lost connection is probed once with a
+    /// cheap request: if Telegram answers it, the loss was transient; if it cannot even be
+    /// reached, it is unavailable.
+    pub(crate) async fn call<R: RemoteCall>(
+        &self,
+        request: &R,
+    ) -> Result<R::Return, ProviderError> {
+        match self.timed(request).await? {
+            Ok(answer) => Ok(answer),
+            Err(e) if errors::is_connection_loss(&e) => {
+                match self.timed(&functions::updates::GetState {}).await? {
+                    Ok(_) | Err(InvocationError::Rpc(_)) => Err(errors::map(&e)),
+                    Err(probe)
+                        if errors::is_connection_loss(&probe) || errors::is_refused(&probe) =>
+                    {
+                        Err(ProviderError::Unavailable(format!(
+                            "Telegram cannot be reached: {probe}"
+                        )))
+                    }
+                    Err(probe) => Err(errors::map(&probe)),
+                }
+            }
+            Err(e) => Err(errors::map(&e)),
+        }
+    }
+
+    /// One request, bounded by the request timeout, its error left to the caller.
+    pub(crate) async fn timed<R: RemoteCall>(
+        &self,
+        request: &R,
+    ) -> Result<Result<R::Return, InvocationError>, ProviderError> {
+        tokio::time::timeout(self.config.request_timeout, self.client.invoke(request))
+            .await
+            .map_err(|_| ProviderError::Timeout)
+    }
+}
+
+/// A connected Telegram account.
+pub struct TelegramSession {
+    conn: Arc<Connection>,
+    self_id: i64,
+    self_name: String,
+    /// The account owner as an attendee of its chats.
+    owner: ProviderAttendee,
+    peers: Mutex<HashMap<String, KnownPeer>>,
 }
 
 impl std::fmt::Debug for TelegramSession {
@@ -122,34 +172,40 @@ impl TelegramSession {
         let handle = pool.handle.thin.clone();
         let client = Client::new(pool.handle);
         let runner = tokio::spawn(pool.runner.run());
-        let mut session = TelegramSession {
+        let conn = Arc::new(Connection {
             client,
             handle,
             runner,
             config: config.clone(),
-            self_id: 0,
-            self_name: String::new(),
-            peers: Mutex::new(HashMap::new()),
-        };
-        let me = session
+        });
+        let me = conn
             .call(&functions::users::GetUsers {
                 id: vec![enums::InputUser::UserSelf],
             })
             .await?;
-        match me.into_iter().next() {
-            Some(enums::User::User(u)) => {
-                session.self_id = u.id;
-                session.self_name = Directory::new(&[enums::User::User(u.clone())], &[])
-                    .user_name(u.id)
-                    .unwrap_or_default();
-            }
-            _ => {
-                return Err(ProviderError::SessionExpired(
-                    "Telegram knows no user for this session".into(),
-                ))
-            }
-        }
-        Ok(session)
+        let Some(enums::User::User(u)) = me.into_iter().next() else {
+            return Err(ProviderError::SessionExpired(
+                "Telegram knows no user for this session".into(),
+            ));
+        };
+        let dir = Directory::new(&[enums::User::User(u.clone())], &[]);
+        let owner = dir
+            .attendee(&u.id.to_string(), u.id)
+            .unwrap_or_else(|| ProviderAttendee {
+                provider_id: u.id.to_string(),
+                name: u.id.to_string(),
+                is_self: true,
+                profile_url: None,
+                picture_url: None,
+                linkedin: None,
+            });
+        Ok(TelegramSession {
+            conn,
+            self_id: u.id,
+            self_name: dir.user_name(u.id).unwrap_or_default(),
+            owner,
+            peers: Mutex::new(HashMap::new()),
+        })
     }
 
     /// The account's own user id and name.
@@ -157,36 +213,8 @@ impl TelegramSession {
         (self.self_id, &self.self_name)
     }
 
-    /// One request, bounded by the request timeout. A lost connection is probed once with a
-    /// cheap request: if Telegram answers it, the loss was transient; if it cannot even be
-    /// reached, it is unavailable.
     async fn call<R: RemoteCall>(&self, request: &R) -> Result<R::Return, ProviderError> {
-        match self.timed(request).await? {
-            Ok(answer) => Ok(answer),
-            Err(e) if errors::is_connection_loss(&e) => {
-                match self.timed(&functions::updates::GetState {}).await? {
-                    Ok(_) | Err(InvocationError::Rpc(_)) => Err(errors::map(&e)),
-                    Err(probe)
-                        if errors::is_connection_loss(&probe) || errors::is_refused(&probe) =>
-                    {
-                        Err(ProviderError::Unavailable(format!(
-                            "Telegram cannot be reached: {probe}"
-                        )))
-                    }
-                    Err(probe) => Err(errors::map(&probe)),
-                }
-            }
-            Err(e) => Err(errors::map(&e)),
-        }
-    }
-
-    async fn timed<R: RemoteCall>(
-        &self,
-        request: &R,
-    ) -> Result<Result<R::Return, InvocationError>, ProviderError> {
-        tokio::time::timeout(self.config.request_timeout, self.client.invoke(request))
-            .await
-            .map_err(|_| ProviderError::Timeout)
+        self.conn.call(request).await
     }
 
     fn remember(&self, id: &str, peer: KnownPeer) {
@@ -259,7 +287,7 @@ impl TelegramSession {
 
     /// The peer of a chat this session did not list: basic groups need no access hash; others
     /// are looked for in the dialogs.
-    async fn peer(&self, chat_id: &str) -> Result<KnownPeer, ProviderError> {
+    pub(crate) async fn peer(&self, chat_id: &str) -> Result<KnownPeer, ProviderError> {
         if let Some(p) = self.known(chat_id) {
             return Ok(p);
         }
@@ -308,11 +336,10 @@ impl ProviderSession for TelegramSession {
 
     async fn download_attachment(
         &self,
-        _request: &AttachmentRequest,
+        request: &AttachmentRequest,
     ) -> Result<AttachmentDownload, ProviderError> {
-        Err(ProviderError::NotSupported(
-            "downloading Telegram attachments".into(),
-        ))
+        let peer = self.peer(&request.chat_provider_id).await?;
+        download::start(self.conn.clone(), peer.input, request).await
     }
 
     async fn chats_page(&self, request: &ChatPageRequest) -> Result<ChatPage, ProviderError> {
@@ -324,7 +351,7 @@ impl ProviderSession for TelegramSession {
         let (page, dir, complete) = self.dialogs(&offsets, limit).await?;
         let mut chats = Vec::with_capacity(page.len());
         for (d, top_date) in &page {
-            let chat = convert::chat(d, &dir, *top_date);
+            let chat = convert::chat(d, &dir, *top_date, &self.owner);
             // Dialogs come newest first: one older than the span's start ends the walk.
             if request
                 .span
@@ -409,10 +436,17 @@ impl ProviderSession for TelegramSession {
             Some(id) if !complete && !reached_start && id > 1 => Some(id.to_string()),
             _ => None,
         };
+        // Every sender the page names, once, in the order they first appear.
+        let mut attendees: Vec<ProviderAttendee> = Vec::new();
+        for m in &page {
+            if attendees.iter().all(|a| a.provider_id != m.sender_id) {
+                attendees.extend(dir.attendee(&m.sender_id, self.self_id));
+            }
+        }
         Ok(MessagePage {
             messages: page,
             next_cursor,
-            attendees: Vec::new(),
+            attendees,
         })
     }
 }

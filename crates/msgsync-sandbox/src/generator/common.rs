@@ -200,11 +200,17 @@ impl Params {
     }
 }
 
-/// The attendees of a chat as its listing names them: the owner, then the other members.
+/// The attendees of a chat as its listing names them: the owner, then the other members. A
+/// Telegram dialog names only the other side of a private chat (a group's members come with
+/// their messages).
 pub(crate) fn chat_attendees(params: &Params, info: &ChatInfo) -> Vec<ProviderAttendee> {
     let owner = params.owner();
+    let listed = match (params.flavor, info.kind) {
+        (Flavor::Telegram, ChatKind::Group | ChatKind::Channel) => &[][..],
+        _ => &info.members[..],
+    };
     std::iter::once((&owner, true))
-        .chain(info.members.iter().map(|m| (m, false)))
+        .chain(listed.iter().map(|m| (m, false)))
         .map(|(person, is_self)| match params.flavor {
             Flavor::Linkedin => linkedin::attendee(params, person, is_self),
             Flavor::Telegram => telegram::attendee(params, person, is_self),
@@ -243,42 +249,6 @@ pub(crate) fn provider_chat(
         },
         inbox: info.inbox,
         attendees: chat_attendees(params, info),
-    }
-}
-
-/// A picture, file or video, described the same way by both providers.
-pub(crate) fn attachment(rng: &mut Rng, id: String) -> Attachment {
-    let (kind, mimetype, name, size) = match rng.below(3) {
-        0 => (
-            "img",
-            "image/jpeg",
-            format!("photo_{}.jpg", rng.range(1000, 9999)),
-            rng.range(40_000, 4_000_000),
-        ),
-        1 => (
-            "file",
-            "application/pdf",
-            format!(
-                "{}.pdf",
-                rng.pick(&["report", "slides", "contract", "resume", "invoice", "notes"])
-            ),
-            rng.range(20_000, 10_000_000),
-        ),
-        _ => (
-            "video",
-            "video/mp4",
-            format!("video_{}.mp4", rng.range(1000, 9999)),
-            rng.range(1_000_000, 50_000_000),
-        ),
-    };
-    Attachment {
-        id,
-        kind: kind.to_string(),
-        file_name: Some(name),
-        mimetype: Some(mimetype.to_string()),
-        file_size: Some(size as i64),
-        url: None,
-        ..Default::default()
     }
 }
 

@@ -23,6 +23,7 @@ use crate::scenario::Scenario;
 use common::Params;
 
 pub use common::{ChatInfo, Person};
+pub use telegram::{username as telegram_username, TelegramAction};
 
 /// Sorted message keys are kept for the chats served last, up to this many keys in all (but
 /// always the last chat): a sync walks one chat's pages in a row.
@@ -271,6 +272,15 @@ impl Dataset {
     /// form), with what only Telegram's wire form carries.
     pub fn wire_message(&self, chat: &ChatInfo, key: MessageKey) -> WireMessage {
         self.generate(chat, key, Original::Skip)
+    }
+
+    /// The action of the Telegram service message at `key` (`None` for other messages and for
+    /// LinkedIn data): what a simulator needs beyond [`Dataset::wire_message`] to write it.
+    pub fn telegram_action(&self, chat: &ChatInfo, key: MessageKey) -> Option<TelegramAction> {
+        match self.params.flavor {
+            common::Flavor::Telegram => telegram::action(&self.params, &self.owner, chat, key),
+            common::Flavor::Linkedin => None,
+        }
     }
 
     fn generate(&self, chat: &ChatInfo, key: MessageKey, original: Original) -> WireMessage {

@@ -1,24 +1,34 @@
 //! Telegram-flavoured data: peer ids as the Bot API writes them (users positive, basic groups
-//! negative, channels `-100…`), private chats, groups with service messages, and channels.
+//! negative, channels `-100…`), people with public usernames, private chats with calls, groups
+//! with service messages (`events.rs`), channels, and every kind of media (`media.rs`).
 
-use msgsync_providers::{ChatKind, ProviderAttendee, ProviderMessage};
+mod events;
+mod media;
+
+use msgsync_providers::{Attachment, ChatKind, ProviderAttendee, ProviderMessage};
 use serde_json::{json, Value};
 
 use super::common::{self, salt, ChatInfo, Params, Person, DAY_MS};
-use super::hash::permute32;
+use super::hash::{below, hash, permute32};
 use super::text;
 use super::{MessageKey, Original, WireMessage};
+
+pub use events::TelegramAction;
 
 /// Peer numbers start here, so they look like real ids (and have ten digits).
 const PEER_BASE: u64 = 1_000_000_000;
 
-/// The service events of groups: the text shown after the member's name, and the TL action.
-const EVENTS: &[(&str, &str)] = &[
-    ("joined the group", "messageActionChatJoinedByLink"),
-    ("left the group", "messageActionChatDeleteUser"),
-    ("changed the group photo", "messageActionChatEditPhoto"),
-    ("pinned a message", "messageActionPinMessage"),
-];
+/// Streams of their own, so that drawing a message's media details or a person's username
+/// leaves every other draw alone. Never renumber them.
+const MEDIA_SALT: u64 = 0x006d_6564_6961;
+const USERNAME_SALT: u64 = 0x7573_6572;
+
+/// Share (percent) of people with a public username.
+const USERNAME_SHARE: u64 = 70;
+
+/// Where Telegram's public links point: `https://t.me/<username>` opens a user, a public group
+/// or a public channel (core.telegram.org/api/links, "Public username links").
+const PUBLIC_LINK: &str = "https://t.me/";
 
 /// The peer number of person or chat `number`: a keyed permutation keeps distinct numbers
 /// distinct, so no two chats share an id.
@@ -34,16 +44,76 @@ pub(crate) fn person(params: &Params, number: u64) -> Person {
     }
 }
 
-/// A person as an attendee of a chat.
+/// A person as an attendee of a chat: a username gives the public link to their profile.
 pub(crate) fn attendee(_params: &Params, person: &Person, is_self: bool) -> ProviderAttendee {
     ProviderAttendee {
         provider_id: person.id.clone(),
         name: person.name.clone(),
         is_self,
-        profile_url: None,
+        profile_url: username(person).map(|u| format!("{PUBLIC_LINK}{u}")),
         picture_url: None,
         linkedin: None,
     }
+}
+
+/// A person's public username, when they have one: their name in ASCII letters and their id in
+/// base 36 (so no two people share one); 5 to 32 characters of `a-z`, `0-9` and `_`, starting
+/// with a letter, as Telegram requires (core.telegram.org/method/account.updateUsername).
+pub fn username(person: &Person) -> Option<String> {
+    let id: u64 = person.id.parse().ok()?;
+    let h = hash(&[USERNAME_SALT, id]);
+    if below(h, 100) >= USERNAME_SHARE {
+        return None;
+    }
+    let mut parts = person.name.split(' ').map(ascii_letters);
+    let first = parts.next().unwrap_or_default();
+    let last = parts.next().unwrap_or_default();
+    let tag = base36(id);
+    let name = match below(h.rotate_left(17), 3) {
+        0 => format!("{first}_{last}_{tag}"),
+        1 => format!("{first}{last}{tag}"),
+        _ => format!("{}{last}_{tag}", first.get(..1).unwrap_or("u")),
+    };
+    let name = if name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        name
+    } else {
+        format!("u{name}")
+    };
+    Some(name.chars().take(32).collect())
+}
+
+/// Lowercase ASCII letters of a name, accents dropped (`Chloé` → `chloe`).
+fn ascii_letters(word: &str) -> String {
+    word.chars()
+        .filter_map(|c| {
+            Some(match c {
+                'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' | 'À' | 'Á' | 'Â' | 'Ä' => 'a',
+                'ç' | 'č' | 'ć' | 'Ç' | 'Č' | 'Ć' => 'c',
+                'è' | 'é' | 'ê' | 'ë' | 'É' | 'È' => 'e',
+                'ì' | 'í' | 'î' | 'ï' | 'Í' => 'i',
+                'ñ' | 'Ñ' => 'n',
+                'ò' | 'ó' | 'ô' | 'ö' | 'õ' | 'Ö' | 'Ó' => 'o',
+                'ù' | 'ú' | 'û' | 'ü' | 'Ü' | 'Ú' => 'u',
+                'š' | 'Š' => 's',
+                'ž' | 'Ž' => 'z',
+                c if c.is_ascii_alphabetic() => c.to_ascii_lowercase(),
+                _ => return None,
+            })
+        })
+        .collect()
+}
+
+fn base36(mut n: u64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.iter().rev().map(|b| char::from(*b)).collect()
 }
 
 pub(crate) fn chat_info(params: &Params, index: u32) -> ChatInfo {
@@ -128,6 +198,17 @@ fn from_json(user_id: &str) -> Value {
     json!({"_": "peerUser", "user_id": user_id.parse::<i64>().ok()})
 }
 
+/// The action of the service message at `key`, if it is one.
+pub(crate) fn action(
+    params: &Params,
+    owner: &Person,
+    chat: &ChatInfo,
+    key: MessageKey,
+) -> Option<TelegramAction> {
+    let mut rng = params.rng(salt::MESSAGE, u64::from(chat.index), u64::from(key.index));
+    events::event(params, owner, chat, key, &mut rng).map(|(_, action)| action)
+}
+
 pub(crate) fn message(
     params: &Params,
     owner: &Person,
@@ -158,22 +239,29 @@ pub(crate) fn message(
         event_type: None,
     };
 
-    if chat.kind == ChatKind::Group && rng.chance(6) && !chat.members.is_empty() {
-        let member = &chat.members[rng.below(chat.members.len() as u64) as usize];
-        let (what, action) = *rng.pick(EVENTS);
-        msg.sender_id = member.id.clone();
-        msg.text = Some(format!("{} {what}", member.name));
+    if let Some((who, action)) = events::event(params, owner, chat, key, &mut rng) {
+        let name = |id: &str| {
+            std::iter::once(owner)
+                .chain(&chat.members)
+                .find(|p| p.id == id)
+                .map_or_else(|| id.to_string(), |p| p.name.clone())
+        };
+        msg.sender_id = who.id.clone();
+        msg.is_sender = who.id == owner.id;
+        msg.text = Some(format!("{} {}", who.name, action.text(&who.id, name)));
         msg.is_event = true;
+        msg.event_type = Some(action.event_type(&who.id));
         if original == Original::Include {
             msg.original = json!({
                 "_": "messageService", "id": id, "peer_id": peer_json(chat),
-                "from_id": from_json(&member.id), "date": date, "action": {"_": action},
+                "from_id": from_json(&who.id), "date": date, "out": msg.is_sender,
+                "action": action.json(),
             })
             .to_string();
         }
         return WireMessage {
             message: msg,
-            service_action: Some(action),
+            service_action: Some(action.tl_name()),
             edit_date: None,
         };
     }
@@ -198,8 +286,13 @@ pub(crate) fn message(
     msg.text = (!media || rng.chance(60)).then(|| text::sentences(&mut rng));
     if media {
         let attachment_id = format!("{}", rng.below(1 << 62));
-        msg.attachments
-            .push(common::attachment(&mut rng, attachment_id));
+        let mut media_rng = params.rng(MEDIA_SALT, u64::from(chat.index), u64::from(key.index));
+        let a = media::attachment(&mut media_rng, attachment_id);
+        // Stickers and voice notes are sent alone: Telegram's apps give them no caption.
+        if a.sticker || a.voice_note {
+            msg.text = None;
+        }
+        msg.attachments.push(a);
     }
     if rng.chance(12) {
         msg.reactions = common::reactions(&mut rng, owner, &chat.members);
@@ -214,10 +307,7 @@ pub(crate) fn message(
         "from_id": (chat.kind != ChatKind::Channel).then(|| from_json(&sender_id)),
         "date": date, "message": msg.text.as_deref().unwrap_or(""), "out": is_sender,
         "edit_date": edit_date,
-        "media": msg.attachments.first().map(|a| json!({
-            "_": if a.kind == "img" { "messageMediaPhoto" } else { "messageMediaDocument" },
-            "mime_type": a.mimetype, "size": a.file_size, "file_name": a.file_name,
-        })),
+        "media": msg.attachments.first().map(media_json),
         "reactions": (!msg.reactions.is_empty()).then(|| json!({
             "_": "messageReactions",
             "results": msg.reactions.iter().map(|r| json!({"reaction": r.value, "count": 1}))
@@ -233,4 +323,15 @@ pub(crate) fn message(
         service_action: None,
         edit_date,
     }
+}
+
+/// A message's media in the raw form: the TL constructor and what its attributes say.
+fn media_json(a: &Attachment) -> Value {
+    let photo = a.kind == "img" && !a.sticker;
+    json!({
+        "_": if photo { "messageMediaPhoto" } else { "messageMediaDocument" },
+        "id": a.id, "mime_type": a.mimetype, "size": a.file_size, "file_name": a.file_name,
+        "w": a.size.map(|s| s.width), "h": a.size.map(|s| s.height), "duration": a.duration,
+        "voice": a.voice_note, "sticker": a.sticker, "gif": a.gif,
+    })
 }

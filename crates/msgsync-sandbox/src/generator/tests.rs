@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use msgsync_core::{LinkedinProduct, ProviderKind};
 use msgsync_providers::ChatKind;
@@ -310,9 +310,16 @@ fn messages_have_the_expected_variety() {
                         // LinkedIn generator (`linkedin/media.rs`).
                         Linkedin => assert!(["img", "file", "video", "audio", "linkedin_post"]
                             .contains(&a.kind.as_str())),
+                        // What the SDK requires of each kind (Telegram photos have no name).
                         _ => {
-                            assert!(["img", "file", "video"].contains(&a.kind.as_str()));
-                            assert!(a.mimetype.is_some() && a.file_name.is_some());
+                            match a.kind.as_str() {
+                                "img" => assert!(a.size.is_some(), "{a:?}"),
+                                "video" => assert!(a.size.is_some() && a.duration.is_some()),
+                                "audio" => assert!(a.duration.is_some(), "{a:?}"),
+                                "file" => assert!(a.file_name.is_some(), "{a:?}"),
+                                other => panic!("attachment kind {other}"),
+                            }
+                            assert!(a.mimetype.is_some());
                             assert!(a.file_size.is_some_and(|s| s > 0));
                         }
                     }
@@ -380,4 +387,147 @@ fn a_wire_message_is_the_message_without_its_original_and_with_its_telegram_deta
             assert!(actions > 0 && edits > 0, "{actions} actions, {edits} edits");
         }
     }
+}
+
+#[test]
+fn telegram_media_has_every_kind_with_realistic_sizes() {
+    let ds = dataset(Telegram, &scenario(120, 200));
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    let (mut smallest, mut largest) = (i64::MAX, 0);
+    for i in 0..120 {
+        for m in all_messages(&ds, i) {
+            for a in &m.attachments {
+                let kind = match (a.kind.as_str(), a.sticker, a.gif, a.voice_note) {
+                    ("img", true, _, _) => "sticker",
+                    ("img", false, _, _) => "photo",
+                    ("video", _, true, _) => "gif",
+                    ("video", _, false, _) => "video",
+                    ("audio", _, _, true) => "voice",
+                    ("audio", _, _, false) => "music",
+                    _ => "document",
+                };
+                *kinds.entry(kind).or_default() += 1;
+                let size = a.file_size.unwrap();
+                (smallest, largest) = (smallest.min(size), largest.max(size));
+                assert!(a.id.parse::<i64>().is_ok_and(|id| id > 0), "{a:?}");
+                match kind {
+                    "photo" => {
+                        assert_eq!(a.mimetype.as_deref(), Some("image/jpeg"));
+                        assert!(a.file_name.is_none());
+                        let s = a.size.unwrap();
+                        assert!([1280, 2560].contains(&s.width.max(s.height)), "{s:?}");
+                    }
+                    "sticker" => {
+                        assert_eq!(a.mimetype.as_deref(), Some("image/webp"));
+                        assert_eq!(a.size.map(|s| s.width.max(s.height)), Some(512));
+                        assert!(m.text.is_none());
+                    }
+                    "gif" | "video" => {
+                        assert_eq!(a.mimetype.as_deref(), Some("video/mp4"));
+                        assert!(a.duration.unwrap() > 0);
+                    }
+                    "voice" => {
+                        assert_eq!(a.mimetype.as_deref(), Some("audio/ogg"));
+                        assert!(a.file_name.is_none() && m.text.is_none());
+                    }
+                    "music" => {
+                        assert_eq!(a.mimetype.as_deref(), Some("audio/mpeg"));
+                        assert!(a.file_name.as_deref().unwrap().ends_with(".mp3"));
+                    }
+                    _ => assert!(a.file_name.is_some() && a.size.is_none()),
+                }
+            }
+        }
+    }
+    let all = [
+        "photo", "sticker", "video", "gif", "music", "voice", "document",
+    ];
+    for kind in all {
+        assert!(kinds.contains_key(kind), "no {kind} in {kinds:?}");
+    }
+    // Tens of KB to tens of MB, a file of 20 MB or more among them.
+    assert!(
+        smallest < 64 * 1024 && largest >= 20 * 1024 * 1024,
+        "{smallest}..{largest}"
+    );
+}
+
+#[test]
+fn telegram_service_messages_carry_their_event_types() {
+    let ds = dataset(Telegram, &scenario(150, 120));
+    let mut seen: HashSet<i64> = HashSet::new();
+    for i in 0..150 {
+        let info = ds.chat_info(i).unwrap();
+        let keys = ds.message_keys(i).unwrap();
+        let creations = keys
+            .iter()
+            .filter(|k| {
+                matches!(
+                    ds.telegram_action(&info, **k),
+                    Some(TelegramAction::ChatCreate { .. })
+                )
+            })
+            .count();
+        let expected = usize::from(info.kind == ChatKind::Group);
+        assert_eq!(creations, expected, "each group is created once");
+        for k in keys.iter() {
+            let m = ds.message(&info, *k);
+            let action = ds.telegram_action(&info, *k);
+            assert_eq!(m.is_event, action.is_some());
+            assert_eq!(m.is_event, m.event_type.is_some());
+            if let Some(t) = m.event_type {
+                seen.insert(t as i64);
+            }
+            if info.kind == ChatKind::Channel {
+                assert!(!m.is_event);
+            }
+        }
+    }
+    // Create, subject, add, remove, leave, missed voice and video calls, and Unknown.
+    for code in [0, 3, 4, 5, 6, 7, 8, 9] {
+        assert!(seen.contains(&code), "event type {code} in {seen:?}");
+    }
+}
+
+#[test]
+fn telegram_usernames_are_valid_unique_and_linked() {
+    let ds = dataset(Telegram, &scenario(300, 0));
+    let mut names = HashSet::new();
+    let (mut with, mut without) = (0, 0);
+    for i in 0..300 {
+        let chat = ds.chat(i).unwrap();
+        let info = ds.chat_info(i).unwrap();
+        for (person, attendee) in std::iter::once(ds.owner())
+            .chain(&info.members)
+            .zip(&chat.attendees)
+        {
+            assert_eq!(person.id, attendee.provider_id);
+            let username = telegram_username(person);
+            assert_eq!(
+                attendee.profile_url,
+                username.as_ref().map(|u| format!("https://t.me/{u}"))
+            );
+            match username {
+                Some(u) => {
+                    with += 1;
+                    assert!((5..=32).contains(&u.len()), "{u}");
+                    assert!(u.starts_with(|c: char| c.is_ascii_lowercase()), "{u}");
+                    assert!(u
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'));
+                    if person.id != ds.owner().id {
+                        names.insert((u, person.id.clone()));
+                    }
+                }
+                None => without += 1,
+            }
+        }
+    }
+    let distinct: HashSet<&String> = names.iter().map(|(u, _)| u).collect();
+    let people: HashSet<&String> = names.iter().map(|(_, p)| p).collect();
+    assert_eq!(distinct.len(), people.len(), "one username per person");
+    assert!(
+        with > without && without > 0,
+        "{with} with, {without} without"
+    );
 }

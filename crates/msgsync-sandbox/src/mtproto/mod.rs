@@ -1,34 +1,45 @@
 //! A Telegram server simulator speaking MTProto 2.0 over TCP, for sandbox Telegram accounts.
 //!
 //! Any MTProto client given a sandbox session ([`sandbox_session`]) sees a Telegram DC that
-//! serves what a history sync needs: the connection set-up (`invokeWithLayer`,
-//! `initConnection`, `invokeWithoutUpdates`, `help.getConfig`, `help.getNearestDc`), the update
-//! state and catching up (`updates.getState`, `updates.getDifference`,
-//! `updates.getChannelDifference`, see `catchup.rs`), `users.getUsers`,
-//! `messages.getDialogs` and `messages.getHistory` with Telegram's offset rules ([`paging`]),
+//! serves what a history sync and attachment downloads need: the connection set-up
+//! (`invokeWithLayer`, `initConnection`, `invokeWithoutUpdates`, `help.getConfig`,
+//! `help.getNearestDc`), the update state and catching up (`updates.getState`,
+//! `updates.getDifference`, `updates.getChannelDifference`, see `catchup.rs`),
+//! `users.getUsers`, `messages.getDialogs` and `messages.getHistory` with Telegram's offset
+//! rules ([`paging`]), `messages.getMessages` and `channels.getMessages` (`messages.rs`), and
+//! `upload.getFile` with Telegram's part rules and expiring file references (`media.rs`),
 //! plus MTProto's service messages (see `conn.rs`). Any other method gets an `rpc_error`
 //! (`400 INPUT_METHOD_INVALID_<constructor>`), never a hang.
 //!
 //! - Layout: [`wire`] (transport and encryption), `conn.rs` (service messages), `rpc.rs`
-//!   (API methods), `tl.rs` (data as TL objects), [`paging`], [`keys`] (sandbox auth keys and
-//!   session strings), and [`SandboxTelegramConnector`].
+//!   (API methods), `messages.rs` (messages as TL, read again by id), `media.rs` (photos and
+//!   documents, file references, file bytes, `upload.getFile`), `tl.rs` (data as TL objects),
+//!   [`paging`], [`keys`] (sandbox auth keys and session strings), and
+//!   [`SandboxTelegramConnector`].
 //! - Data: `hub.dataset(ProviderKind::Telegram, scenario)`, so the data is the in-process
-//!   sandbox's — except message ids, which grow with time here (see [`paging`]).
+//!   sandbox's — except message ids, which grow with time here (see [`paging`]). Users carry
+//!   their usernames, media their sizes and attributes; [`attachment_bytes`] gives the bytes
+//!   served for an attachment.
 //! - Faults, counted per auth key (so per account and scenario) by every connection, like the
-//!   in-process connector counts per account and secret: only `messages.getDialogs` and
-//!   `messages.getHistory` count (the provider requests of a sync; connection set-up, config,
-//!   state and user look-ups do not). The first `fault_after` are served; then `rate_limited`
-//!   answers `420 FLOOD_WAIT_1` once and recovers; `expired` answers `401
-//!   AUTH_KEY_UNREGISTERED`; `restricted` answers `403 USER_RESTRICTED`; `flaky` closes the
-//!   connection without answering, three times, then recovers; `down` closes the connection
-//!   and, from then on, every new connection at its first packet; `timeout` never answers.
-//!   `latency_ms` delays every API answer.
+//!   in-process connector counts per account and secret: only the provider requests of a sync
+//!   or a download count (`messages.getDialogs`, `messages.getHistory`, `messages.getMessages`,
+//!   `channels.getMessages`, `upload.getFile`; connection set-up, config, state and user
+//!   look-ups do not). The first `fault_after` are served; then `rate_limited` answers `420
+//!   FLOOD_WAIT_1` once and recovers; `expired` answers `401 AUTH_KEY_UNREGISTERED`;
+//!   `restricted` answers `403 USER_RESTRICTED`; `flaky` closes the connection without
+//!   answering, three times, then recovers; `down` closes the connection and, from then on,
+//!   every new connection at its first packet; `timeout` never answers. `latency_ms` delays
+//!   every API answer.
+//! - File references expire after [`FILE_REFERENCE_LIFETIME`] `upload.getFile` requests of
+//!   the account (`media.rs`), so a download of more parts always refreshes one.
 
 mod catchup;
 mod config;
 mod conn;
 mod connector;
 pub mod keys;
+mod media;
+mod messages;
 pub mod paging;
 mod rpc;
 mod tl;
@@ -49,6 +60,7 @@ pub use keys::{
     register_key, register_session_key, sandbox_auth_key, sandbox_session, scenario_of_key,
     set_session_dir, spool_session, SANDBOX_DC,
 };
+pub use media::{attachment_bytes, FILE_REFERENCE_LIFETIME};
 
 use crate::generator::Dataset;
 use crate::scenario::{Fault, Scenario};
@@ -66,6 +78,8 @@ pub(crate) struct Shared {
     local_addr: SocketAddr,
     /// Fault-counted requests served, per auth key.
     counters: Mutex<HashMap<KeyId, Arc<AtomicU64>>>,
+    /// `upload.getFile` requests served, per auth key: the clock file references age by.
+    file_clocks: Mutex<HashMap<KeyId, Arc<AtomicU64>>>,
 }
 
 impl Shared {
@@ -89,6 +103,13 @@ impl Shared {
             .entry(key_id)
             .or_default()
             .clone();
+        let file_clock = self
+            .file_clocks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(key_id)
+            .or_default()
+            .clone();
         let salt = i64::from_le_bytes(key_id) ^ 0x6d73_6773_796e_6331;
         Account {
             key: reg.key,
@@ -97,6 +118,7 @@ impl Shared {
             scenario: reg.scenario,
             dataset,
             served,
+            file_clock,
             local_addr: self.local_addr,
             salt,
         }
@@ -110,6 +132,7 @@ pub(crate) struct Account {
     pub(crate) scenario: Scenario,
     pub(crate) dataset: Arc<Dataset>,
     served: Arc<AtomicU64>,
+    file_clock: Arc<AtomicU64>,
     pub(crate) local_addr: SocketAddr,
     /// The server salt of this key.
     pub(crate) salt: i64,
@@ -133,6 +156,18 @@ impl Account {
     fn is_down(&self) -> bool {
         self.scenario.fault == Some(Fault::Down)
             && self.served.load(Ordering::SeqCst) >= self.scenario.fault_after
+    }
+
+    /// The account's file clock: `upload.getFile` requests served so far.
+    pub(crate) fn file_clock(&self) -> u64 {
+        self.file_clock.load(Ordering::SeqCst)
+    }
+
+    /// Counts an `upload.getFile` request; the clock after it.
+    pub(crate) fn tick_file_clock(&self) -> u64 {
+        self.file_clock
+            .fetch_add(1, Ordering::SeqCst)
+            .wrapping_add(1)
     }
 
     /// Counts a fault-counted request; `Some` is how it fails.
@@ -167,7 +202,10 @@ impl MtprotoSimulator {
             hub,
             local_addr,
             counters: Mutex::new(HashMap::new()),
+            file_clocks: Mutex::new(HashMap::new()),
         });
+        #[cfg(test)]
+        let kept = shared.clone();
         let task = tokio::spawn(async move {
             // Connections live in the set, so stopping the server ends them too.
             let mut connections = JoinSet::new();
@@ -186,15 +224,30 @@ impl MtprotoSimulator {
                 }
             }
         });
-        Ok(MtprotoHandle { local_addr, task })
+        Ok(MtprotoHandle {
+            local_addr,
+            task,
+            #[cfg(test)]
+            shared: kept,
+        })
     }
 }
 
 /// A running simulator; dropping it stops the server and closes its connections.
-#[derive(Debug)]
 pub struct MtprotoHandle {
     local_addr: SocketAddr,
     task: JoinHandle<()>,
+    /// For tests to read the simulator's counters.
+    #[cfg(test)]
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for MtprotoHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MtprotoHandle")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
 }
 
 impl MtprotoHandle {
@@ -205,6 +258,18 @@ impl MtprotoHandle {
     /// A Telethon string session for `scenario` on this simulator.
     pub fn session(&self, scenario: &Scenario, nonce: &str) -> String {
         sandbox_session(scenario, nonce, self.local_addr)
+    }
+
+    /// The `upload.getFile` requests served so far to the account of `scenario` and `nonce`.
+    #[cfg(test)]
+    pub(crate) fn file_clock(&self, scenario: &Scenario, nonce: &str) -> u64 {
+        let key_id = keys::key_id(&sandbox_auth_key(scenario, nonce));
+        self.shared
+            .file_clocks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key_id)
+            .map_or(0, |c| c.load(Ordering::SeqCst))
     }
 
     /// Stops accepting and closes every connection.

@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use grammers_tl_types::{
     enums, functions, types, Cursor, Deserializable, Identifiable, Serializable,
 };
-use msgsync_providers::ChatKind;
+use msgsync_providers::{ChatKind, ProviderMessage};
 
 use super::catchup;
 use super::paging::{self, HistoryQuery};
 use super::tl as build;
-use super::Account;
-use crate::generator::{ChatInfo, Person};
+use super::{media, Account};
+use crate::generator::{ChatInfo, Person, TelegramAction};
 
 /// What the connection does with a request.
 #[derive(Debug, PartialEq)]
@@ -88,6 +88,25 @@ pub(crate) fn dispatch(acct: &Account, body: &[u8], now: i32) -> Answer {
                 Err(_) => err(400, "INPUT_FETCH_ERROR"),
             }
         }),
+        functions::messages::GetMessages::CONSTRUCTOR_ID => acct.gate().unwrap_or_else(|| {
+            match functions::messages::GetMessages::deserialize(&mut cur) {
+                Ok(q) => super::messages::get_messages(acct, &q),
+                Err(_) => err(400, "INPUT_FETCH_ERROR"),
+            }
+        }),
+        functions::channels::GetMessages::CONSTRUCTOR_ID => acct.gate().unwrap_or_else(|| {
+            match functions::channels::GetMessages::deserialize(&mut cur) {
+                Ok(q) => super::messages::channel_messages(acct, &q),
+                Err(_) => err(400, "INPUT_FETCH_ERROR"),
+            }
+        }),
+        functions::upload::GetFile::CONSTRUCTOR_ID => {
+            acct.gate()
+                .unwrap_or_else(|| match functions::upload::GetFile::deserialize(&mut cur) {
+                    Ok(q) => media::get_file(acct, &q),
+                    Err(_) => err(400, "INPUT_FETCH_ERROR"),
+                })
+        }
         // What Telegram answers a constructor it does not know at this layer.
         other => Answer::Error(400, format!("INPUT_METHOD_INVALID_{other}")),
     }
@@ -154,20 +173,44 @@ fn resolve(acct: &Account, peer: &enums::InputPeer) -> Result<Option<u32>, Answe
 }
 
 /// The people a set of messages refers to, with the owner marked as self.
-struct People<'a> {
+pub(crate) struct People<'a> {
     owner: &'a Person,
     seen: BTreeMap<String, (&'a Person, bool)>,
 }
 
 impl<'a> People<'a> {
-    fn new(owner: &'a Person) -> Self {
+    pub(crate) fn new(owner: &'a Person) -> Self {
         People {
             owner,
             seen: BTreeMap::new(),
         }
     }
 
-    fn add(&mut self, info: &'a ChatInfo, id: &str) {
+    /// Everyone a message names: its sender, those who reacted, and those its action names.
+    pub(crate) fn add_message(
+        &mut self,
+        info: &'a ChatInfo,
+        m: &ProviderMessage,
+        action: Option<&TelegramAction>,
+    ) {
+        self.add(info, &m.sender_id);
+        for r in &m.reactions {
+            self.add(info, &r.sender_id);
+        }
+        match action {
+            Some(TelegramAction::ChatCreate { users, .. })
+            | Some(TelegramAction::ChatAddUser { users }) => {
+                for u in users {
+                    self.add(info, u);
+                }
+            }
+            Some(TelegramAction::ChatDeleteUser { user: u })
+            | Some(TelegramAction::ChatJoinedByLink { inviter: u }) => self.add(info, u),
+            _ => {}
+        }
+    }
+
+    pub(crate) fn add(&mut self, info: &'a ChatInfo, id: &str) {
         if id == self.owner.id {
             self.seen.insert(id.to_string(), (self.owner, true));
         } else if let Some(p) = info.members.iter().find(|p| p.id == id) {
@@ -175,7 +218,7 @@ impl<'a> People<'a> {
         }
     }
 
-    fn users(&self, seed: u64) -> Vec<enums::User> {
+    pub(crate) fn users(&self, seed: u64) -> Vec<enums::User> {
         self.seen
             .values()
             .map(|(p, is_self)| build::user(seed, p, *is_self))
@@ -222,10 +265,10 @@ fn get_dialogs(acct: &Account, q: &functions::messages::GetDialogs) -> Answer {
             .message_keys(info.index)
             .unwrap_or_else(|| Vec::new().into());
         let ids = paging::message_ids(&keys, acct.span_start_ms(), acct.id_scale());
-        let top = keys.last().zip(ids.last()).map(|(key, id)| {
-            let m = ds.wire_message(info, *key);
-            (build::message(seed, info, &m, *id), m.message.sender_id)
-        });
+        let top = keys
+            .last()
+            .zip(ids.last())
+            .map(|(key, id)| super::messages::write(acct, info, *key, *id, &mut people));
         let top_id = ids.last().copied().unwrap_or(0);
         let pc = ds.provider_chat(info);
         let unread = usize::try_from(pc.unread_count).unwrap_or(0);
@@ -248,10 +291,7 @@ fn get_dialogs(acct: &Account, q: &functions::messages::GetDialogs) -> Answer {
             folder_id: info.archived.then_some(1),
             ttl_period: None,
         }));
-        if let Some((message, sender)) = top {
-            messages.push(message);
-            people.add(info, &sender);
-        }
+        messages.extend(top);
         match build::chat(seed, info) {
             Some(chat) => chats.push(chat),
             None => {
@@ -314,12 +354,13 @@ fn get_history(acct: &Account, q: &functions::messages::GetHistory) -> Answer {
     let mut people = People::new(ds.owner());
     let mut messages = Vec::with_capacity(window.len());
     for i in window.clone().rev() {
-        let m = ds.wire_message(&info, keys[i]);
-        people.add(&info, &m.message.sender_id);
-        for r in &m.message.reactions {
-            people.add(&info, &r.sender_id);
-        }
-        messages.push(build::message(seed, &info, &m, ids[i]));
+        messages.push(super::messages::write(
+            acct,
+            &info,
+            keys[i],
+            ids[i],
+            &mut people,
+        ));
     }
     if info.kind == ChatKind::Single {
         if let Some(other) = info.members.first() {

@@ -5,14 +5,18 @@ use std::time::Duration;
 use msgsync_core::{AccountId, ProviderKind, Span};
 use msgsync_providers::telegram::TelegramConfig;
 use msgsync_providers::{
-    ChatPageRequest, ConnectRequest, Connector, Credentials, MessagePageRequest, ProviderChat,
-    ProviderError, ProviderMessage, ProviderSession,
+    ChatKind, ChatPageRequest, ConnectRequest, Connector, Credentials, MessagePage,
+    MessagePageRequest, ProviderAttendee, ProviderChat, ProviderError, ProviderMessage,
+    ProviderSession,
 };
 use tokio::net::TcpListener;
 
 use super::{MtprotoHandle, MtprotoSimulator, SandboxTelegramConnector};
+use crate::generator::{telegram_username, ChatInfo, Dataset};
 use crate::scenario::Scenario;
 use crate::SandboxHub;
+
+mod files;
 
 const DAY_MS: i64 = 86_400_000;
 /// A fixed anchor (midnight UTC), so that the data does not depend on the day.
@@ -78,6 +82,21 @@ async fn all_messages(
     limit: u32,
     span: Span,
 ) -> Vec<ProviderMessage> {
+    // Pages walk backwards: the oldest page came last.
+    all_pages(s, chat, limit, span)
+        .await
+        .into_iter()
+        .rev()
+        .flat_map(|p| p.messages)
+        .collect()
+}
+
+async fn all_pages(
+    s: &dyn ProviderSession,
+    chat: &str,
+    limit: u32,
+    span: Span,
+) -> Vec<MessagePage> {
     let mut pages = Vec::new();
     let mut cursor = None;
     loop {
@@ -95,31 +114,64 @@ async fn all_messages(
             .messages
             .windows(2)
             .all(|w| w[0].timestamp_ms <= w[1].timestamp_ms));
-        pages.push(page.messages);
-        match page.next_cursor {
+        let next = page.next_cursor.clone();
+        pages.push(page);
+        match next {
             Some(next) => cursor = Some(next),
-            None => break,
+            None => return pages,
         }
     }
-    // Pages walk backwards: the oldest page came last.
-    pages.into_iter().rev().flatten().collect()
 }
 
-/// What must match between the simulator's view and the generator's (ids differ by design).
+/// What must match between the simulator's view and the generator's (ids differ by design):
+/// attachments with every field, service messages with their event types.
 fn essence(m: &ProviderMessage) -> impl PartialEq + std::fmt::Debug {
     (
         m.timestamp_ms,
         m.sender_id.clone(),
         m.text.clone(),
         m.is_sender,
-        m.attachments
-            .iter()
-            .map(|a| (a.id.clone(), a.kind.clone(), a.mimetype.clone()))
-            .collect::<Vec<_>>(),
+        m.attachments.clone(),
         m.reactions.clone(),
         m.edited,
-        m.is_event,
+        (m.is_event, m.event_type),
     )
+}
+
+/// A chat as Telegram's dialog listing can tell it: a group's or a channel's members are not
+/// in the listing (they come with their messages), so only the owner is named.
+fn as_listed(mut chat: ProviderChat) -> ProviderChat {
+    if chat.kind != ChatKind::Single {
+        chat.attendees.retain(|a| a.is_self);
+    }
+    chat
+}
+
+/// The attendee a page must give for a sender: a person of the chat with their username's
+/// link, or the channel itself.
+fn expected_attendee(ds: &Dataset, info: &ChatInfo, sender: &str) -> ProviderAttendee {
+    let owner = ds.owner();
+    match std::iter::once(owner)
+        .chain(&info.members)
+        .find(|p| p.id == sender)
+    {
+        Some(p) => ProviderAttendee {
+            provider_id: p.id.clone(),
+            name: p.name.clone(),
+            is_self: p.id == owner.id,
+            profile_url: telegram_username(p).map(|u| format!("https://t.me/{u}")),
+            picture_url: None,
+            linkedin: None,
+        },
+        None => ProviderAttendee {
+            provider_id: sender.to_string(),
+            name: info.name.clone().unwrap_or_default(),
+            is_self: false,
+            profile_url: None,
+            picture_url: None,
+            linkedin: None,
+        },
+    }
 }
 
 #[tokio::test]
@@ -136,12 +188,20 @@ async fn full_walks_match_the_generated_data() {
         .unwrap()
         .iter()
         .filter_map(|e| ds.chat(e.index))
+        .map(as_listed)
         .collect();
     for limit in [1, 7, 100] {
         let chats = all_chats(session.as_ref(), limit, Span::default()).await;
         assert_eq!(chats, expected, "chat walk with limit {limit}");
     }
+    assert!(expected
+        .iter()
+        .all(|c| c.attendees[0].is_self && c.attendees[0].provider_id == ds.owner().id));
+    assert!(expected
+        .iter()
+        .any(|c| c.attendees.iter().any(|a| a.profile_url.is_some())));
     let mut kinds = std::collections::BTreeSet::new();
+    let mut events = std::collections::BTreeSet::new();
     for chat in &expected {
         kinds.insert(chat.kind as u8);
         let index = ds.chat_index(&chat.provider_id).unwrap();
@@ -161,8 +221,28 @@ async fn full_walks_match_the_generated_data() {
             }
             let ids: Vec<i64> = got.iter().map(|m| m.provider_id.parse().unwrap()).collect();
             assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids grow with time");
+            events.extend(got.iter().filter_map(|m| m.event_type.map(|t| t as i64)));
+        }
+        // Each page names the senders of its messages, once each.
+        for page in all_pages(session.as_ref(), &chat.provider_id, 40, Span::default()).await {
+            let mut senders: Vec<&str> = Vec::new();
+            for m in &page.messages {
+                if !senders.contains(&m.sender_id.as_str()) {
+                    senders.push(&m.sender_id);
+                }
+            }
+            let want: Vec<ProviderAttendee> = senders
+                .iter()
+                .map(|s| expected_attendee(&ds, &info, s))
+                .collect();
+            assert_eq!(page.attendees, want, "{}", chat.provider_id);
         }
     }
+    // Group creations, renames, members added, removed and leaving, missed calls.
+    for code in [3, 4, 5, 6, 7] {
+        assert!(events.contains(&code), "event type {code} in {events:?}");
+    }
+    assert!(events.contains(&8) || events.contains(&9), "{events:?}");
     assert_eq!(
         kinds.len(),
         3,
@@ -190,6 +270,7 @@ async fn spans_and_resumed_chunks() {
         .iter()
         .take_while(|e| e.last_activity_ms >= span.after.unwrap())
         .filter_map(|e| ds.chat(e.index))
+        .map(as_listed)
         .collect();
     assert_eq!(chats, expected);
 
@@ -219,6 +300,7 @@ async fn spans_and_resumed_chunks() {
         .unwrap()
         .iter()
         .filter_map(|e| ds.chat(e.index))
+        .map(as_listed)
         .collect();
     assert_eq!([first.chats, second.chats].concat(), all[..18].to_vec());
 

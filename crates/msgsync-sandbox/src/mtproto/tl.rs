@@ -4,7 +4,7 @@ use grammers_tl_types::{enums, types};
 use msgsync_providers::{ChatKind, ProviderMessage};
 use sha2::{Digest, Sha256};
 
-use crate::generator::{ChatInfo, Person, WireMessage};
+use crate::generator::{telegram_username, ChatInfo, Person, TelegramAction, WireMessage};
 
 /// Telegram's `mute_until` for "muted for ever".
 const MUTED_FOREVER: i32 = i32::MAX;
@@ -89,7 +89,7 @@ pub(crate) fn user(seed: u64, person: &Person, is_self: bool) -> enums::User {
         access_hash: Some(access_hash(seed, id)),
         first_name: Some(first),
         last_name: last,
-        username: None,
+        username: telegram_username(person),
         phone: None,
         photo: None,
         status: None,
@@ -212,87 +212,60 @@ pub(crate) fn notify_settings(muted_until_ms: Option<i64>) -> enums::PeerNotifyS
     })
 }
 
-fn action(name: &str, member: i64) -> enums::MessageAction {
-    match name {
-        "messageActionChatJoinedByLink" => {
-            enums::MessageAction::ChatJoinedByLink(types::MessageActionChatJoinedByLink {
-                inviter_id: 0,
+fn user_id(id: &str) -> i64 {
+    id.parse().unwrap_or(0)
+}
+
+/// A service message's action as its TL constructor.
+fn action(action: &TelegramAction) -> enums::MessageAction {
+    match action {
+        TelegramAction::ChatCreate { title, users } => {
+            enums::MessageAction::ChatCreate(types::MessageActionChatCreate {
+                title: title.clone(),
+                users: users.iter().map(|u| user_id(u)).collect(),
             })
         }
-        "messageActionChatDeleteUser" => {
-            enums::MessageAction::ChatDeleteUser(types::MessageActionChatDeleteUser {
-                user_id: member,
+        TelegramAction::ChatEditTitle { title } => {
+            enums::MessageAction::ChatEditTitle(types::MessageActionChatEditTitle {
+                title: title.clone(),
             })
         }
-        "messageActionChatEditPhoto" => {
+        TelegramAction::ChatEditPhoto => {
             enums::MessageAction::ChatEditPhoto(types::MessageActionChatEditPhoto {
                 photo: enums::Photo::Empty(types::PhotoEmpty { id: 0 }),
             })
         }
-        "messageActionPinMessage" => enums::MessageAction::PinMessage,
-        _ => enums::MessageAction::Empty,
-    }
-}
-
-fn media(m: &ProviderMessage, date: i32, seed: u64) -> Option<enums::MessageMedia> {
-    let a = m.attachments.first()?;
-    let id: i64 = a.id.parse().unwrap_or(0);
-    let size = a.file_size.unwrap_or(0);
-    if a.kind == "img" {
-        return Some(enums::MessageMedia::Photo(types::MessageMediaPhoto {
-            spoiler: false,
-            live_photo: false,
-            photo: Some(enums::Photo::Photo(types::Photo {
-                has_stickers: false,
-                id,
-                access_hash: access_hash(seed, id),
-                file_reference: Vec::new(),
-                date,
-                sizes: vec![enums::PhotoSize::Size(types::PhotoSize {
-                    r#type: "y".into(),
-                    w: 1280,
-                    h: 960,
-                    size: i32::try_from(size).unwrap_or(i32::MAX),
-                })],
-                video_sizes: None,
-                dc_id: 2,
-            })),
-            ttl_seconds: None,
-            video: None,
-        }));
-    }
-    let attributes = a
-        .file_name
-        .iter()
-        .map(|name| {
-            enums::DocumentAttribute::Filename(types::DocumentAttributeFilename {
-                file_name: name.clone(),
+        TelegramAction::ChatAddUser { users } => {
+            enums::MessageAction::ChatAddUser(types::MessageActionChatAddUser {
+                users: users.iter().map(|u| user_id(u)).collect(),
             })
-        })
-        .collect();
-    Some(enums::MessageMedia::Document(types::MessageMediaDocument {
-        nopremium: false,
-        spoiler: false,
-        video: a.kind == "video",
-        round: false,
-        voice: false,
-        document: Some(enums::Document::Document(types::Document {
-            id,
-            access_hash: access_hash(seed, id),
-            file_reference: Vec::new(),
-            date,
-            mime_type: a.mimetype.clone().unwrap_or_default(),
-            size,
-            thumbs: None,
-            video_thumbs: None,
-            dc_id: 2,
-            attributes,
-        })),
-        alt_documents: None,
-        video_cover: None,
-        video_timestamp: None,
-        ttl_seconds: None,
-    }))
+        }
+        TelegramAction::ChatDeleteUser { user } => {
+            enums::MessageAction::ChatDeleteUser(types::MessageActionChatDeleteUser {
+                user_id: user_id(user),
+            })
+        }
+        TelegramAction::ChatJoinedByLink { inviter } => {
+            enums::MessageAction::ChatJoinedByLink(types::MessageActionChatJoinedByLink {
+                inviter_id: user_id(inviter),
+            })
+        }
+        TelegramAction::PinMessage => enums::MessageAction::PinMessage,
+        TelegramAction::PhoneCall {
+            video,
+            missed,
+            duration,
+        } => enums::MessageAction::PhoneCall(types::MessageActionPhoneCall {
+            video: *video,
+            call_id: 0,
+            reason: Some(if *missed {
+                enums::PhoneCallDiscardReason::Missed
+            } else {
+                enums::PhoneCallDiscardReason::Hangup
+            }),
+            duration: duration.map(|d| i32::try_from(d).unwrap_or(i32::MAX)),
+        }),
+    }
 }
 
 fn reactions(m: &ProviderMessage, date: i32) -> Option<enums::MessageReactions> {
@@ -342,12 +315,18 @@ fn reactions(m: &ProviderMessage, date: i32) -> Option<enums::MessageReactions> 
     ))
 }
 
-/// A generated message as Telegram presents it, under the simulator's id.
-pub(crate) fn message(seed: u64, info: &ChatInfo, wire: &WireMessage, id: i32) -> enums::Message {
+/// A generated message as Telegram presents it, under the simulator's id: a service message
+/// when it has an `action`, its `media` written by the caller (it carries a file reference).
+pub(crate) fn message(
+    info: &ChatInfo,
+    wire: &WireMessage,
+    id: i32,
+    service: Option<&TelegramAction>,
+    media: Option<enums::MessageMedia>,
+) -> enums::Message {
     let m = &wire.message;
     let date = (m.timestamp_ms.div_euclid(1000)) as i32;
-    if m.is_event {
-        let action_name = wire.service_action.unwrap_or_default();
+    if let Some(service) = service {
         return enums::Message::Service(types::MessageService {
             out: m.is_sender,
             mentioned: false,
@@ -362,7 +341,7 @@ pub(crate) fn message(seed: u64, info: &ChatInfo, wire: &WireMessage, id: i32) -
             saved_peer_id: None,
             reply_to: None,
             date,
-            action: action(action_name, m.sender_id.parse().unwrap_or(0)),
+            action: action(service),
             reactions: None,
             ttl_period: None,
         });
@@ -398,7 +377,7 @@ pub(crate) fn message(seed: u64, info: &ChatInfo, wire: &WireMessage, id: i32) -
         reply_to: None,
         date,
         message: m.text.clone().unwrap_or_default(),
-        media: media(m, date, seed),
+        media,
         reply_markup: None,
         entities: None,
         views: channel.then_some(1),
