@@ -2,7 +2,7 @@
 //! message (attachments, reactions, read state) that look alike on both.
 
 use msgsync_core::{LinkedinProduct, ProviderKind};
-use msgsync_providers::{Attachment, ChatKind, ProviderAttendee, ProviderChat, Reaction};
+use msgsync_providers::{ChatKind, ProviderAttendee, ProviderChat, Reaction};
 
 use super::hash::{hash, Rng};
 use super::text;

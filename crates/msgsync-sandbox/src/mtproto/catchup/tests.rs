@@ -33,6 +33,7 @@ fn account(text: &str) -> Account {
         local_addr: "127.0.0.1:1".parse().unwrap(),
         salt: 0,
         latency: Duration::ZERO,
+        file_clock: Default::default(),
     }
 }
 
