@@ -173,7 +173,7 @@ async fn telethon_reads_what_msgsync_synced() {
     assert_eq!(me["is_self"], true, "{me}");
     assert_eq!(
         me["id"].as_i64().unwrap().to_string(),
-        acct["connection_params"]["im"]["id"].as_str().unwrap(),
+        acct["connection_params"]["im"]["user_id"].as_str().unwrap(),
         "the same account: {me} / {acct}"
     );
     let full_name = [&me["first_name"], &me["last_name"]]
