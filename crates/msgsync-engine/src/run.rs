@@ -589,23 +589,29 @@ impl<'a> Run<'a> {
         let Some(write) = self.write.take() else {
             return Ok(());
         };
-        match write.task.await {
+        let failed = match write.task.await {
             Ok(Ok(())) => {
                 self.engine
                     .live
                     .progress(&self.job, write.progress, write.now);
                 self.attempts = 0;
-                Ok(())
+                return Ok(());
             }
-            Ok(Err(e)) => Err(e.into()),
+            Ok(Err(e)) => e.into(),
             Err(e) => {
                 // The write task panicked: nothing of that page is known to be written.
                 tracing::error!(error = %e, "a page write failed unexpectedly");
-                Err(End::Storage(StoreError::Unavailable(format!(
+                End::Storage(StoreError::Unavailable(format!(
                     "the page write failed: {e}"
-                ))))
+                )))
             }
-        }
+        };
+        // Nothing fetched after the failed write may be written: its cursor lies beyond pages
+        // that are not in the database. The run goes on later from the last saved position.
+        self.pending.clear();
+        self.pending_share = None;
+        self.unsaved = false;
+        Err(failed)
     }
 
     /// Records how the run ended.
