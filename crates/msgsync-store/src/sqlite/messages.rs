@@ -73,9 +73,23 @@ fn cursor_of(m: &MessageRecord) -> PageCursor {
     }
 }
 
-/// `AND` the span and the position after the cursor.
+/// `AND` the span and the position after the cursor, then newest first, one more than a page.
 fn push_window(sql: &mut QueryBuilder<'_, Sqlite>, span: &Span, page: &PageRequest) {
+    push_filter(sql, span, page, None);
+    sql.push(ORDER).push_bind(i64::from(page.limit) + 1);
+}
+
+/// `AND` the span, the position after the cursor and the sender.
+fn push_filter(
+    sql: &mut QueryBuilder<'_, Sqlite>,
+    span: &Span,
+    page: &PageRequest,
+    sender: Option<&str>,
+) {
     let (at, id) = cursor_bounds(page);
+    if let Some(sender) = sender {
+        sql.push(" AND m.sender_id = ").push_bind(sender.to_owned());
+    }
     sql.push(" AND m.timestamp >= ")
         .push_bind(span.after.unwrap_or(i64::MIN))
         .push(" AND m.timestamp <= ")
@@ -88,9 +102,7 @@ fn push_window(sql: &mut QueryBuilder<'_, Sqlite>, span: &Span, page: &PageReque
         .push_bind(id.clone())
         .push(" = '' OR m.id < ")
         .push_bind(id)
-        .push(")))")
-        .push(ORDER)
-        .push_bind(i64::from(page.limit) + 1);
+        .push(")))");
 }
 
 async fn fetch(
@@ -113,87 +125,84 @@ pub async fn list(
     Ok(paginate(fetch(db, sql).await?, q.page.limit, cursor_of))
 }
 
-/// Messages across chats. Each account is read on its own (through `messages_account_time`,
-/// or through the chats of the sender when the sender is not the account owner) and the
-/// accounts' pages are merged, so that no query sorts more than one page per account.
+/// Messages across chats, newest first.
+///
+/// No index orders an account's messages by time across its chats: messages arrive chat by
+/// chat, and such an index cost the sync's writes about a third of their speed (LinkedIn) to a
+/// half (Telegram) (docs/BENCHMARKS.md). A page is merged from the chats instead, through each
+/// chat's own time index: first, for every candidate chat, its newest message in the window
+/// (one index seek each); then the chats are read newest first, a page at most from each,
+/// until the next chat's newest message is older than the page already holds.
 pub async fn search(
     db: &SqlitePool,
     tenant: &Tenant,
     s: &MessageSearch,
 ) -> StoreResult<Page<MessageRecord>> {
-    let accounts: Vec<String> = match s.account_id {
-        Some(id) => vec![id.to_string()],
-        None => {
-            sqlx::query_scalar("SELECT id FROM accounts WHERE owner = ? AND mode = ? ORDER BY id")
-                .bind(&tenant.owner)
-                .bind(tenant.mode.as_str())
-                .fetch_all(db)
-                .await?
-        }
-    };
-    let mut merged = Vec::new();
-    for account in &accounts {
-        merged.extend(search_account(db, tenant, account, s).await?);
+    let sender = s.sender_id.as_deref();
+    let mut sql = QueryBuilder::<Sqlite>::new(
+        "SELECT c.id, (SELECT m.timestamp FROM messages m WHERE m.chat_id = c.id",
+    );
+    push_filter(&mut sql, &s.span, &s.page, sender);
+    sql.push(
+        " ORDER BY m.timestamp DESC, m.id DESC LIMIT 1) AS top
+         FROM chats c JOIN accounts a ON a.id = c.account_id WHERE a.owner = ",
+    )
+    .push_bind(tenant.owner.clone())
+    .push(" AND a.mode = ")
+    .push_bind(tenant.mode.as_str());
+    if let Some(account) = s.account_id {
+        sql.push(" AND c.account_id = ")
+            .push_bind(account.to_string());
     }
-    merged.sort_by_key(|m: &MessageRecord| Reverse((m.timestamp, m.id)));
-    merged.truncate(s.page.limit as usize + 1);
-    Ok(paginate(merged, s.page.limit, cursor_of))
-}
-
-async fn search_account(
-    db: &SqlitePool,
-    tenant: &Tenant,
-    account: &str,
-    s: &MessageSearch,
-) -> StoreResult<Vec<MessageRecord>> {
-    let account_id: AccountId = account
-        .parse()
-        .map_err(|_| corrupt("account id", account))?;
-    let through_chats = match &s.sender_id {
-        Some(sender) => {
-            let attendee = AttendeeId::for_provider_id(account_id, sender).to_string();
-            let is_self: Option<bool> =
-                sqlx::query_scalar("SELECT is_self FROM attendees WHERE id = ?")
-                    .bind(&attendee)
-                    .fetch_optional(db)
-                    .await?;
-            // Someone other than the owner writes in a few of the account's chats: read just
-            // those, each through its time index. The owner writes in all of them: read the
-            // account's messages in time order and keep the owner's.
-            (is_self == Some(false)).then_some(attendee)
+    if let Some(sender) = sender {
+        // A sender takes part in every chat they wrote in (`chat_attendees`), under the
+        // attendee id of the chat's account.
+        let accounts: Vec<String> = match s.account_id {
+            Some(id) => vec![id.to_string()],
+            None => {
+                sqlx::query_scalar("SELECT id FROM accounts WHERE owner = ? AND mode = ?")
+                    .bind(&tenant.owner)
+                    .bind(tenant.mode.as_str())
+                    .fetch_all(db)
+                    .await?
+            }
+        };
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM chat_attendees ca WHERE ca.chat_id = c.id
+                AND ca.attendee_id IN (",
+        );
+        let mut ids = sql.separated(", ");
+        for account in &accounts {
+            let account: AccountId = account
+                .parse()
+                .map_err(|_| corrupt("account id", account))?;
+            ids.push_bind(AttendeeId::for_provider_id(account, sender).to_string());
         }
-        None => None,
-    };
-    // The tenant check rides along: an account of another owner matches nothing.
-    let mut sql = match through_chats {
-        Some(attendee) => {
-            // CROSS JOIN keeps SQLite from walking the account's time index instead.
-            let mut sql = QueryBuilder::new(format!(
-                "{COLUMNS} FROM chat_attendees ca CROSS JOIN messages m ON m.chat_id = ca.chat_id
-                 JOIN chats c ON c.id = m.chat_id JOIN accounts a ON a.id = c.account_id
-                 WHERE ca.attendee_id = "
-            ));
-            sql.push_bind(attendee);
-            sql
+        if accounts.is_empty() {
+            ids.push("NULL");
         }
-        None => {
-            let mut sql = QueryBuilder::new(format!(
-                "{COLUMNS} FROM messages m JOIN chats c ON c.id = m.chat_id
-                 JOIN accounts a ON a.id = m.account_id WHERE m.account_id = "
-            ));
-            sql.push_bind(account.to_owned());
-            sql
-        }
-    };
-    sql.push(" AND a.owner = ")
-        .push_bind(tenant.owner.clone())
-        .push(" AND a.mode = ")
-        .push_bind(tenant.mode.as_str());
-    if let Some(sender) = &s.sender_id {
-        sql.push(" AND m.sender_id = ").push_bind(sender.clone());
+        sql.push("))");
     }
-    push_window(&mut sql, &s.span, &s.page);
-    fetch(db, sql).await
+    let mut tops: Vec<(String, Option<i64>)> = sql.build_query_as().fetch_all(db).await?;
+    tops.retain(|(_, top)| top.is_some());
+    tops.sort_by_key(|(_, top)| Reverse(*top));
+    let wanted = s.page.limit as usize + 1;
+    let mut best: Vec<MessageRecord> = Vec::with_capacity(wanted * 2);
+    for (chat, top) in tops {
+        let top = top.unwrap_or(i64::MIN);
+        // Nothing in this chat, nor in any after it, is newer than what the page holds.
+        if best.len() >= wanted && best.last().is_some_and(|m| top < m.timestamp) {
+            break;
+        }
+        let mut one = select();
+        one.push(" WHERE m.chat_id = ").push_bind(chat);
+        push_filter(&mut one, &s.span, &s.page, sender);
+        one.push(ORDER).push_bind(wanted as i64);
+        best.extend(fetch(db, one).await?);
+        best.sort_by_key(|m| Reverse((m.timestamp, m.id)));
+        best.truncate(wanted);
+    }
+    Ok(paginate(best, s.page.limit, cursor_of))
 }
 
 pub async fn get(
