@@ -366,3 +366,92 @@ async fn messages_across_chats_and_accounts_page_newest_first_to_the_end() {
         .unwrap();
     assert_eq!(&last, newest);
 }
+
+#[tokio::test]
+async fn pages_across_many_chats_are_exactly_the_sorted_messages() {
+    let f = fixture().await;
+    let job = claimed_jobs(&f, 1).await.remove(0);
+    // 25 chats of uneven sizes, times drawn from a small range so that many collide.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut draw = |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let mut pages = Vec::new();
+    for c in 0..25 {
+        let size = 1 + draw(12);
+        let messages = (0..size)
+            .map(|i| {
+                from(
+                    ["me", "ann", "bob"][draw(3) as usize],
+                    &format!("c{c}m{i}"),
+                    draw(40) as i64,
+                )
+            })
+            .collect();
+        pages.push(page_of(&format!("chat{c}"), vec![], messages, vec![]));
+    }
+    f.store
+        .sync_checkpoint(checkpoint_of(&job, "a", pages))
+        .await
+        .unwrap();
+    let everything = walk(
+        &f,
+        &f.tenant,
+        MessageSearch {
+            page: PageRequest {
+                limit: 250,
+                cursor: None,
+            },
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut sorted = everything.clone();
+    sorted.sort_by_key(|m| std::cmp::Reverse((m.timestamp, m.id)));
+    assert_eq!(everything, sorted);
+    for (limit, sender, span) in [
+        (1, None, Span::default()),
+        (3, None, Span::default()),
+        (7, Some("ann"), Span::default()),
+        (
+            4,
+            None,
+            Span {
+                after: Some(10),
+                before: Some(30),
+            },
+        ),
+        (
+            2,
+            Some("me"),
+            Span {
+                after: Some(5),
+                before: None,
+            },
+        ),
+    ] {
+        let got = walk(
+            &f,
+            &f.tenant,
+            MessageSearch {
+                account_id: Some(job.account_id),
+                sender_id: sender.map(str::to_owned),
+                span,
+                page: PageRequest {
+                    limit,
+                    cursor: None,
+                },
+            },
+        )
+        .await;
+        let want: Vec<_> = sorted
+            .iter()
+            .filter(|m| sender.is_none_or(|s| m.sender_id == s) && span.contains(m.timestamp))
+            .cloned()
+            .collect();
+        assert_eq!(got, want, "limit {limit}, sender {sender:?}, span {span:?}");
+    }
+}

@@ -129,10 +129,9 @@ pub async fn list(
 ///
 /// No index orders an account's messages by time across its chats: messages arrive chat by
 /// chat, and such an index cost the sync's writes about a third of their speed (LinkedIn) to a
-/// half (Telegram) (docs/BENCHMARKS.md). A page is merged from the chats instead, through each
-/// chat's own time index: first, for every candidate chat, its newest message in the window
-/// (one index seek each); then the chats are read newest first, a page at most from each,
-/// until the next chat's newest message is older than the page already holds.
+/// half (Telegram) (docs/BENCHMARKS.md). A page is read through each chat's own time index
+/// instead: first, for every candidate chat, its newest message in the window (one index seek
+/// each); then the page, from the chats and the time range that can hold it.
 pub async fn search(
     db: &SqlitePool,
     tenant: &Tenant,
@@ -187,21 +186,34 @@ pub async fn search(
     tops.retain(|(_, top)| top.is_some());
     tops.sort_by_key(|(_, top)| Reverse(*top));
     let wanted = s.page.limit as usize + 1;
-    let mut best: Vec<MessageRecord> = Vec::with_capacity(wanted * 2);
-    for (chat, top) in tops {
-        let top = top.unwrap_or(i64::MIN);
-        // Nothing in this chat, nor in any after it, is newer than what the page holds.
-        if best.len() >= wanted && best.last().is_some_and(|m| top < m.timestamp) {
-            break;
-        }
-        let mut one = select();
-        one.push(" WHERE m.chat_id = ").push_bind(chat);
-        push_filter(&mut one, &s.span, &s.page, sender);
-        one.push(ORDER).push_bind(wanted as i64);
-        best.extend(fetch(db, one).await?);
-        best.sort_by_key(|m| Reverse((m.timestamp, m.id)));
-        best.truncate(wanted);
+    // The `wanted` chats with the newest messages hold `wanted` messages at least as new as
+    // the newest of the last of them: nothing older than that can be on the page, nor come
+    // from a chat whose newest message is older.
+    let floor = match tops.get(wanted - 1) {
+        Some((_, top)) => top.unwrap_or(i64::MIN),
+        None => i64::MIN,
+    };
+    let chats: Vec<String> = tops
+        .into_iter()
+        .take_while(|(_, top)| top.is_some_and(|t| t >= floor))
+        .map(|(chat, _)| chat)
+        .collect();
+    if chats.is_empty() {
+        return Ok(Page {
+            items: Vec::new(),
+            next: None,
+        });
     }
+    let mut page = select();
+    page.push(" WHERE m.chat_id IN (");
+    let mut ids = page.separated(", ");
+    for chat in chats {
+        ids.push_bind(chat);
+    }
+    page.push(") AND m.timestamp >= ").push_bind(floor);
+    push_filter(&mut page, &s.span, &s.page, sender);
+    page.push(ORDER).push_bind(wanted as i64);
+    let best = fetch(db, page).await?;
     Ok(paginate(best, s.page.limit, cursor_of))
 }
 
