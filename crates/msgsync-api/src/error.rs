@@ -100,6 +100,15 @@ impl IntoResponse for AppError {
     }
 }
 
+/// 404 `resource_not_found` for `what` (`chat`, `message`…) `id` of the caller's tenant: also
+/// what another owner's or mode's key gets, so that ids of other tenants are not confirmed.
+pub fn not_found(what: &str, id: impl std::fmt::Display) -> AppError {
+    AppError::new(
+        ErrorKind::ResourceNotFound,
+        format!("no {what} {id} for this API key"),
+    )
+}
+
 /// What a provider call made for the API (not a sync) answers when it fails. `expired` is the
 /// type an expired or refused session gets: `invalid_credentials` for credentials an API user
 /// just gave, `expired_credentials` for the stored session of an account.

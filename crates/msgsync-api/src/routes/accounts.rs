@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::error::{provider_call_error, AppError};
+use crate::error::{not_found, provider_call_error, AppError};
 use crate::extract::{path_id, AppJson, QueryMap};
 use crate::views;
 
@@ -280,8 +280,5 @@ pub(crate) async fn find_account(
 }
 
 pub fn account_not_found(id: AccountId) -> AppError {
-    AppError::new(
-        ErrorKind::ResourceNotFound,
-        format!("no account {id} for this API key"),
-    )
+    not_found("account", id)
 }

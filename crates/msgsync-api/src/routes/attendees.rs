@@ -3,13 +3,13 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use msgsync_core::{AccountId, AttendeeId, ErrorKind, Scope};
+use msgsync_core::{AccountId, AttendeeId, Scope};
 use msgsync_store::{AttendeeQuery, AttendeeRecord, MessageSearch};
 
 use super::accounts::find_account;
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::error::AppError;
+use crate::error::{not_found, AppError};
 use crate::extract::{path_id, QueryMap};
 use crate::views;
 
@@ -41,12 +41,7 @@ async fn find_attendee(
         .store
         .attendee_get(&caller.tenant, id)
         .await?
-        .ok_or_else(|| {
-            AppError::new(
-                ErrorKind::ResourceNotFound,
-                format!("no chat attendee {id} for this API key"),
-            )
-        })
+        .ok_or_else(|| not_found("chat attendee", id))
 }
 
 pub async fn get_attendee(

@@ -9,7 +9,7 @@ use msgsync_store::{ChatQuery, ChatRecord, MessageQuery};
 use super::accounts::find_account;
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::error::AppError;
+use crate::error::{not_found, AppError};
 use crate::extract::{path_id, QueryMap};
 use crate::views;
 
@@ -66,12 +66,7 @@ pub(crate) async fn find_chat(
         .store
         .chat_get(&caller.tenant, id)
         .await?
-        .ok_or_else(|| {
-            AppError::new(
-                ErrorKind::ResourceNotFound,
-                format!("no chat {id} for this API key"),
-            )
-        })
+        .ok_or_else(|| not_found("chat", id))
 }
 
 pub async fn get_chat(

@@ -15,7 +15,7 @@ use super::accounts::find_account;
 use super::chats::find_chat;
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::error::{provider_call_error, AppError};
+use crate::error::{not_found, provider_call_error, AppError};
 use crate::extract::{path_id, QueryMap};
 use crate::views;
 
@@ -52,12 +52,7 @@ async fn find_message(
         .store
         .message_get(&caller.tenant, id)
         .await?
-        .ok_or_else(|| {
-            AppError::new(
-                ErrorKind::ResourceNotFound,
-                format!("no message {id} for this API key"),
-            )
-        })
+        .ok_or_else(|| not_found("message", id))
 }
 
 pub async fn get_message(
@@ -82,7 +77,7 @@ pub async fn get_message_attachment(
     let message = find_message(&state, &caller, &message_id).await?;
     let attachments: Vec<Attachment> = serde_json::from_str(&message.attachments)
         .map_err(|e| AppError::Internal(format!("stored attachments do not parse: {e}")))?;
-    let not_found = |why: &str| {
+    let no_file = |why: &str| {
         AppError::new(
             ErrorKind::ResourceNotFound,
             format!("message {} {why}", message.id),
@@ -91,14 +86,14 @@ pub async fn get_message_attachment(
     let attachment = attachments
         .into_iter()
         .find(|a| a.id == attachment_id)
-        .ok_or_else(|| not_found("has no attachment with this id"))?;
+        .ok_or_else(|| no_file("has no attachment with this id"))?;
     if attachment.unavailable {
-        return Err(not_found(
+        return Err(no_file(
             "has this attachment no longer: the provider dropped it",
         ));
     }
     if attachment.kind == "linkedin_post" {
-        return Err(not_found(
+        return Err(no_file(
             "shares a LinkedIn post with this attachment: a link (its `url`), not a file",
         ));
     }
