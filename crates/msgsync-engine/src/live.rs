@@ -40,25 +40,15 @@ impl LiveSyncs {
     /// A page of `job` was saved. Only updates a listed sync: one that was forgotten (its
     /// account changed) stays answered from the database.
     pub(crate) fn progress(&self, job: &SyncJob, progress: SyncProgress, now: i64) {
-        let mut board = self.write();
-        let Some(live) = board.get_mut(&job.account_id) else {
-            return;
-        };
-        if live.job.id != job.id {
-            return;
-        }
-        let mut updated = live.job.clone();
-        updated.chats_synced = progress.chats_synced;
-        updated.messages_synced = progress.messages_synced;
-        updated.chunk_chats = progress.chunk_chats;
-        updated.updated_at = now;
-        // A saved page ends any wait: the store clears the retry state with it too.
-        updated.attempts = 0;
-        updated.error_kind = None;
-        updated.error_detail = None;
-        *live = Arc::new(LiveSync {
-            account: live.account.clone(),
-            job: updated,
+        self.update(job, |listed| {
+            listed.chats_synced = progress.chats_synced;
+            listed.messages_synced = progress.messages_synced;
+            listed.chunk_chats = progress.chunk_chats;
+            listed.updated_at = now;
+            // A saved page ends any wait: the store clears the retry state with it too.
+            listed.attempts = 0;
+            listed.error_kind = None;
+            listed.error_detail = None;
         });
     }
 
@@ -71,6 +61,16 @@ impl LiveSyncs {
         detail: String,
         due: i64,
     ) {
+        self.update(job, |listed| {
+            listed.attempts = attempts;
+            listed.error_kind = Some(kind);
+            listed.error_detail = Some(detail);
+            listed.run_after = due;
+        });
+    }
+
+    /// Changes the listed copy of `job`, if `job` is the sync listed for its account.
+    fn update(&self, job: &SyncJob, change: impl FnOnce(&mut SyncJob)) {
         let mut board = self.write();
         let Some(live) = board.get_mut(&job.account_id) else {
             return;
@@ -79,10 +79,7 @@ impl LiveSyncs {
             return;
         }
         let mut updated = live.job.clone();
-        updated.attempts = attempts;
-        updated.error_kind = Some(kind);
-        updated.error_detail = Some(detail);
-        updated.run_after = due;
+        change(&mut updated);
         *live = Arc::new(LiveSync {
             account: live.account.clone(),
             job: updated,
