@@ -15,6 +15,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub sandbox: bool,
+    /// The instant sandbox data ends at (`MSGSYNC_SANDBOX_EPOCH`); `None`: the start of the
+    /// current UTC day.
+    pub sandbox_epoch: Option<i64>,
     pub engine: EngineConfig,
     /// The HTTP server's limits; `max_connections` is `None` until the file-descriptor limit
     /// is known (see `serve`).
@@ -65,6 +68,16 @@ impl Config {
             Some("off") | Some("false") | Some("0") => false,
             Some(other) => bail!("MSGSYNC_SANDBOX=`{other}`: expected on or off"),
         };
+        let sandbox_epoch = var("MSGSYNC_SANDBOX_EPOCH")
+            .map(|raw| {
+                msgsync_core::time::parse_instant(&raw).with_context(|| {
+                    format!(
+                        "MSGSYNC_SANDBOX_EPOCH=`{raw}`: expected a date (2026-01-01), an ISO 8601 \
+                         instant or epoch milliseconds"
+                    )
+                })
+            })
+            .transpose()?;
         let mut engine = EngineConfig::default();
         if let Some(n) = parse_var("MSGSYNC_SYNC_WORKERS")? {
             engine.workers = n;
@@ -134,6 +147,7 @@ impl Config {
             data_dir,
             database_url,
             sandbox,
+            sandbox_epoch,
             engine,
             http,
             http_max_connections,

@@ -50,7 +50,10 @@ async fn bind(var: &str) -> anyhow::Result<tokio::net::TcpListener> {
 
 impl Sandbox {
     pub async fn start(config: &Config) -> anyhow::Result<Sandbox> {
-        let hub = SandboxHub::new();
+        let hub = match config.sandbox_epoch {
+            Some(anchor) => SandboxHub::with_anchor(anchor),
+            None => SandboxHub::new(),
+        };
         let voyager =
             VoyagerSimulator::start(hub.clone(), bind("MSGSYNC_SANDBOX_LINKEDIN_LISTEN").await?)?;
         let mtproto = MtprotoSimulator::start(hub, bind("MSGSYNC_SANDBOX_TELEGRAM_LISTEN").await?)?;

@@ -55,7 +55,12 @@ async fn first_start_creates_the_data_directory_database_and_master_key() {
 async fn a_killed_server_resumes_its_sync_and_ends_with_exactly_the_data() {
     // A lease far longer than the outcome's deadline: the restarted node, alone on its
     // embedded database, must not wait for it.
-    let server = TestServer::start_with(&[("MSGSYNC_SYNC_LEASE_MS", "600000")]).await;
+    let server = TestServer::start_with(&[
+        ("MSGSYNC_SYNC_LEASE_MS", "600000"),
+        // Data anchored on a fixed day: the comparison holds across a restart at midnight.
+        ("MSGSYNC_SANDBOX_EPOCH", "2026-01-01"),
+    ])
+    .await;
     let key = server.test_key();
     let scenario = "sandbox:chats=30,messages=250,seed=11";
     let reference = server.synced_account(&key, "TELEGRAM", scenario).await;
@@ -96,7 +101,7 @@ async fn a_killed_server_resumes_its_sync_and_ends_with_exactly_the_data() {
 
 #[tokio::test]
 async fn sigterm_stops_syncs_at_a_page_boundary_and_they_resume() {
-    let mut server = TestServer::start().await;
+    let mut server = TestServer::start_with(&[("MSGSYNC_SANDBOX_EPOCH", "2026-01-01")]).await;
     let key = server.test_key();
     let account = server
         .connect(

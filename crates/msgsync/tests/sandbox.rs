@@ -195,3 +195,28 @@ async fn credentials_from_the_cli_work_for_clients_outside_the_server() {
     let chats = chat_ids(&telegram, ProviderKind::Telegram, session).await;
     assert_eq!(chats.len(), 3);
 }
+
+#[tokio::test]
+async fn msgsync_sandbox_epoch_fixes_the_data_across_restarts_and_days() {
+    let epoch = "2025-01-01";
+    let epoch_ms = 1_735_689_600_000_i64;
+    let server = TestServer::start_with(&[("MSGSYNC_SANDBOX_EPOCH", epoch)]).await;
+    let key = server.test_key();
+    let scenario = "sandbox:chats=4,messages=6,span_days=10,seed=3";
+    let account = server.synced_account(&key, "TELEGRAM", scenario).await;
+    let before = server.snapshot(&key, &account).await;
+    assert_eq!(before.len(), 24);
+    for (_, _, timestamp, _, _) in &before {
+        let ms = chrono::DateTime::parse_from_rfc3339(timestamp)
+            .unwrap()
+            .timestamp_millis();
+        assert!(
+            (epoch_ms - 10 * 86_400_000..epoch_ms).contains(&ms),
+            "{timestamp} is not in the 10 days before {epoch}"
+        );
+    }
+    // Another process on the same data directory serves the very same data.
+    let server = server.restart().await;
+    let again = server.synced_account(&key, "TELEGRAM", scenario).await;
+    assert_eq!(server.snapshot(&key, &again).await, before);
+}
