@@ -74,10 +74,15 @@ async fn chunk_done_continues_only_with_the_same_scope() {
         })
         .await
         .unwrap();
-    f.store
+    let reported = f
+        .store
         .sync_request(&request(acc, chunked, 4))
         .await
-        .unwrap(); // reports CHUNK_DONE
+        .unwrap();
+    assert!(
+        matches!(&reported, SyncRequestResult::Finished(j) if j.state == JobState::ChunkDone),
+        "the request reports the CHUNK_DONE: {reported:?}"
+    );
     let SyncRequestResult::Started(next) = f
         .store
         .sync_request(&request(
@@ -156,16 +161,18 @@ async fn an_expired_lease_is_taken_over_and_the_old_worker_is_locked_out() {
     assert!(claim(&f, "b", 50).await.is_none(), "the lease still holds");
     let b = claim(&f, "b", 500).await.expect("the lease ran out");
     assert_eq!(a.id, b.id);
-    let c = chat("c1", 5);
+    // `a` writes a chat of its own, so that anything it left would be seen.
     assert!(matches!(
-        write(&f, &a, "a", &c, &[]).await,
+        write(&f, &a, "a", &chat("from-a", 5), &[message("ma", 5)]).await,
         Err(StoreError::LostLease)
     ));
     assert!(matches!(
         finish(&f, &a, "a", JobState::Done, None).await,
         Err(StoreError::LostLease)
     ));
-    write(&f, &b, "b", &c, &[message("m1", 5)]).await.unwrap();
+    write(&f, &b, "b", &chat("from-b", 5), &[message("m1", 5)])
+        .await
+        .unwrap();
     // The failed write of `a` left nothing: only b's chat exists.
     let page = f
         .store
@@ -182,7 +189,8 @@ async fn an_expired_lease_is_taken_over_and_the_old_worker_is_locked_out() {
         )
         .await
         .unwrap();
-    assert_eq!(page.items.len(), 1);
+    let ids: Vec<&str> = page.items.iter().map(|c| c.provider_id.as_str()).collect();
+    assert_eq!(ids, ["from-b"]);
 }
 
 #[tokio::test]

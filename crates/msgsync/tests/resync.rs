@@ -62,20 +62,35 @@ async fn chunks_continue_and_a_changed_span_starts_over() {
         .connect(&key, "LINKEDIN", "sandbox:chats=25,messages=4")
         .await;
 
-    let mut stored = Vec::new();
+    // The chats each chunk added, as (last activity, provider id).
+    let mut chunks: Vec<Vec<(String, String)>> = Vec::new();
+    let mut seen = HashSet::new();
     for expected in ["CHUNK_DONE", "CHUNK_DONE", "SYNC_DONE"] {
         let outcome = server
             .sync_to_outcome(&key, &account, "chunk_size=10")
             .await;
         assert_eq!(outcome["status"], expected, "{outcome}");
-        stored.push(server.all_chats(&key, &account).await.len());
+        let added = server
+            .all_chats(&key, &account)
+            .await
+            .into_iter()
+            .map(|c| {
+                let id = c["provider_id"].as_str().unwrap().to_owned();
+                (c["timestamp"].as_str().unwrap().to_owned(), id)
+            })
+            .filter(|(_, id)| seen.insert(id.clone()))
+            .collect();
+        chunks.push(added);
     }
-    assert_eq!(stored, vec![10, 20, 25]);
-
-    // Chunks come newest chats first: every chat of chunk 1 is at least as recent as any later one.
-    let chats = server.all_chats(&key, &account).await;
-    let ids: HashSet<_> = chats.iter().map(|c| c["provider_id"].clone()).collect();
-    assert_eq!(ids.len(), 25, "no chat stored twice");
+    let sizes: Vec<usize> = chunks.iter().map(Vec::len).collect();
+    assert_eq!(sizes, vec![10, 10, 5], "no chat stored twice, none missing");
+    // Chunks come newest chats first: every chat of a chunk is at least as recent as any chat
+    // of a later one.
+    for pair in chunks.windows(2) {
+        let oldest_earlier = pair[0].iter().map(|(at, _)| at).min().unwrap();
+        let newest_later = pair[1].iter().map(|(at, _)| at).max().unwrap();
+        assert!(oldest_earlier >= newest_later, "{chunks:?}");
+    }
 
     // A CHUNK_DONE followed by a request with another span starts a new series from scratch.
     let other = server
@@ -186,6 +201,7 @@ async fn full_resync_marks_missing_data_deleted_and_partial_never_does() {
     let chats = server.all_chats(&key, &account).await;
     assert_eq!((chats.len(), deleted(&chats)), (25, 0));
 
+    let before = server.snapshot(&key, &account).await;
     assert_eq!(
         server
             .sync_to_outcome(&key, &account, "partial=false")
@@ -194,19 +210,34 @@ async fn full_resync_marks_missing_data_deleted_and_partial_never_does() {
     );
     let chats = server.all_chats(&key, &account).await;
     assert_eq!((chats.len(), deleted(&chats)), (25, 5));
-    // Their messages are marked too, and nothing else is.
+    // Their messages are marked too, and nothing else changes: every other message keeps the
+    // flag it had (LinkedIn's recalled messages are deleted at the provider already).
     let snapshot = server.snapshot(&key, &account).await;
-    assert!(snapshot.iter().filter(|r| r.4 == 1).count() >= 15);
     let gone: HashSet<_> = chats
         .iter()
         .filter(|c| c["deleted"] == 1)
         .map(|c| c["provider_id"].as_str().unwrap().to_owned())
         .collect();
-    for row in &snapshot {
+    assert_eq!(snapshot.len(), before.len());
+    let mut marked = 0;
+    for (row, was) in snapshot.iter().zip(&before) {
+        assert_eq!((&row.0, &row.1), (&was.0, &was.1));
         if gone.contains(&row.0) {
             assert_eq!(row.4, 1, "message of a vanished chat: {row:?}");
+            marked += usize::from(was.4 == 0);
+        } else {
+            assert_eq!(
+                row.4, was.4,
+                "a message of a chat still there changed: {row:?}"
+            );
         }
     }
+    assert_eq!(
+        snapshot.iter().filter(|r| gone.contains(&r.0)).count(),
+        15,
+        "five chats of three messages"
+    );
+    assert!(marked > 0);
 }
 
 #[tokio::test]

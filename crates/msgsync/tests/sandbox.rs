@@ -40,11 +40,17 @@ async fn every_linkedin_product_combination_syncs_its_inboxes() {
             .iter()
             .filter(|c| c["content_type"] == "inmail")
             .count();
+        // Exactly the threads of the Recruiter and Sales Navigator inboxes are InMail.
+        let premium = chats
+            .iter()
+            .filter(|c| c["folder"] != serde_json::json!(["INBOX"]))
+            .count();
+        assert_eq!(inmail, premium, "{products}: {chats:?}");
         let has_classic = products.split('+').any(|p| p == "classic");
-        if has_classic {
-            assert!(inmail < 7, "{products}: classic threads are not InMail");
-        } else {
-            assert_eq!(inmail, 7, "{products}: every thread is InMail");
+        match (has_classic, products.contains('+')) {
+            (true, false) => assert_eq!(inmail, 0, "{products}: classic threads are not InMail"),
+            (true, true) => assert!(inmail > 0 && inmail < 7, "{products}: {inmail}"),
+            (false, _) => assert_eq!(inmail, 7, "{products}: every thread is InMail"),
         }
         // Each inbox the account has can be synced alone; the others are refused.
         for product in ["classic", "recruiter", "sales_navigator"] {

@@ -341,10 +341,9 @@ fn messages_have_the_expected_variety() {
 
 #[test]
 fn large_scenarios_are_indexed_without_generating_every_message() {
-    // 2 000 chats × 100 000 messages: 2·10^8 messages, which a scan could not index in time.
-    let started = std::time::Instant::now();
+    // 2 000 chats × 100 000 messages: 2·10^8 messages, which a scan could not index. (How
+    // fast this is belongs to the benchmarks, not to a test.)
     let ds = dataset(Telegram, &scenario(2000, 100_000));
-    assert!(started.elapsed() < std::time::Duration::from_secs(20));
     assert_eq!(ds.chat_list(None).unwrap().len(), 2000);
     let keys = ds.message_keys(7).unwrap();
     assert_eq!(keys.len(), 100_000);

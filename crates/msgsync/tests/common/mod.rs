@@ -86,13 +86,16 @@ impl TestServer {
         });
         let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(30)))
             .await
-            .unwrap()
-            .unwrap_or_else(|_| {
-                panic!(
-                    "the server did not start:\n{}",
-                    log.lock().unwrap().join("\n")
-                )
-            });
+            .unwrap();
+        let Ok(addr) = addr else {
+            // Not left running behind a failed test.
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the server did not start:\n{}",
+                log.lock().unwrap().join("\n")
+            );
+        };
         TestServer {
             dir,
             base: format!("http://{addr}"),
