@@ -162,8 +162,11 @@ pub(crate) fn envelope(error: &ApiError, instance: &str) -> serde_json::Value {
 pub(crate) fn for_bare_status(status: StatusCode, method: &str, path: &str) -> ApiError {
     match status.as_u16() {
         404 => ApiError::not_found(format!("no route for {method} {path}")),
-        // The catalogue has no 405: a method a route does not serve is a route that is not found.
-        405 => ApiError::not_found(format!("{method} is not supported on {path}")),
+        // axum's answer keeps its `Allow` header (the envelope layer keeps headers).
+        405 => ApiError::new(
+            ErrorKind::MethodNotAllowed,
+            format!("{method} is not supported on {path}; the Allow header lists what is"),
+        ),
         408 => ApiError::new(
             ErrorKind::RequestTimeout,
             "the request took too long to process",

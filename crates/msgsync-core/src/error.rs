@@ -66,6 +66,9 @@ error_kinds! {
     ResourceAccessRestricted => (403, "resource_access_restricted"),
     ResourceNotFound => (404, "resource_not_found"),
     InvalidResourceIdentifier => (404, "invalid_resource_identifier"),
+    // Not in Unipile's catalogue: msgsync answers a route that exists with another method so
+    // (issue 11), with an `Allow` header, rather than as a resource that is not found.
+    MethodNotAllowed => (405, "method_not_allowed"),
     UnexpectedError => (500, "unexpected_error"),
     ProviderError => (500, "provider_error"),
     AuthenticationIntentError => (500, "authentication_intent_error"),
@@ -91,6 +94,7 @@ impl ErrorKind {
             401 => "Unauthorized",
             403 => "Forbidden",
             404 => "Not Found",
+            405 => "Method Not Allowed",
             500 => "Internal Server Error",
             501 => "Not Implemented",
             503 => "Service Unavailable",
@@ -153,7 +157,7 @@ mod tests {
         for kind in ErrorKind::ALL {
             assert_eq!(ErrorKind::from_name(&kind.type_uri()), Some(*kind));
         }
-        assert_eq!(ErrorKind::ALL.len(), 42);
+        assert_eq!(ErrorKind::ALL.len(), 43);
     }
 
     #[test]

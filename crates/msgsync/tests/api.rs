@@ -401,10 +401,23 @@ async fn every_failure_comes_in_the_envelope() {
     let (s, body) = server.get("/api/v1/nothing-here", &key).await;
     assert_error(s, &body, 404, "resource_not_found");
     assert_eq!(body["instance"], "/api/v1/nothing-here");
-    let (s, body) = server
-        .request("PUT", "/api/v1/accounts", Some(&key), None)
-        .await;
-    assert_error(s, &body, 404, "resource_not_found");
+    // A route that exists, with another method: 405 with what it allows.
+    let response = server
+        .client()
+        .put(format!("{}/api/v1/accounts", server.base))
+        .header("X-API-KEY", &key)
+        .send()
+        .await
+        .unwrap();
+    let allow = response.headers().get("allow").cloned();
+    let (s, body) = (
+        response.status().as_u16(),
+        response.json::<serde_json::Value>().await.unwrap(),
+    );
+    assert_error(s, &body, 405, "method_not_allowed");
+    let allow = allow.expect("an Allow header");
+    let allow = allow.to_str().unwrap();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
 
     let url = format!("{}/api/v1/accounts", server.base);
     let malformed = server
