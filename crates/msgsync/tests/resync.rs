@@ -426,3 +426,158 @@ async fn an_account_deleted_while_it_syncs_is_gone_for_its_polls() {
     let (status, body) = server.sync(&key, &account, "").await;
     assert_error(status, &body, 404, "resource_not_found");
 }
+
+#[tokio::test]
+async fn every_fault_of_both_providers_ends_as_its_name_says() {
+    let server = TestServer::start().await;
+    let key = server.test_key();
+    // Past the requests that connect the account and open the sync's session (LinkedIn counts
+    // its `/me`s; Telegram only its dialogs and history requests).
+    for (provider, after) in [("LINKEDIN", 3), ("TELEGRAM", 1)] {
+        let scenario = "sandbox:chats=4,messages=30,seed=21";
+        let reference = server.synced_account(&key, provider, scenario).await;
+        let complete = server.snapshot(&key, &reference).await;
+        for (fault, status, error, then) in [
+            ("rate_limited", "SYNC_DONE", None, None),
+            ("flaky", "SYNC_DONE", None, None),
+            (
+                "expired",
+                "SYNC_ERROR",
+                Some("expired_credentials"),
+                Some(401),
+            ),
+            (
+                "restricted",
+                "SYNC_ERROR",
+                Some("account_restricted"),
+                Some(403),
+            ),
+            ("down", "SYNC_ERROR", Some("service_unavailable"), None),
+            ("timeout", "SYNC_ERROR", Some("request_timeout"), None),
+        ] {
+            let account = server
+                .connect(
+                    &key,
+                    provider,
+                    &format!("{scenario},fault={fault},fault_after={after}"),
+                )
+                .await;
+            let outcome = server.sync_to_outcome(&key, &account, "").await;
+            let case = format!("{provider} {fault}: {outcome}");
+            assert_eq!(outcome["status"], status, "{case}");
+            match error {
+                None => assert_eq!(server.snapshot(&key, &account).await, complete, "{case}"),
+                Some(error) => {
+                    assert_eq!(
+                        outcome["error"]["type"],
+                        format!("errors/{error}"),
+                        "{case}"
+                    );
+                    assert!(outcome["error"]["detail"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty()));
+                }
+            }
+            // A dead or restricted account refuses the next resync at once.
+            if let (Some(code), Some(error)) = (then, error) {
+                let (s, body) = server.sync(&key, &account, "").await;
+                assert_error(s, &body, code, error);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn another_product_after_chunk_done_starts_over_and_reconciliation_stays_in_its_inbox() {
+    let server = TestServer::start().await;
+    let key = server.test_key();
+    // Chat i lives in products[i % 2]: even chats in the classic inbox, odd ones in Recruiter.
+    let account = server
+        .connect(
+            &key,
+            "LINKEDIN",
+            "sandbox:chats=20,messages=2,products=classic+recruiter,seed=4",
+        )
+        .await;
+    let first = server
+        .sync_to_outcome(&key, &account, "chunk_size=3&linkedin_product=classic")
+        .await;
+    assert_eq!(
+        (first["status"].as_str(), first["chunk"].as_i64()),
+        (Some("CHUNK_DONE"), Some(1))
+    );
+    let (_, other) = server
+        .sync(&key, &account, "chunk_size=3&linkedin_product=recruiter")
+        .await;
+    assert_eq!(other["status"], "SYNC_STARTED", "{other}");
+    assert_eq!(
+        other["chunk"], 1,
+        "another product starts a new series: {other}"
+    );
+    assert_ne!(other["sync_id"], first["sync_id"]);
+    assert_eq!(
+        server.wait_outcome(&key, &account).await["status"],
+        "CHUNK_DONE"
+    );
+
+    // Everything once, then half the chats of each inbox vanish at the provider.
+    assert_eq!(
+        server.sync_to_outcome(&key, &account, "").await["status"],
+        "SYNC_DONE"
+    );
+    let folder = |c: &serde_json::Value| c["folder"][0].as_str().unwrap().to_owned();
+    let before = server.all_chats(&key, &account).await;
+    assert_eq!(before.len(), 20);
+    server
+        .reconnect(
+            &key,
+            &account,
+            "LINKEDIN",
+            "sandbox:chats=10,messages=2,products=classic+recruiter,seed=4",
+        )
+        .await;
+    let outcome = server
+        .sync_to_outcome(&key, &account, "linkedin_product=recruiter")
+        .await;
+    assert_eq!(outcome["status"], "SYNC_DONE", "{outcome}");
+    let after = server.all_chats(&key, &account).await;
+    let deleted: Vec<String> = after
+        .iter()
+        .filter(|c| c["deleted"] == 1)
+        .map(folder)
+        .collect();
+    // Only the Recruiter inbox was resynced: its five vanished threads are marked, the
+    // classic inbox's five are left alone.
+    assert_eq!(deleted.len(), 5, "{after:?}");
+    assert!(
+        deleted.iter().all(|f| f == "INBOX_LINKEDIN_RECRUITER"),
+        "{deleted:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_live_telegram_account_without_an_app_is_registered_and_its_resync_is_501() {
+    let server = TestServer::start().await;
+    let live = server.create_key(&["--name", "live", "--mode", "live"]);
+    // A Telethon string session of a real account (the server has no MSGSYNC_TELEGRAM_API_ID).
+    let session = format!("1{}", "A".repeat(348));
+    let (s, body) = server
+        .request(
+            "POST",
+            "/api/v1/accounts",
+            Some(&live),
+            Some(serde_json::json!({"provider": "TELEGRAM", "session": session})),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let account = body["account_id"].as_str().unwrap();
+    let (s, body) = server.sync(&live, account, "").await;
+    assert_error(s, &body, 501, "feature_not_implemented");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("MSGSYNC_TELEGRAM_API_ID"),
+        "the detail says what to configure: {body}"
+    );
+}

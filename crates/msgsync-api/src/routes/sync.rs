@@ -6,7 +6,7 @@ use axum::Json;
 use msgsync_core::sync::RawSyncParams;
 use msgsync_core::time::now_ms;
 use msgsync_core::{
-    AccountId, AccountState, ErrorKind, ProviderKind, Scope, SyncParams, SyncStatus,
+    AccountId, AccountState, ApiKeyMode, ErrorKind, ProviderKind, Scope, SyncParams, SyncStatus,
 };
 use msgsync_store::{AccountRecord, SyncRequest, SyncRequestResult};
 
@@ -84,13 +84,21 @@ fn check_provider(
     {
         return Err(AppError::new(
             ErrorKind::FeatureNotImplemented,
-            match account.provider {
-                ProviderKind::Linkedin | ProviderKind::Telegram => format!(
+            match (account.provider, account.mode) {
+                (ProviderKind::Telegram, ApiKeyMode::Live) => {
+                    "this server has no Telegram app to sync live Telegram accounts with: set \
+                     MSGSYNC_TELEGRAM_API_ID and MSGSYNC_TELEGRAM_API_HASH (from \
+                     my.telegram.org) and restart it"
+                        .to_owned()
+                }
+                (ProviderKind::Linkedin | ProviderKind::Telegram, mode) => format!(
                     "this server has no connector configured for {} {} accounts",
-                    account.mode.as_str(),
+                    mode.as_str(),
                     account.provider
                 ),
-                _ => format!("msgsync cannot sync {} accounts", account.provider),
+                (ProviderKind::Whatsapp | ProviderKind::Instagram, _) => {
+                    format!("msgsync cannot sync {} accounts", account.provider)
+                }
             },
         ));
     }
