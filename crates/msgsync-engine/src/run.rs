@@ -17,6 +17,7 @@ use msgsync_store::{
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use crate::cursor::SyncCursor;
 use crate::failure::SyncFailure;
@@ -63,16 +64,32 @@ type Reason = (ErrorKind, String);
 const STORAGE_FULL_ATTEMPTS: u32 = 120;
 
 pub(crate) async fn run_job(engine: &Engine, job: SyncJob, shutdown: &CancellationToken) {
+    // Instrumented, not entered: a guard held across `.await` would lend this span to
+    // whatever else runs on the thread meanwhile (another account's sync, a request).
     let span = tracing::info_span!("sync", job = %job.id, account = %job.account_id, chunk = job.chunk_number);
-    let _enter = span.enter();
+    run_job_in_span(engine, job, shutdown)
+        .instrument(span)
+        .await
+}
+
+async fn run_job_in_span(engine: &Engine, job: SyncJob, shutdown: &CancellationToken) {
+    tracing::info!(
+        resumed = job.cursor.is_some(),
+        partial = job.params.partial,
+        chunk_size = job.params.chunk_size,
+        "sync started"
+    );
     let lost = CancellationToken::new();
-    let heartbeat = tokio::spawn(heartbeat(
-        engine.store.clone(),
-        job.clone(),
-        engine.node.clone(),
-        engine.config.lease,
-        lost.clone(),
-    ));
+    let heartbeat = tokio::spawn(
+        heartbeat(
+            engine.store.clone(),
+            job.clone(),
+            engine.node.clone(),
+            engine.config.lease,
+            lost.clone(),
+        )
+        .in_current_span(),
+    );
     let mut run = Run::new(engine, job, shutdown, &lost);
     let end = match run.resume() {
         Ok(()) => run.execute().await,
@@ -562,19 +579,22 @@ impl<'a> Run<'a> {
         let pages = std::mem::take(&mut self.pending);
         let share = self.pending_share.take();
         self.unsaved = false;
-        let write = tokio::spawn(async move {
-            store
-                .sync_checkpoint(SyncCheckpoint {
-                    job,
-                    worker,
-                    now,
-                    lease_ms,
-                    cursor,
-                    progress,
-                    pages,
-                })
-                .await
-        });
+        let write = tokio::spawn(
+            async move {
+                store
+                    .sync_checkpoint(SyncCheckpoint {
+                        job,
+                        worker,
+                        now,
+                        lease_ms,
+                        cursor,
+                        progress,
+                        pages,
+                    })
+                    .await
+            }
+            .in_current_span(),
+        );
         self.write = Some(Write {
             task: write,
             progress,
@@ -681,7 +701,11 @@ impl<'a> Run<'a> {
             End::Storage(_) => store.sync_release(&release(now, self.attempts, None)).await,
             End::Yield => store.sync_release(&release(now, self.attempts, None)).await,
             End::Lost => {
-                tracing::info!("the sync is no longer ours; stopping");
+                // Either the account went (deleted) or another run holds the job now.
+                match store.account_find(self.job.account_id).await {
+                    Ok(None) => tracing::info!("the account was deleted: the sync stops"),
+                    _ => tracing::info!("another run holds this sync now: this one stops"),
+                }
                 Ok(())
             }
         };

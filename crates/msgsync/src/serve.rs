@@ -17,14 +17,26 @@ use crate::config::Config;
 use crate::master_key;
 use crate::sandbox::Sandbox;
 
+/// The log filter when `MSGSYNC_LOG` is not set: msgsync's own events from INFO; the MTProto
+/// library's chatter (salts, reconnections) only from WARN, since a sync reports what matters.
+const DEFAULT_LOG_FILTER: &str =
+    "info,sqlx=warn,grammers_mtproto=warn,grammers_mtsender=warn,grammers_client=warn";
+
 fn init_logging() {
+    use std::io::IsTerminal;
     let filter = std::env::var("MSGSYNC_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info,sqlx=warn".to_owned());
-    let _ = tracing_subscriber::fmt()
+        .unwrap_or_else(|_| DEFAULT_LOG_FILTER.to_owned());
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    // One JSON object a line for log shippers; colours only for a person at a terminal.
+    let _ = match std::env::var("MSGSYNC_LOG_FORMAT").as_deref() {
+        Ok("json") => builder.json().with_current_span(true).try_init(),
+        _ => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+    };
 }
 
 /// Opens the configured database (creating the data directory and the master key if needed).

@@ -19,7 +19,6 @@ const FAST_ENV: &[(&str, &str)] = &[
     ("MSGSYNC_PROVIDER_TIMEOUT_MS", "1000"),
     ("MSGSYNC_POLL_INTERVAL_MS", "20"),
     ("MSGSYNC_SYNC_LEASE_MS", "1500"),
-    ("MSGSYNC_LOG", "info,sqlx=warn"),
 ];
 
 pub struct TestServer {
@@ -74,9 +73,14 @@ impl TestServer {
         let sink = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let addr = line
-                    .find("listening on http://")
-                    .map(|i| line[i + "listening on http://".len()..].trim().to_owned());
+                // In a text line the address ends the line; in a JSON line, a quote ends it.
+                let addr = line.find("listening on http://").map(|i| {
+                    line[i + "listening on http://".len()..]
+                        .split(|c: char| c == '"' || c.is_whitespace())
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                });
                 // Logged before announced, so the log holds every line up to the address.
                 sink.lock().unwrap().push(line);
                 if let Some(addr) = addr {
@@ -119,6 +123,23 @@ impl TestServer {
 
     pub fn log_text(&self) -> String {
         self.log.lock().unwrap().join("\n")
+    }
+
+    /// Waits (with a deadline) until the log holds `count` lines containing `needle`: a line
+    /// may be written just after the state a test observed.
+    pub async fn wait_log(&self, needle: &str, count: usize) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let log = self.log_text();
+            if log.lines().filter(|l| l.contains(needle)).count() >= count {
+                return log;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {count} × `{needle}` in:\n{log}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// Runs `msgsync keys create …` against this server's database; returns the key.
