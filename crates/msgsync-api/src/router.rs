@@ -32,6 +32,11 @@ pub fn router(state: AppState) -> Router {
                 .delete(accounts::delete_account),
         )
         .route("/accounts/{account_id}/sync", get(sync::sync_account))
+        .route("/accounts/{account_id}/syncs", get(sync::list_syncs))
+        .route(
+            "/accounts/{account_id}/syncs/{sync_id}",
+            get(sync::get_sync),
+        )
         .route("/chats", get(chats::list_chats))
         .route("/chats/{chat_id}", get(chats::get_chat))
         .route("/chats/{chat_id}/messages", get(chats::list_chat_messages))

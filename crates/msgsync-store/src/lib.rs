@@ -14,7 +14,7 @@ pub use model::*;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
-use msgsync_core::{AccountId, AccountState, AttendeeId, ChatId, MessageId};
+use msgsync_core::{AccountId, AccountState, AttendeeId, ChatId, MessageId, SyncId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -142,6 +142,11 @@ pub trait Store: Send + Sync + 'static {
     async fn sync_request(&self, request: &SyncRequest) -> StoreResult<SyncRequestResult>;
     /// The latest sync of an account, reported or not.
     async fn sync_latest(&self, account: AccountId) -> StoreResult<Option<SyncJob>>;
+    /// An account's syncs, newest first (reading only).
+    async fn sync_list(&self, account: AccountId, page: &PageRequest)
+        -> StoreResult<Page<SyncJob>>;
+    /// One sync of an account (reading only).
+    async fn sync_get(&self, account: AccountId, id: SyncId) -> StoreResult<Option<SyncJob>>;
     /// Ends every lease: running jobs can be claimed at once. Only for a node that knows no
     /// other node runs (the embedded backend, whose `serve` holds a lock on the database), so
     /// that a restart after a crash resumes its syncs without waiting for their leases.

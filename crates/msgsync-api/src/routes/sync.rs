@@ -6,14 +6,15 @@ use axum::Json;
 use msgsync_core::sync::RawSyncParams;
 use msgsync_core::time::now_ms;
 use msgsync_core::{
-    AccountId, AccountState, ApiKeyMode, ErrorKind, ProviderKind, Scope, SyncParams, SyncStatus,
+    AccountId, AccountState, ApiKeyMode, ErrorKind, ProviderKind, Scope, SyncId, SyncParams,
+    SyncStatus,
 };
 use msgsync_store::{AccountRecord, SyncRequest, SyncRequestResult};
 
-use super::accounts::account_not_found;
+use super::accounts::{account_not_found, find_account};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::error::AppError;
+use crate::error::{not_found, AppError};
 use crate::extract::{path_id, QueryMap};
 use crate::views;
 
@@ -60,6 +61,52 @@ pub async fn sync_account(
         SyncRequestResult::NotStarted => return Err(state_error(&account)),
     };
     Ok(Json(views::resync(status, &job)).into_response())
+}
+
+/// `GET /api/v1/accounts/{account_id}/syncs`: the account's syncs, newest first. Reads only:
+/// never starts a sync, never reports an outcome.
+pub async fn list_syncs(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    query: QueryMap,
+) -> Result<Response, AppError> {
+    caller.require(Scope::AccountsRead)?;
+    let page = query.page()?;
+    let account = find_account(&state, &caller, path_id(&id)?).await?;
+    let mut syncs = state.store.sync_list(account.id, &page).await?;
+    for job in &mut syncs.items {
+        fresher(&state, job);
+    }
+    Ok(Json(views::list("AccountSyncList", &syncs, views::sync)).into_response())
+}
+
+/// `GET /api/v1/accounts/{account_id}/syncs/{sync_id}`: one sync, reading only.
+pub async fn get_sync(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, sync_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    caller.require(Scope::AccountsRead)?;
+    let account = find_account(&state, &caller, path_id(&id)?).await?;
+    let sync_id: SyncId = path_id(&sync_id)?;
+    let mut job = state
+        .store
+        .sync_get(account.id, sync_id)
+        .await?
+        .ok_or_else(|| not_found("sync", sync_id))?;
+    fresher(&state, &mut job);
+    Ok(Json(views::sync(&job)).into_response())
+}
+
+/// A sync running on this node is shown as its run knows it (its database row lags by up to
+/// a page).
+fn fresher(state: &AppState, job: &mut msgsync_store::SyncJob) {
+    if let Some(live) = state.engine.live_sync(job.account_id) {
+        if live.job.id == job.id {
+            *job = live.job.clone();
+        }
+    }
 }
 
 fn finished_status(job: &msgsync_store::SyncJob) -> SyncStatus {

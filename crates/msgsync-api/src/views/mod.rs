@@ -8,7 +8,7 @@ mod resync;
 
 pub use accounts::account;
 pub use messaging::{attendee, attendee_list, chat, chat_with_last_message, message};
-pub use resync::resync;
+pub use resync::{resync, sync};
 
 use msgsync_store::Page;
 use serde::Serialize;

@@ -2,7 +2,7 @@
 
 use msgsync_core::time::format_ms;
 use msgsync_core::{AccountId, LinkedinProduct, SyncId, SyncStatus};
-use msgsync_store::SyncJob;
+use msgsync_store::{JobState, SyncJob};
 use serde::Serialize;
 
 /// The resync route's answer: the contract's two fields, then the sync's details. Typed rather
@@ -10,7 +10,18 @@ use serde::Serialize;
 #[derive(Serialize)]
 pub struct Resync<'a> {
     object: &'static str,
+    /// Only in the sync history, where each sync is a resource of its own: its id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<SyncId>,
     status: SyncStatus,
+    /// Only in the sync history: the job's own state (`queued`, `running`, `done`,
+    /// `chunk_done`, `error`) and whether its outcome was reported by the resync route.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reported: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    updated_at: Option<String>,
     sync_id: SyncId,
     account_id: AccountId,
     chunk: i64,
@@ -57,11 +68,33 @@ struct ResyncError<'a> {
     detail: &'a str,
 }
 
+/// A sync as its history shows it: the resync answer's fields, with the job's own state.
+pub fn sync(job: &SyncJob) -> Resync<'_> {
+    let status = match job.state {
+        JobState::Queued | JobState::Running => SyncStatus::SyncRunning,
+        JobState::Done => SyncStatus::SyncDone,
+        JobState::ChunkDone => SyncStatus::ChunkDone,
+        JobState::Error => SyncStatus::SyncError,
+    };
+    Resync {
+        object: "AccountSync",
+        id: Some(job.id),
+        state: Some(job.state.as_str()),
+        reported: Some(job.reported),
+        updated_at: Some(format_ms(job.updated_at)),
+        ..resync(status, job)
+    }
+}
+
 pub fn resync(status: SyncStatus, job: &SyncJob) -> Resync<'_> {
     let p = &job.params;
     Resync {
         object: "AccountResync",
+        id: None,
         status,
+        state: None,
+        reported: None,
+        updated_at: None,
         sync_id: job.id,
         account_id: job.account_id,
         chunk: job.chunk_number,

@@ -209,6 +209,49 @@ pub async fn claim(db: &SqlitePool, c: &SyncClaim) -> StoreResult<Option<SyncJob
     .transpose()
 }
 
+/// An account's syncs, newest first.
+pub async fn list(
+    db: &SqlitePool,
+    account: AccountId,
+    page: &PageRequest,
+) -> StoreResult<Page<SyncJob>> {
+    let (at, id) = match &page.cursor {
+        Some(c) => (c.at, c.id.clone()),
+        None => (i64::MAX, String::new()),
+    };
+    let rows = sqlx::query(
+        "SELECT * FROM sync_jobs WHERE account_id = ?
+           AND (created_at < ? OR (created_at = ? AND (? = '' OR id < ?)))
+         ORDER BY created_at DESC, id DESC LIMIT ?",
+    )
+    .bind(account.to_string())
+    .bind(at)
+    .bind(at)
+    .bind(&id)
+    .bind(&id)
+    .bind(i64::from(page.limit) + 1)
+    .fetch_all(db)
+    .await?;
+    let items = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
+    Ok(super::accounts::paginate(items, page.limit, |j| {
+        PageCursor {
+            at: j.created_at,
+            id: j.id.to_string(),
+        }
+    }))
+}
+
+pub async fn get(db: &SqlitePool, account: AccountId, id: SyncId) -> StoreResult<Option<SyncJob>> {
+    sqlx::query("SELECT * FROM sync_jobs WHERE account_id = ? AND id = ?")
+        .bind(account.to_string())
+        .bind(id.to_string())
+        .fetch_optional(db)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
 pub async fn end_all_leases(db: &SqlitePool, now: i64) -> StoreResult<u64> {
     // `claim` takes running jobs whose lease ended before `now`.
     let done = sqlx::query(

@@ -16,7 +16,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use msgsync_core::{AccountId, AccountState, AttendeeId, ChatId, MessageId};
+use msgsync_core::{AccountId, AccountState, AttendeeId, ChatId, MessageId, SyncId};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
@@ -285,6 +285,18 @@ impl Store for SqliteStore {
 
     async fn sync_latest(&self, account: AccountId) -> StoreResult<Option<SyncJob>> {
         jobs::latest(&self.reader, account).await
+    }
+
+    async fn sync_list(
+        &self,
+        account: AccountId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<SyncJob>> {
+        jobs::list(&self.reader, account, page).await
+    }
+
+    async fn sync_get(&self, account: AccountId, id: SyncId) -> StoreResult<Option<SyncJob>> {
+        jobs::get(&self.reader, account, id).await
     }
 
     async fn sync_leases_end_all(&self, now: i64) -> StoreResult<u64> {
