@@ -11,11 +11,13 @@ use crate::serve::open_store;
 pub enum KeysCommand {
     /// Create a key; the key is the last line of the output, shown this once only.
     Create {
+        /// A name for the key, to recognise it in `keys list`.
         #[arg(long)]
         name: String,
         /// Keys of one owner share its accounts.
         #[arg(long, default_value = "default")]
         owner: String,
+        /// `test` keys connect sandbox accounts only; `live` keys real ones only.
         #[arg(long, default_value = "live", value_parser = ["live", "test"])]
         mode: String,
         /// Comma-separated: accounts:read, accounts:write, accounts:sync, messaging:read.
@@ -25,7 +27,10 @@ pub enum KeysCommand {
     /// List keys (never the keys themselves).
     List,
     /// Revoke a key by its id (see `keys list`).
-    Revoke { id: String },
+    Revoke {
+        /// The key's id: the first column of `keys list`.
+        id: String,
+    },
 }
 
 pub async fn run(command: KeysCommand) -> anyhow::Result<()> {
@@ -72,10 +77,11 @@ pub async fn run(command: KeysCommand) -> anyhow::Result<()> {
             println!("{}", generated.key);
         }
         KeysCommand::List => {
+            println!("ID\tMODE\tNAME\tOWNER\tSCOPES\tCREATED\tREVOKED");
             for k in store.api_key_list().await? {
                 let scopes: Vec<&str> = k.scopes.iter().map(|s| s.as_str()).collect();
                 println!(
-                    "{}\t{}\t{}\towner={}\tscopes={}\tcreated={}{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     k.id,
                     k.mode.as_str(),
                     k.name,
@@ -83,8 +89,8 @@ pub async fn run(command: KeysCommand) -> anyhow::Result<()> {
                     scopes.join(","),
                     format_ms(k.created_at),
                     k.revoked_at
-                        .map(|r| format!("\trevoked={}", format_ms(r)))
-                        .unwrap_or_default()
+                        .map(format_ms)
+                        .unwrap_or_else(|| "-".to_owned())
                 );
             }
         }

@@ -99,9 +99,15 @@ impl Sandbox {
 #[derive(Subcommand)]
 pub enum SandboxCommand {
     /// Print the `Cookie` header under which the running LinkedIn simulator serves SCENARIO.
-    LinkedinCookies { scenario: String },
+    LinkedinCookies {
+        /// A sandbox credential: `sandbox` or `sandbox:KEY=VALUE,…` (README, "Sandbox scenarios").
+        scenario: String,
+    },
     /// Print a Telethon string session under which the running Telegram simulator serves SCENARIO.
-    TelegramSession { scenario: String },
+    TelegramSession {
+        /// A sandbox credential: `sandbox` or `sandbox:KEY=VALUE,…` (README, "Sandbox scenarios").
+        scenario: String,
+    },
 }
 
 fn simulator_address(config: &Config, provider: &str) -> anyhow::Result<String> {
