@@ -6,6 +6,7 @@ use msgsync_engine::Engine;
 use msgsync_store::Store;
 
 use crate::auth::KeyCache;
+use crate::metrics::HttpMetrics;
 
 /// How long an API key read from the database is trusted: the longest a key revoked from the
 /// CLI keeps working.
@@ -16,14 +17,29 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub engine: Arc<Engine>,
     pub keys: KeyCache,
+    pub metrics: HttpMetrics,
+    /// `/metrics` has an address of its own (`MSGSYNC_METRICS_LISTEN`), not the API's.
+    pub metrics_elsewhere: bool,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, engine: Arc<Engine>) -> Self {
+        let metrics = HttpMetrics::new(engine.registry())
+            .expect("the HTTP metrics' names are distinct from the engine's");
         Self {
             store,
             engine,
             keys: KeyCache::new(KEY_TTL),
+            metrics,
+            metrics_elsewhere: false,
+        }
+    }
+
+    /// `/metrics` is served on an address of its own, not on the API's.
+    pub fn with_metrics_elsewhere(self) -> Self {
+        Self {
+            metrics_elsewhere: true,
+            ..self
         }
     }
 }

@@ -4,6 +4,7 @@ mod app;
 mod auth;
 mod error;
 mod extract;
+mod metrics;
 mod middleware;
 mod router;
 mod routes;
@@ -13,7 +14,7 @@ mod views;
 pub use app::{App, AppState};
 pub use auth::API_KEY_HEADER;
 pub use error::AppError;
-pub use router::{router, MAX_BODY_BYTES};
+pub use router::{metrics_router, router, MAX_BODY_BYTES};
 pub use server::HttpLimits;
 
 use std::future::Future;
@@ -28,4 +29,14 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     server::serve(listener, router(state), limits, shutdown).await
+}
+
+/// Serves `/metrics` alone on `listener` (`MSGSYNC_METRICS_LISTEN`), until `shutdown`.
+pub async fn serve_metrics(
+    listener: TcpListener,
+    state: AppState,
+    limits: HttpLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    server::serve(listener, metrics_router(state), limits, shutdown).await
 }

@@ -9,6 +9,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::app::AppState;
+use crate::metrics;
 use crate::middleware::{envelope, panic_response};
 use crate::routes::{accounts, attendees, chats, health, messages, sync};
 
@@ -63,11 +64,26 @@ pub fn router(state: AppState) -> Router {
             "/messages/{message_id}/attachments/{attachment_id}",
             get(messages::get_message_attachment),
         );
-    let app = Router::new()
+    let mut app = Router::new()
         .nest("/api/v1", api)
-        .route("/health", get(health))
-        .with_state(state);
-    with_layers(app)
+        .route("/health", get(health));
+    // Where no address of its own is set for them, the metrics are served here.
+    if !state.metrics_elsewhere {
+        app = app.route("/metrics", get(metrics::get_metrics));
+    }
+    let app = app.with_state(state.clone());
+    // Outermost, so that it counts each answer as it leaves, envelope included.
+    with_layers(app).layer(axum::middleware::from_fn_with_state(
+        state,
+        metrics::count_requests,
+    ))
+}
+
+/// `/metrics` alone, for `MSGSYNC_METRICS_LISTEN` (an address only the monitoring reaches).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::get_metrics))
+        .with_state(state)
 }
 
 /// The layers every route sits behind: body limit, panics caught, a timeout, and (outermost)

@@ -21,6 +21,7 @@ use tracing::Instrument;
 
 use crate::cursor::SyncCursor;
 use crate::failure::SyncFailure;
+use crate::metrics::provider_label;
 use crate::worker::Engine;
 
 /// Provider round trips an `open` may take, in units of the provider timeout.
@@ -167,11 +168,15 @@ struct Run<'a> {
     pending_share: Option<OwnedSemaphorePermit>,
     /// Whether the cursor moved since the last write.
     unsaved: bool,
+    /// The account's provider, once the run has read the account (a metrics label).
+    provider: Option<ProviderKind>,
 }
 
 /// A write in flight: the progress it records, and the buffer share of its pages.
 struct Write {
     task: JoinHandle<Result<(), StoreError>>,
+    started: std::time::Instant,
+    messages: usize,
     progress: SyncProgress,
     now: i64,
     _share: Option<OwnedSemaphorePermit>,
@@ -204,6 +209,7 @@ impl<'a> Run<'a> {
             pending: Vec::new(),
             pending_share: None,
             unsaved: false,
+            provider: None,
         }
     }
 
@@ -260,6 +266,7 @@ impl<'a> Run<'a> {
             )
         };
         tracing::warn!(error = %first, "the database refused a page of the sync; the sync waits for it");
+        self.engine.metrics.storage_wait();
         let mut error = first;
         let mut attempts = self.attempts;
         loop {
@@ -314,6 +321,7 @@ impl<'a> Run<'a> {
         let Some(account) = store.account_find(self.job.account_id).await? else {
             return Err(End::Lost);
         };
+        self.provider = Some(account.provider);
         // From here on, polls of this sync are answered by this run (see `crate::live`).
         let mut listed = self.job.clone();
         listed.chats_synced = self.progress.chats_synced;
@@ -423,6 +431,9 @@ impl<'a> Run<'a> {
                 limit: cfg.message_page_size,
             };
             let mut messages = self.call(session.messages_page(&request)).await?;
+            self.engine
+                .metrics
+                .messages_page(self.provider_label(), messages.messages.len());
             messages.messages.retain(|m| span.contains(m.timestamp_ms));
             match messages.next_cursor {
                 Some(next) if Some(&next) != self.cursor.message_cursor.as_ref() => {
@@ -463,6 +474,7 @@ impl<'a> Run<'a> {
             limit: self.engine.config.chat_page_size,
         };
         let page = Arc::new(self.call(session.chats_page(&request)).await?);
+        self.engine.metrics.chats_page(self.provider_label());
         self.chat_page = Some((
             self.cursor.inbox,
             self.cursor.chat_page.clone(),
@@ -492,7 +504,14 @@ impl<'a> Run<'a> {
         result.map_err(|e| self.provider_failure(e))
     }
 
+    fn provider_label(&self) -> &'static str {
+        provider_label(self.provider)
+    }
+
     fn provider_failure(&mut self, error: ProviderError) -> End {
+        self.engine
+            .metrics
+            .provider_error(self.provider_label(), &error);
         let cfg = &self.engine.config;
         match error {
             ProviderError::RateLimited { retry_after } => {
@@ -577,6 +596,7 @@ impl<'a> Run<'a> {
         let now = now_ms();
         let lease_ms = self.engine.config.lease.as_millis() as i64;
         let pages = std::mem::take(&mut self.pending);
+        let messages = pages.iter().map(|p| p.messages.len()).sum();
         let share = self.pending_share.take();
         self.unsaved = false;
         let write = tokio::spawn(
@@ -597,6 +617,8 @@ impl<'a> Run<'a> {
         );
         self.write = Some(Write {
             task: write,
+            started: std::time::Instant::now(),
+            messages,
             progress,
             now,
             _share: share,
@@ -611,6 +633,9 @@ impl<'a> Run<'a> {
         };
         let failed = match write.task.await {
             Ok(Ok(())) => {
+                self.engine
+                    .metrics
+                    .checkpoint(write.started.elapsed().as_secs_f64(), write.messages);
                 self.engine
                     .live
                     .progress(&self.job, write.progress, write.now);
@@ -632,6 +657,14 @@ impl<'a> Run<'a> {
         self.pending_share = None;
         self.unsaved = false;
         Err(failed)
+    }
+
+    /// Counts an outcome written to the database.
+    fn record_outcome(&self, outcome: &str, now: i64) {
+        let seconds = (now - self.job.created_at).max(0) as f64 / 1000.0;
+        self.engine
+            .metrics
+            .sync_ended(self.provider_label(), outcome, seconds);
     }
 
     /// Records how the run ended.
@@ -674,6 +707,7 @@ impl<'a> Run<'a> {
                     })
                     .await;
                 if written.is_ok() {
+                    self.record_outcome(state.as_str(), now);
                     tracing::info!(
                         state = state.as_str(),
                         chats = self.progress.chats_synced,
@@ -684,9 +718,13 @@ impl<'a> Run<'a> {
                 written
             }
             End::Failed(failure) => {
-                store
+                let written = store
                     .sync_finish(&finish(JobState::Error, Some(&failure)))
-                    .await
+                    .await;
+                if written.is_ok() {
+                    self.record_outcome(JobState::Error.as_str(), now);
+                }
+                written
             }
             End::Park {
                 run_after,

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::EngineConfig;
 use crate::live::{LiveSync, LiveSyncs};
+use crate::metrics::EngineMetrics;
 use crate::run::run_job;
 
 /// How many fetched messages may wait for the database on one node: enough for runs to keep
@@ -29,12 +30,20 @@ pub struct Engine {
     pub(crate) live: LiveSyncs,
     /// Messages fetched and waiting for the database, across all runs (see `Run::checkpoint`).
     pub(crate) write_buffer: Arc<Semaphore>,
+    /// Where every metric of this node is registered (the API adds its own).
+    registry: prometheus::Registry,
+    pub(crate) metrics: EngineMetrics,
     wake: Notify,
 }
 
 impl Engine {
     pub fn new(store: Arc<dyn Store>, connectors: Connectors, config: EngineConfig) -> Arc<Self> {
+        let registry = prometheus::Registry::new();
+        let metrics =
+            EngineMetrics::new(&registry).expect("the engine's metrics have distinct names");
         Arc::new(Self {
+            registry,
+            metrics,
             store,
             connectors,
             config,
@@ -43,6 +52,11 @@ impl Engine {
             write_buffer: Arc::new(Semaphore::new(WRITE_BUFFER_MESSAGES)),
             wake: Notify::new(),
         })
+    }
+
+    /// The registry of this node's metrics.
+    pub fn registry(&self) -> &prometheus::Registry {
+        &self.registry
     }
 
     pub fn connectors(&self) -> &Connectors {

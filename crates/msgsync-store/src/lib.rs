@@ -145,6 +145,8 @@ pub trait Store: Send + Sync + 'static {
     /// An account's syncs, newest first (reading only).
     async fn sync_list(&self, account: AccountId, page: &PageRequest)
         -> StoreResult<Page<SyncJob>>;
+    /// The queue: queued and running jobs by state and provider, and the oldest due one.
+    async fn sync_stats(&self, now: i64) -> StoreResult<SyncStats>;
     /// One sync of an account (reading only).
     async fn sync_get(&self, account: AccountId, id: SyncId) -> StoreResult<Option<SyncJob>>;
     /// Ends every lease: running jobs can be claimed at once. Only for a node that knows no

@@ -351,3 +351,12 @@ pub struct ReconcileScope {
     /// `None`: every inbox.
     pub inbox: Option<LinkedinProduct>,
 }
+
+/// The sync queue as `GET /metrics` shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStats {
+    /// Queued and running jobs, by state and provider.
+    pub active: Vec<(JobState, ProviderKind, i64)>,
+    /// When the queued job due longest ago became due (epoch ms), if any is due.
+    pub oldest_due_at: Option<i64>,
+}

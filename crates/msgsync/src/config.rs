@@ -12,6 +12,8 @@ use msgsync_providers::linkedin::LinkedinConfig;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// Where `/metrics` is served alone, besides the API address.
+    pub metrics_listen: Option<SocketAddr>,
     pub data_dir: PathBuf,
     pub database_url: String,
     pub sandbox: bool,
@@ -57,6 +59,13 @@ impl Config {
         let listen: SocketAddr = listen.parse().with_context(|| {
             format!("MSGSYNC_LISTEN=`{listen}` is not an address like 127.0.0.1:8080")
         })?;
+        let metrics_listen = var("MSGSYNC_METRICS_LISTEN")
+            .map(|raw| {
+                raw.parse::<SocketAddr>().with_context(|| {
+                    format!("MSGSYNC_METRICS_LISTEN=`{raw}` is not an address like 127.0.0.1:9090")
+                })
+            })
+            .transpose()?;
         let data_dir =
             PathBuf::from(var("MSGSYNC_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
         let database_url = match var("MSGSYNC_DATABASE_URL") {
@@ -144,6 +153,7 @@ impl Config {
             linkedin,
             telegram_app,
             listen,
+            metrics_listen,
             data_dir,
             database_url,
             sandbox,

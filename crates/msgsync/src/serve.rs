@@ -184,16 +184,39 @@ pub async fn run() -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
     let engine_task = tokio::spawn(engine.clone().run(shutdown.clone()));
-    let state = AppState(Arc::new(App::new(store.clone(), engine)));
+    let mut app = App::new(store.clone(), engine);
+    if config.metrics_listen.is_some() {
+        app = app.with_metrics_elsewhere();
+    }
+    let state = AppState(Arc::new(app));
     let api_shutdown = shutdown.clone();
     let mut http = config.http.clone();
     http.max_connections = config
         .http_max_connections
         .unwrap_or_else(default_max_connections);
+    let metrics_server = match config.metrics_listen {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding MSGSYNC_METRICS_LISTEN={addr}"))?;
+            tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+            let (state, limits, stop) = (state.clone(), http.clone(), shutdown.clone());
+            Some(tokio::spawn(msgsync_api::serve_metrics(
+                listener,
+                state,
+                limits,
+                async move { stop.cancelled().await },
+            )))
+        }
+        None => None,
+    };
     msgsync_api::serve(listener, state, http, async move {
         api_shutdown.cancelled().await
     })
     .await?;
+    if let Some(task) = metrics_server {
+        task.await.context("the metrics server crashed")??;
+    }
     engine_task.await.context("the sync engine crashed")?;
     if let Some(sandbox) = sandbox {
         sandbox.stop().await;

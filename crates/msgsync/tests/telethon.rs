@@ -3,16 +3,15 @@
 //! `msgsync sandbox telegram-session`, and sees the same chats and messages that msgsync's own
 //! sync stored for that scenario.
 //!
-//! Telethon runs in a virtual environment under the cargo target directory, created on first
-//! use from `tests/telethon/requirements.txt` (pinned, with hashes) by
-//! `tests/telethon/setup-venv.sh`, which `.ci/run` also runs before the tests. It needs
+//! Telethon runs in the tests' Python virtual environment (`common::python`), created on first
+//! use from `tests/python/requirements.txt` (pinned, with hashes) by
+//! `tests/python/setup-venv.sh`, which `.ci/run` also runs before the tests. It needs
 //! CPython 3 with venv and pip, and PyPI: without them this test fails and says what to
 //! install.
 
 mod common;
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -25,51 +24,11 @@ use tokio::io::AsyncWriteExt;
 const SCENARIO: &str = "sandbox:chats=8,messages=130,seed=1";
 /// Fixes the sandbox's time anchor, so that a test running across midnight sees one data set.
 const EPOCH: &str = "2026-11-01";
-/// Creating the venv downloads Telethon from PyPI.
-const SETUP_DEADLINE: Duration = Duration::from_secs(600);
 /// The script bounds each of its own steps; this bounds it as a whole.
 const SCRIPT_DEADLINE: Duration = Duration::from_secs(180);
 
 fn telethon_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/telethon")
-}
-
-/// The venv with the pinned Telethon, created or reused under a file lock, as several test
-/// processes may want it at once. Returns its Python.
-async fn telethon_python() -> PathBuf {
-    // CARGO_TARGET_TMPDIR is `<target>/tmp`: the venv sits beside it, in the target directory.
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .expect("the target directory")
-        .to_path_buf();
-    let venv = target.join("telethon-venv");
-    let lock = File::create(target.join("telethon-venv.lock")).expect("create the venv lock");
-    let script = telethon_dir().join("setup-venv.sh");
-    let venv_arg = venv.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        lock.lock().expect("lock the venv");
-        let output = std::process::Command::new("bash")
-            .arg(&script)
-            .arg(&venv_arg)
-            .stdin(Stdio::null())
-            .output();
-        drop(lock);
-        output
-    });
-    let output = tokio::time::timeout(SETUP_DEADLINE, output)
-        .await
-        .unwrap_or_else(|_| panic!("setting up the Telethon venv took over {SETUP_DEADLINE:?}"))
-        .expect("the venv set-up task")
-        .expect("bash is needed to set up the Telethon venv");
-    assert!(
-        output.status.success(),
-        "setting up the Telethon venv at {} failed ({}):\n{}{}",
-        venv.display(),
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    venv.join("bin").join("python")
 }
 
 /// Runs `dialogs.py` with `session` on its standard input; returns what it printed.
@@ -154,7 +113,7 @@ fn msgsync_rows(messages: &[Value]) -> Vec<Row> {
 
 #[tokio::test]
 async fn telethon_reads_what_msgsync_synced() {
-    let python = telethon_python().await;
+    let python = common::python().await;
     let server = TestServer::start_with(&[("MSGSYNC_SANDBOX_EPOCH", EPOCH)]).await;
 
     // Telethon, through a session minted by the CLI.

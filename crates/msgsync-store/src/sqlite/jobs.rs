@@ -241,6 +241,38 @@ pub async fn list(
     }))
 }
 
+/// Through `sync_jobs_queue`: the finished jobs, most of the table, are not read.
+pub async fn stats(db: &SqlitePool, now: i64) -> StoreResult<SyncStats> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT j.state, a.provider, count(*) FROM sync_jobs j JOIN accounts a ON a.id = j.account_id
+         WHERE j.state IN ('queued', 'running') GROUP BY j.state, a.provider",
+    )
+    .fetch_all(db)
+    .await?;
+    let active = rows
+        .into_iter()
+        .map(|(state, provider, n)| {
+            Ok((
+                JobState::parse(&state).ok_or_else(|| corrupt("job state", &state))?,
+                provider
+                    .parse()
+                    .map_err(|_| corrupt("provider", &provider))?,
+                n,
+            ))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let oldest_due_at: Option<i64> = sqlx::query_scalar(
+        "SELECT min(run_after) FROM sync_jobs WHERE state = 'queued' AND run_after <= ?",
+    )
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    Ok(SyncStats {
+        active,
+        oldest_due_at,
+    })
+}
+
 pub async fn get(db: &SqlitePool, account: AccountId, id: SyncId) -> StoreResult<Option<SyncJob>> {
     sqlx::query("SELECT * FROM sync_jobs WHERE account_id = ? AND id = ?")
         .bind(account.to_string())

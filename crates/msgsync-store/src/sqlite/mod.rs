@@ -295,6 +295,10 @@ impl Store for SqliteStore {
         jobs::list(&self.reader, account, page).await
     }
 
+    async fn sync_stats(&self, now: i64) -> StoreResult<SyncStats> {
+        jobs::stats(&self.reader, now).await
+    }
+
     async fn sync_get(&self, account: AccountId, id: SyncId) -> StoreResult<Option<SyncJob>> {
         jobs::get(&self.reader, account, id).await
     }

@@ -430,6 +430,52 @@ fn account_body(provider: &str, credential: &str) -> Value {
     json!({ "provider": provider, field: credential })
 }
 
+/// Creating the tests' Python venv downloads its packages from PyPI.
+const PYTHON_SETUP_DEADLINE: Duration = Duration::from_secs(600);
+
+/// The Python of the tests' virtual environment (the pinned clients of
+/// `tests/python/requirements.txt`), created or reused under a file lock, as several test
+/// processes may want it at once. Without CPython 3, venv and pip, the test fails and says what
+/// to install.
+pub async fn python() -> PathBuf {
+    // CARGO_TARGET_TMPDIR is `<target>/tmp`: the venv sits beside it, in the target directory.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target directory")
+        .to_path_buf();
+    let venv = target.join("python-venv");
+    let lock =
+        std::fs::File::create(target.join("python-venv.lock")).expect("create the venv lock");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/setup-venv.sh");
+    let venv_arg = venv.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        lock.lock().expect("lock the venv");
+        let output = Command::new("bash")
+            .arg(&script)
+            .arg(&venv_arg)
+            .stdin(Stdio::null())
+            .output();
+        drop(lock);
+        output
+    });
+    let output = tokio::time::timeout(PYTHON_SETUP_DEADLINE, output)
+        .await
+        .unwrap_or_else(|_| {
+            panic!("setting up the Python venv took over {PYTHON_SETUP_DEADLINE:?}")
+        })
+        .expect("the venv set-up task")
+        .expect("bash is needed to set up the Python venv");
+    assert!(
+        output.status.success(),
+        "setting up the Python venv at {} failed ({}):\n{}{}",
+        venv.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    venv.join("bin").join("python")
+}
+
 /// Percent-encodes a query value (cursors are standard base64: `+`, `/` and `=`).
 pub fn query_encode(value: &str) -> String {
     value

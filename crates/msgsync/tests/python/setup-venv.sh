@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Creates (or reuses) the Python virtual environment with the pinned Telethon of
-# requirements.txt: `setup-venv.sh VENV_DIR`. Used by tests/telethon.rs (under a file lock) and
-# by .ci/run (once, before the tests). A venv whose installed requirements match this
+# Creates (or reuses) the Python virtual environment with the pinned clients of
+# requirements.txt: `setup-venv.sh VENV_DIR`. Used by the tests that drive msgsync with Python
+# clients (through `common::python`, under a file lock) and by .ci/run (once, before the tests). A venv whose installed requirements match this
 # directory's requirements.txt is reused as it is.
 set -euo pipefail
 
@@ -16,12 +16,12 @@ fi
 
 python=${PYTHON:-python3}
 if ! command -v "$python" >/dev/null 2>&1; then
-  echo "the Telethon test needs CPython 3 (3.8 or newer) with venv and pip: '$python' is not on PATH" >&2
+  echo "the tests driving msgsync with Python clients need CPython 3 (3.8 or newer) with venv and pip: '$python' is not on PATH" >&2
   echo "install it, e.g. 'apt-get install python3 python3-venv python3-pip' on Debian" >&2
   exit 1
 fi
 if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
-  echo "the Telethon test needs Python's venv module with ensurepip ($($python --version 2>&1))" >&2
+  echo "the tests driving msgsync with Python clients need Python's venv module with ensurepip ($($python --version 2>&1))" >&2
   echo "install it, e.g. 'apt-get install python3-venv' on Debian" >&2
   exit 1
 fi
