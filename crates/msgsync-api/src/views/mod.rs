@@ -10,10 +10,9 @@ pub use accounts::account;
 pub use messaging::{attendee, attendee_list, chat, chat_with_last_message, message};
 pub use resync::{resync, sync};
 
-use msgsync_store::Page;
+use msgsync_store::{Page, PageCursor};
 use serde::Serialize;
 
-use crate::extract::encode_cursor;
 
 /// A page of a list route: `{"object": "ChatList", "items": [...], "cursor": "…" | null}`.
 #[derive(Serialize)]
@@ -31,6 +30,6 @@ pub fn list<'a, R, T>(
     List {
         object,
         items: page.items.iter().map(item).collect(),
-        cursor: page.next.as_ref().map(encode_cursor),
+        cursor: page.next.as_ref().map(PageCursor::encode),
     }
 }
