@@ -156,6 +156,7 @@ async fn chat_ids(
             credentials: Credentials {
                 secret,
                 user_agent: None,
+                ..Default::default()
             },
         })
         .await
@@ -166,6 +167,7 @@ async fn chat_ids(
             cursor: None,
             span: Span::default(),
             limit: 25,
+            known_activity_ms: None,
         })
         .await
         .unwrap();

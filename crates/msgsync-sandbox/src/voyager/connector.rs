@@ -50,7 +50,7 @@ impl Connector for SandboxLinkedinConnector {
         let mut live = request.clone();
         live.credentials = Credentials {
             secret: cookies,
-            user_agent: request.credentials.user_agent.clone(),
+            ..request.credentials.clone()
         };
         self.inner.open(&live).await
     }

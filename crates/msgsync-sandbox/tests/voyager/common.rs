@@ -32,6 +32,7 @@ pub fn credentials(secret: &str) -> Credentials {
     Credentials {
         secret: secret.to_string(),
         user_agent: None,
+        ..Default::default()
     }
 }
 
@@ -71,6 +72,7 @@ pub async fn walk_chats(
                 cursor: cursor.clone(),
                 span,
                 limit,
+                known_activity_ms: None,
             })
             .await?;
         out.extend(page.chats);

@@ -133,6 +133,7 @@ async fn an_inbox_the_account_lacks_is_not_supported() {
                 cursor: None,
                 span: Span::default(),
                 limit: 25,
+                known_activity_ms: None,
             })
             .await
             .unwrap_err();
