@@ -33,6 +33,8 @@ mod signals;
 mod skipped;
 mod wire;
 
+#[cfg(test)]
+mod captured;
 
 use std::time::Duration;
 
