@@ -49,6 +49,17 @@ pub struct AccountReconnect {
     pub now: i64,
 }
 
+/// New credentials of an account as its provider changed them during a sync (the cookies
+/// LinkedIn sets), written only if the account was not changed since it was read.
+#[derive(Debug, Clone)]
+pub struct AccountCredentialsUpdate {
+    pub id: AccountId,
+    pub credentials: Vec<u8>,
+    /// The account's `updated_at` when the sync read it.
+    pub expected_updated_at: i64,
+    pub now: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountRecord {
     pub id: AccountId,

@@ -162,6 +162,7 @@ async fn chat_ids(
             credentials: Credentials {
                 secret,
                 user_agent: None,
+                ..Default::default()
             },
         })
         .await
@@ -172,6 +173,7 @@ async fn chat_ids(
             cursor: None,
             span: Span::default(),
             limit: 25,
+            known_activity_ms: None,
         })
         .await
         .unwrap();

@@ -13,7 +13,6 @@ pub use resync::{resync, sync};
 use msgsync_store::{Page, PageCursor};
 use serde::Serialize;
 
-
 /// A page of a list route: `{"object": "ChatList", "items": [...], "cursor": "…" | null}`.
 #[derive(Serialize)]
 pub struct List<T> {

@@ -28,6 +28,7 @@ pub(super) fn credentials(secret: &str) -> Credentials {
     Credentials {
         secret: secret.to_string(),
         user_agent: None,
+        ..Default::default()
     }
 }
 
@@ -51,6 +52,7 @@ pub(super) fn chats_request(inbox: Option<LinkedinProduct>, limit: u32) -> ChatP
         cursor: None,
         span: Span::default(),
         limit,
+        known_activity_ms: None,
     }
 }
 

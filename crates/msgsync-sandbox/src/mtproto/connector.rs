@@ -50,6 +50,7 @@ impl Connector for SandboxTelegramConnector {
             credentials: Credentials {
                 secret: session,
                 user_agent: None,
+                ..Default::default()
             },
             ..request.clone()
         };

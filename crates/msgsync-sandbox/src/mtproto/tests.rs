@@ -44,6 +44,7 @@ fn request(account: AccountId, scenario: &str) -> ConnectRequest {
         credentials: Credentials {
             secret: scenario.into(),
             user_agent: None,
+            ..Default::default()
         },
     }
 }
@@ -64,6 +65,7 @@ async fn all_chats(s: &dyn ProviderSession, limit: u32, span: Span) -> Vec<Provi
                 cursor: cursor.clone(),
                 span,
                 limit,
+                known_activity_ms: None,
             })
             .await
             .expect("chats page");
@@ -281,6 +283,7 @@ async fn spans_and_resumed_chunks() {
             cursor: None,
             span: Span::default(),
             limit: 9,
+            known_activity_ms: None,
         })
         .await
         .unwrap();
@@ -292,6 +295,7 @@ async fn spans_and_resumed_chunks() {
             cursor: first.next_cursor.clone(),
             span: Span::default(),
             limit: 9,
+            known_activity_ms: None,
         })
         .await
         .unwrap();
@@ -333,6 +337,7 @@ async fn rate_limit_then_recovery() {
         cursor: None,
         span: Span::default(),
         limit: 10,
+        known_activity_ms: None,
     };
     assert!(session.chats_page(&req).await.is_ok());
     assert_eq!(
@@ -354,6 +359,7 @@ async fn flaky_drops_connections_then_recovers() {
         cursor: None,
         span: Span::default(),
         limit: 10,
+        known_activity_ms: None,
     };
     for _ in 0..3 {
         let e = session.chats_page(&req).await.unwrap_err();
@@ -371,6 +377,7 @@ async fn lasting_faults_are_typed_errors() {
         cursor: None,
         span: Span::default(),
         limit: 10,
+        known_activity_ms: None,
     };
     for (fault, check) in [
         (
@@ -437,6 +444,7 @@ async fn check_credentials_parses_the_scenario() {
         .check_credentials(&Credentials {
             secret: "sandbox:chats=2".into(),
             user_agent: None,
+            ..Default::default()
         })
         .unwrap();
     assert!(ok.provider_user_id.is_some());
@@ -444,6 +452,7 @@ async fn check_credentials_parses_the_scenario() {
         .check_credentials(&Credentials {
             secret: "sandbox:products=classic".into(),
             user_agent: None,
+            ..Default::default()
         })
         .unwrap_err();
     assert!(

@@ -268,6 +268,7 @@ async fn list(session: &dyn ProviderSession) {
             cursor: None,
             span: Span::default(),
             limit: 100,
+            known_activity_ms: None,
         })
         .await
         .unwrap();
