@@ -158,6 +158,7 @@ pub(crate) fn chat(
             .flatten()
             .filter_map(|p| attendee(p, owner))
             .collect(),
+        provider_ref: None,
     })
 }
 

@@ -223,6 +223,7 @@ pub(crate) fn chat(
         content_type: None,
         inbox: None,
         attendees,
+        provider_ref: None,
     }
 }
 

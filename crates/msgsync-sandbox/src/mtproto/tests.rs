@@ -104,6 +104,7 @@ async fn all_pages(
             .messages_page(&MessagePageRequest {
                 inbox: None,
                 chat_provider_id: chat.into(),
+                chat_provider_ref: None,
                 cursor: cursor.clone(),
                 span,
                 limit,

@@ -99,6 +99,7 @@ fn ask(l: &Located) -> AttachmentRequest {
     AttachmentRequest {
         inbox: None,
         chat_provider_id: l.chat.clone(),
+        chat_provider_ref: None,
         message_provider_id: l.message.to_string(),
         attachment: l.attachment.clone(),
     }
