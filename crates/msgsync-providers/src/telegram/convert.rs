@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use grammers_tl_types::{enums, types};
 use serde_json::{json, Value};
 
-use super::media;
+use super::{media, peers};
 use crate::{
     ChatKind, MessageEventType, ProviderAttendee, ProviderChat, ProviderMessage, Reaction,
 };
@@ -160,7 +160,8 @@ fn channel_username(c: &types::Channel) -> Option<String> {
 /// A dialog as a chat. `top_date` is its top message's date, when it came with the page;
 /// `owner` is the account's own attendee. A dialog names its attendees as far as Telegram's
 /// listing does: the owner, and the other user of a private chat (a group's members only
-/// show up as the senders of its messages).
+/// show up as the senders of its messages). The chat keeps its peer (`peers.rs`), so that it
+/// can be reached again without listing the dialogs.
 pub(crate) fn chat(
     d: &types::Dialog,
     dir: &Directory,
@@ -223,7 +224,9 @@ pub(crate) fn chat(
         content_type: None,
         inbox: None,
         attendees,
-        provider_ref: None,
+        provider_ref: dir
+            .input_peer(&d.peer)
+            .and_then(|peer| peers::encode(&peer)),
     }
 }
 
