@@ -64,6 +64,8 @@ impl Directory {
         d
     }
 
+    /// A user's name: first and last, else their username; `None` for a user the page does
+    /// not describe, or one without either (a deleted account).
     pub(crate) fn user_name(&self, id: i64) -> Option<String> {
         let u = self.users.get(&id)?;
         let name = [u.first_name.as_deref(), u.last_name.as_deref()]
@@ -71,11 +73,11 @@ impl Directory {
             .flatten()
             .collect::<Vec<_>>()
             .join(" ");
-        Some(if name.is_empty() {
-            u.username.clone().unwrap_or_default()
+        if name.is_empty() {
+            u.username.clone().filter(|n| !n.is_empty())
         } else {
-            name
-        })
+            Some(name)
+        }
     }
 
     /// The person or chat `id` (a Bot-API-style peer id) as an attendee, if the page describes

@@ -20,6 +20,8 @@ mod dc;
 mod dialogs;
 mod download;
 mod errors;
+#[cfg(test)]
+mod fixture;
 mod media;
 mod peers;
 mod session;
