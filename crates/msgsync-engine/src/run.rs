@@ -494,6 +494,7 @@ impl<'a> Run<'a> {
             let request = MessagePageRequest {
                 inbox,
                 chat_provider_id: chat.provider_id.clone(),
+                chat_provider_ref: chat.provider_ref.clone(),
                 cursor: self.cursor.message_cursor.clone(),
                 span,
                 limit: cfg.message_page_size,

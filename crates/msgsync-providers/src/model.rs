@@ -158,6 +158,8 @@ pub struct ChatPage {
 pub struct MessagePageRequest {
     pub inbox: Option<LinkedinProduct>,
     pub chat_provider_id: String,
+    /// The chat's [`ProviderChat::provider_ref`], as the connector wrote it.
+    pub chat_provider_ref: Option<String>,
     /// `None` for the newest page within the span.
     pub cursor: Option<String>,
     pub span: Span,
@@ -181,6 +183,8 @@ pub struct MessagePage {
 pub struct AttachmentRequest {
     pub inbox: Option<LinkedinProduct>,
     pub chat_provider_id: String,
+    /// The chat's [`ProviderChat::provider_ref`], as the sync stored it.
+    pub chat_provider_ref: Option<String>,
     pub message_provider_id: String,
     /// The attachment as the sync stored it (its id, and for LinkedIn its `url`).
     pub attachment: Attachment,

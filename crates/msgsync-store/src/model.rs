@@ -189,6 +189,10 @@ pub struct ChatRecord {
     pub attendee_provider_id: Option<String>,
     pub content_type: Option<String>,
     pub deleted: bool,
+    /// The connector's own reference to the chat ([`ProviderChat::provider_ref`]).
+    ///
+    /// [`ProviderChat::provider_ref`]: msgsync_core::content::ProviderChat::provider_ref
+    pub provider_ref: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -569,3 +569,47 @@ async fn credentials_a_sync_updates_never_overwrite_a_reconnect() {
         b"new login"
     );
 }
+
+/// The `provider_ref` of the account's one chat, listed and read alone alike.
+async fn stored_ref(f: &Fixture, acc: msgsync_core::AccountId) -> Option<String> {
+    let query = ChatQuery {
+        account_id: Some(acc),
+        page: PageRequest {
+            limit: 10,
+            cursor: None,
+        },
+        ..Default::default()
+    };
+    let chats = f.store.chat_list(&f.tenant, &query).await.unwrap().items;
+    let listed = chats[0].provider_ref.clone();
+    let one = f.store.chat_get(&f.tenant, chats[0].id).await.unwrap();
+    assert_eq!(one.unwrap().provider_ref, listed);
+    listed
+}
+
+#[tokio::test]
+async fn a_chat_keeps_its_provider_ref_until_a_listing_gives_another() {
+    let f = fixture().await;
+    let acc = account(&f).await;
+    f.store
+        .sync_request(&request(acc, SyncParams::default(), 1))
+        .await
+        .unwrap();
+    let job = claim(&f, "w", 2).await.unwrap();
+    let with = |r: Option<&str>| ProviderChat {
+        provider_ref: r.map(str::to_string),
+        ..chat("c1", 100)
+    };
+    write(&f, &job, "w", &with(Some("u:1:2")), &[])
+        .await
+        .unwrap();
+    assert_eq!(stored_ref(&f, acc).await.as_deref(), Some("u:1:2"));
+    // A listing that does not give one keeps the one stored…
+    write(&f, &job, "w", &with(None), &[]).await.unwrap();
+    assert_eq!(stored_ref(&f, acc).await.as_deref(), Some("u:1:2"));
+    // …and a new one replaces it.
+    write(&f, &job, "w", &with(Some("u:1:3")), &[])
+        .await
+        .unwrap();
+    assert_eq!(stored_ref(&f, acc).await.as_deref(), Some("u:1:3"));
+}

@@ -157,6 +157,7 @@ pub(crate) fn chat(
             .flatten()
             .filter_map(|p| attendee(p, owner))
             .collect(),
+        provider_ref: None,
     })
 }
 

@@ -327,6 +327,7 @@ impl LinkedinSession {
             content_type: inmail.then(|| "inmail".to_string()),
             inbox: Some(LinkedinProduct::SalesNavigator),
             attendees,
+            provider_ref: None,
         })
     }
 

@@ -60,6 +60,7 @@ pub(super) fn messages_request(chat: &str, span: Span, limit: u32) -> MessagePag
     MessagePageRequest {
         inbox: None,
         chat_provider_id: chat.to_string(),
+        chat_provider_ref: None,
         cursor: None,
         span,
         limit,

@@ -214,7 +214,10 @@ pub(crate) fn fault_answer(fault: Fault, nth: u64, base_url: &str) -> Option<Fau
             (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable").into_response(),
         ),
         Fault::Timeout => FaultAnswer::Hold,
-        Fault::RateLimited | Fault::Flaky => return None,
+        // Telegram's own faults: a LinkedIn scenario never parses with them.
+        Fault::RateLimited | Fault::Flaky | Fault::AuthKeyDuplicated | Fault::Migrate => {
+            return None
+        }
     })
 }
 

@@ -98,6 +98,7 @@ pub async fn walk_messages(
             .messages_page(&MessagePageRequest {
                 inbox: Some(inbox),
                 chat_provider_id: chat.to_string(),
+                chat_provider_ref: None,
                 cursor: cursor.clone(),
                 span,
                 limit,

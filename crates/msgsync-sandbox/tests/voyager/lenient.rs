@@ -156,6 +156,7 @@ async fn messages_without_sender_or_time_are_skipped() {
         cursor: None,
         span: Span::default(),
         limit: 20,
+        chat_provider_ref: None,
     };
     let page = session(answer).await.messages_page(&request).await.unwrap();
     let ids: Vec<_> = page
