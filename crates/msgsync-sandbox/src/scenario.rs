@@ -89,10 +89,13 @@ pub enum Fault {
     /// Telegram: the account's files are stored in another DC (`303 FILE_MIGRATE_X` on the
     /// home DC), which serves them to a key that imported the account's authorization.
     Migrate,
+    /// Telegram: the account was deleted or banned (`401 USER_DEACTIVATED`): every later
+    /// request fails, and no new session can help.
+    Deactivated,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 8] = [
+    pub const ALL: [Fault; 9] = [
         Fault::Expired,
         Fault::Restricted,
         Fault::RateLimited,
@@ -101,6 +104,7 @@ impl Fault {
         Fault::Timeout,
         Fault::AuthKeyDuplicated,
         Fault::Migrate,
+        Fault::Deactivated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -113,6 +117,7 @@ impl Fault {
             Fault::Timeout => "timeout",
             Fault::AuthKeyDuplicated => "auth_key_duplicated",
             Fault::Migrate => "migrate",
+            Fault::Deactivated => "deactivated",
         }
     }
 
@@ -125,7 +130,9 @@ impl Fault {
             | Fault::Flaky
             | Fault::Down
             | Fault::Timeout => true,
-            Fault::AuthKeyDuplicated | Fault::Migrate => provider == ProviderKind::Telegram,
+            Fault::AuthKeyDuplicated | Fault::Migrate | Fault::Deactivated => {
+                provider == ProviderKind::Telegram
+            }
         }
     }
 }

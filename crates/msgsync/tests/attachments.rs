@@ -166,6 +166,16 @@ async fn provider_failures_of_a_download_come_in_the_envelope() {
         .await;
     assert_eq!(acct["sources"][0]["status"], "CREDENTIALS", "{acct}");
 
+    // The Telegram account was deleted: 401 disconnected_account, and the account says so.
+    let response = get("sandbox:chats=12,messages=60,seed=7,fault=deactivated").await;
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    assert_error(status, &body, 401, "disconnected_account");
+    let (_, acct) = server
+        .get(&format!("/api/v1/accounts/{account}"), &key)
+        .await;
+    assert_eq!(acct["sources"][0]["status"], "STOPPED", "{acct}");
+
     // A session that dies in the middle: the answer started (200, its length announced) and is
     // cut short; the client sees an incomplete body, never a complete-looking wrong file.
     // The download's first requests (the message, two parts: the chat's stored peer spares

@@ -399,6 +399,30 @@ async fn provider_faults_end_as_their_names_say() {
         .await;
     assert_eq!(acc["sources"][0]["status"], "CREDENTIALS", "{acc}");
 
+    // The Telegram account itself was deleted (401 USER_DEACTIVATED): no new login can help,
+    // so the account is disconnected rather than asking for credentials.
+    let account = server
+        .connect(&key, "TELEGRAM", "sandbox:fault=deactivated,fault_after=1")
+        .await;
+    let outcome = server.sync_to_outcome(&key, &account, "").await;
+    assert_eq!(outcome["status"], "SYNC_ERROR", "{outcome}");
+    assert_eq!(
+        outcome["error"]["type"], "errors/disconnected_account",
+        "{outcome}"
+    );
+    let (status, body) = server.sync(&key, &account, "").await;
+    assert_error(status, &body, 401, "disconnected_account");
+    let (_, acc) = server
+        .get(&format!("/api/v1/accounts/{account}"), &key)
+        .await;
+    assert_eq!(acc["sources"][0]["status"], "STOPPED", "{acc}");
+    // Should Telegram restore it, a reconnect brings it back.
+    server
+        .reconnect(&key, &account, "TELEGRAM", "sandbox:chats=2,messages=2")
+        .await;
+    let outcome = server.sync_to_outcome(&key, &account, "").await;
+    assert_eq!(outcome["status"], "SYNC_DONE", "{outcome}");
+
     // A restriction: SYNC_ERROR, then 403.
     let account = server
         .connect(&key, "TELEGRAM", "sandbox:fault=restricted")

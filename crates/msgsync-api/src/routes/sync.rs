@@ -233,7 +233,7 @@ fn state_error(account: &AccountRecord) -> AppError {
         ),
         AccountState::Disconnected => AppError::new(
             ErrorKind::DisconnectedAccount,
-            "this account is disconnected: reconnect it",
+            "the provider account behind this account was deleted or banned; reconnect it if the provider restored it",
         ),
         AccountState::Ok | AccountState::Error => AppError::Internal(format!(
             "no sync started for account {} in state ok",

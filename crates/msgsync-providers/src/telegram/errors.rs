@@ -24,9 +24,12 @@ const EXPIRED: &[&str] = &[
     "AUTH_KEY_DUPLICATED",
     "SESSION_REVOKED",
     "SESSION_EXPIRED",
-    "USER_DEACTIVATED",
-    "USER_DEACTIVATED_BAN",
 ];
+
+/// Errors saying the account itself is gone (401): "The current account was deleted by the
+/// user" (`USER_DEACTIVATED`), "deleted and banned" (`USER_DEACTIVATED_BAN`),
+/// core.telegram.org/api/errors. A new login cannot bring it back, unlike an expired session.
+const DEACTIVATED: &[&str] = &["USER_DEACTIVATED", "USER_DEACTIVATED_BAN"];
 
 /// Errors saying Telegram refuses msgsync's app (`MSGSYNC_TELEGRAM_API_ID`): `api_id` 0 or
 /// one my.telegram.org never issued. `CONNECTION_API_ID_INVALID` answers `initConnection`
@@ -64,6 +67,9 @@ fn rpc(e: &RpcError) -> ProviderError {
         return ProviderError::RateLimited {
             retry_after: Duration::from_secs(u64::from(e.value.unwrap_or(1).max(1))),
         };
+    }
+    if DEACTIVATED.contains(&e.name.as_str()) {
+        return ProviderError::Deactivated(what);
     }
     if EXPIRED.contains(&e.name.as_str()) || e.code == 401 {
         return ProviderError::SessionExpired(what);
@@ -191,7 +197,11 @@ mod tests {
             ),
             (
                 rpc_err(401, "USER_DEACTIVATED_BAN"),
-                ProviderError::SessionExpired("401 USER_DEACTIVATED_BAN".into()),
+                ProviderError::Deactivated("401 USER_DEACTIVATED_BAN".into()),
+            ),
+            (
+                rpc_err(401, "USER_DEACTIVATED"),
+                ProviderError::Deactivated("401 USER_DEACTIVATED".into()),
             ),
             (
                 rpc_err(403, "USER_RESTRICTED"),

@@ -49,6 +49,7 @@ impl FaultState {
             Fault::AuthKeyDuplicated => Err(ProviderError::SessionExpired(why(
                 "the auth key was used from two places at once",
             ))),
+            Fault::Deactivated => Err(ProviderError::Deactivated(why("the account was deleted"))),
             Fault::Restricted => Err(ProviderError::Restricted(why("the account is restricted"))),
             Fault::RateLimited if nth == 1 => Err(ProviderError::RateLimited {
                 retry_after: Duration::from_secs(1),

@@ -38,7 +38,8 @@
 //!   `fault_after` are served; then `rate_limited` answers `420 FLOOD_WAIT_1` once and
 //!   recovers; `expired` answers `401 AUTH_KEY_UNREGISTERED`; `auth_key_duplicated` answers
 //!   `406 AUTH_KEY_DUPLICATED` (the key was used from two places at once and is dead:
-//!   Telethon's `errors.csv`); `restricted` answers `403 USER_RESTRICTED`; `flaky` closes the
+//!   Telethon's `errors.csv`); `deactivated` answers `401 USER_DEACTIVATED` (the account was
+//!   deleted: core.telegram.org/api/errors); `restricted` answers `403 USER_RESTRICTED`; `flaky` closes the
 //!   connection without answering, three times, then recovers; `down` closes the connection
 //!   and, from then on, every new connection at its first packet; `timeout` never answers;
 //!   `migrate` answers `upload.getFile` on the home DC with `303 FILE_MIGRATE_4`
@@ -254,6 +255,7 @@ impl Account {
         match fault {
             Fault::Expired => Some(Answer::Error(401, "AUTH_KEY_UNREGISTERED".into())),
             Fault::AuthKeyDuplicated => Some(Answer::Error(406, "AUTH_KEY_DUPLICATED".into())),
+            Fault::Deactivated => Some(Answer::Error(401, "USER_DEACTIVATED".into())),
             Fault::Restricted => Some(Answer::Error(403, "USER_RESTRICTED".into())),
             Fault::RateLimited if nth == 1 => Some(Answer::Error(420, "FLOOD_WAIT_1".into())),
             Fault::Flaky if nth <= FLAKY_FAILURES => Some(Answer::Drop),

@@ -215,9 +215,11 @@ pub(crate) fn fault_answer(fault: Fault, nth: u64, base_url: &str) -> Option<Fau
         ),
         Fault::Timeout => FaultAnswer::Hold,
         // Telegram's own faults: a LinkedIn scenario never parses with them.
-        Fault::RateLimited | Fault::Flaky | Fault::AuthKeyDuplicated | Fault::Migrate => {
-            return None
-        }
+        Fault::RateLimited
+        | Fault::Flaky
+        | Fault::AuthKeyDuplicated
+        | Fault::Migrate
+        | Fault::Deactivated => return None,
     })
 }
 
