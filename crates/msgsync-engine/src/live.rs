@@ -41,9 +41,7 @@ impl LiveSyncs {
     /// account changed) stays answered from the database.
     pub(crate) fn progress(&self, job: &SyncJob, progress: SyncProgress, now: i64) {
         self.update(job, |listed| {
-            listed.chats_synced = progress.chats_synced;
-            listed.messages_synced = progress.messages_synced;
-            listed.chunk_chats = progress.chunk_chats;
+            listed.set_progress(progress);
             listed.updated_at = now;
             // A saved page ends any wait: the store clears the retry state with it too.
             listed.attempts = 0;
@@ -149,6 +147,8 @@ mod tests {
             chats_synced: 0,
             messages_synced: 0,
             chunk_chats: 0,
+            chats_total: None,
+            messages_total: None,
             attempts: 0,
             error_kind: None,
             error_detail: None,
@@ -166,6 +166,8 @@ mod tests {
             chats_synced: 1,
             messages_synced: messages,
             chunk_chats: 1,
+            chats_total: Some(7),
+            messages_total: Some(messages * 2),
         }
     }
 
@@ -179,6 +181,10 @@ mod tests {
         board.progress(&job, progress(20), 5);
         let live = board.get(id).unwrap();
         assert_eq!(live.job.messages_synced, 20);
+        assert_eq!(
+            (live.job.chats_total, live.job.messages_total),
+            (Some(7), Some(40))
+        );
         assert_eq!(live.job.updated_at, 5);
         board.remove(&job);
         assert!(board.get(id).is_none());

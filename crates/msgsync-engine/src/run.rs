@@ -197,11 +197,7 @@ impl<'a> Run<'a> {
     ) -> Self {
         Self {
             engine,
-            progress: SyncProgress {
-                chats_synced: job.chats_synced,
-                messages_synced: job.messages_synced,
-                chunk_chats: job.chunk_chats,
-            },
+            progress: job.progress(),
             attempts: u32::try_from(job.attempts).unwrap_or(0),
             job,
             shutdown,
@@ -328,9 +324,7 @@ impl<'a> Run<'a> {
         self.provider = Some(account.provider);
         // From here on, polls of this sync are answered by this run (see `crate::live`).
         let mut listed = self.job.clone();
-        listed.chats_synced = self.progress.chats_synced;
-        listed.messages_synced = self.progress.messages_synced;
-        listed.chunk_chats = self.progress.chunk_chats;
+        listed.set_progress(self.progress);
         self.engine.live.insert(account.clone(), listed);
         let Some(connector) = self.engine.connectors.get(account.provider, account.mode) else {
             return Err(End::Failed(SyncFailure::new(
@@ -500,6 +494,11 @@ impl<'a> Run<'a> {
                 limit: cfg.message_page_size,
             };
             let mut messages = self.call(session.messages_page(&request)).await?;
+            if let (None, Some(total)) = (&request.cursor, messages.total) {
+                // A chat's first page: its count joins those of the chats visited before.
+                let sum = self.progress.messages_total.unwrap_or(0);
+                self.progress.messages_total = Some(sum.saturating_add(saturating_i64(total)));
+            }
             self.engine
                 .metrics
                 .messages_page(self.provider_label(), messages.messages.len());
@@ -545,6 +544,10 @@ impl<'a> Run<'a> {
             known_activity_ms: self.known_activity(inbox).await?,
         };
         let page = Arc::new(self.call(session.chats_page(&request)).await?);
+        if request.cursor.is_none() && page.total.is_some() {
+            // The count of the whole listing, as its first page gives it.
+            self.progress.chats_total = page.total.map(saturating_i64);
+        }
         self.engine.metrics.chats_page(self.provider_label());
         self.keep_credentials(session).await;
         self.chat_page = Some((
@@ -824,4 +827,8 @@ impl<'a> Run<'a> {
             other => other,
         }
     }
+}
+
+fn saturating_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }

@@ -151,6 +151,9 @@ pub struct ChatPage {
     pub chats: Vec<ProviderChat>,
     /// `None` when the walk is over.
     pub next_cursor: Option<String>,
+    /// How many chats the whole listing holds, where the provider says so (Telegram's
+    /// `messages.dialogsSlice.count`); meaningful on a walk's first page.
+    pub total: Option<u64>,
 }
 
 /// Asks for one page of the messages of one chat.
@@ -176,6 +179,9 @@ pub struct MessagePage {
     /// LinkedIn's `sender` participants): every sender the page names, as far as the provider
     /// describes them. A sender missing here is still an attendee, named by its id.
     pub attendees: Vec<ProviderAttendee>,
+    /// How many messages the whole chat holds, where the provider says so (Telegram's
+    /// `messages.messagesSlice.count`), whatever the span asked.
+    pub total: Option<u64>,
 }
 
 /// Asks for one attachment of a stored message.

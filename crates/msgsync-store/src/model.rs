@@ -271,6 +271,10 @@ pub struct SyncJob {
     pub chats_synced: i64,
     pub messages_synced: i64,
     pub chunk_chats: i64,
+    /// The provider's count of the account's chats, where it gives one.
+    pub chats_total: Option<i64>,
+    /// The provider's count of the messages of the chats visited so far, where it gives one.
+    pub messages_total: Option<i64>,
     pub attempts: i64,
     pub error_kind: Option<String>,
     pub error_detail: Option<String>,
@@ -280,6 +284,27 @@ pub struct SyncJob {
     pub created_at: i64,
     pub updated_at: i64,
     pub finished_at: Option<i64>,
+}
+
+impl SyncJob {
+    /// The job's progress counters.
+    pub fn progress(&self) -> SyncProgress {
+        SyncProgress {
+            chats_synced: self.chats_synced,
+            messages_synced: self.messages_synced,
+            chunk_chats: self.chunk_chats,
+            chats_total: self.chats_total,
+            messages_total: self.messages_total,
+        }
+    }
+
+    pub fn set_progress(&mut self, p: SyncProgress) {
+        self.chats_synced = p.chats_synced;
+        self.messages_synced = p.messages_synced;
+        self.chunk_chats = p.chunk_chats;
+        self.chats_total = p.chats_total;
+        self.messages_total = p.messages_total;
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -326,6 +351,8 @@ pub struct SyncProgress {
     pub chats_synced: i64,
     pub messages_synced: i64,
     pub chunk_chats: i64,
+    pub chats_total: Option<i64>,
+    pub messages_total: Option<i64>,
 }
 
 /// The pages a sync fetched since its last checkpoint and its position after them. Owned:

@@ -67,6 +67,8 @@ async fn chunk_done_continues_only_with_the_same_scope() {
                 chats_synced: 2,
                 messages_synced: 9,
                 chunk_chats: 2,
+                chats_total: Some(11),
+                messages_total: Some(30),
             },
             cursor: Some("where-we-were"),
             error: None,
@@ -104,9 +106,18 @@ async fn chunk_done_continues_only_with_the_same_scope() {
             next.series_id,
             next.chunk_number,
             next.cursor.as_deref(),
-            next.chats_synced
+            next.chats_synced,
+            next.chats_total,
+            next.messages_total,
         ),
-        (job.series_id, 2, Some("where-we-were"), 2)
+        (
+            job.series_id,
+            2,
+            Some("where-we-were"),
+            2,
+            Some(11),
+            Some(30)
+        )
     );
     // Now a different span: a fresh series.
     let claimed = claim(&f, "w", 6).await.unwrap();

@@ -252,17 +252,20 @@ fn status_of(answer: &Value) -> &str {
     answer["status"].as_str().unwrap_or("")
 }
 
-/// `SYNC_RUNNING · 12 chats · 3,400 messages · 1,200 msg/s · waiting: rate limited (retry 2)`
+/// `SYNC_RUNNING · 12/40 chats · 3,400 messages · 1,200 msg/s · waiting: rate limited (retry 2)`
+/// (`/40` where the provider gives its count of chats).
 fn progress_line(answer: &Value, elapsed: Duration) -> String {
     let p = &answer["progress"];
     let messages = p["messages"].as_i64().unwrap_or(0);
     let rate = messages as f64 / elapsed.as_secs_f64().max(0.001);
+    let chats = p["chats"].as_i64().unwrap_or(0);
+    let chats = match p["chats_total"].as_i64() {
+        Some(total) => format!("{chats}/{total}"),
+        None => chats.to_string(),
+    };
     let mut line = format!(
-        "{} · {} chats · {} messages · {:.0} msg/s",
+        "{} · {chats} chats · {messages} messages · {rate:.0} msg/s",
         status_of(answer),
-        p["chats"].as_i64().unwrap_or(0),
-        messages,
-        rate
     );
     if let Some(reason) = answer["retry"]["reason"].as_str() {
         line.push_str(&format!(

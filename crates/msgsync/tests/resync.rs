@@ -679,3 +679,56 @@ async fn a_live_telegram_account_without_an_app_is_registered_and_its_resync_is_
         "the detail says what to configure: {body}"
     );
 }
+
+#[tokio::test]
+async fn telegram_counts_give_totals_to_show_a_percentage_and_linkedin_gives_none() {
+    let server = TestServer::start().await;
+    let key = server.test_key();
+    // More chats than a dialogs page and more messages than a history page: Telegram answers
+    // slices, whose `count` is the whole.
+    let account = server
+        .connect(&key, "TELEGRAM", "sandbox:chats=40,messages=130,seed=3")
+        .await;
+    let chunk = server
+        .sync_to_outcome(&key, &account, "chunk_size=10")
+        .await;
+    assert_eq!(chunk["status"], "CHUNK_DONE", "{chunk}");
+    let p = &chunk["progress"];
+    assert_eq!((&p["chats"], &p["chats_total"]), (&10.into(), &40.into()));
+    assert_eq!(p["messages"], 10 * 130);
+    assert_eq!(p["messages_total"], 10 * 130, "{chunk}");
+    // The next chunk goes on counting where the first stopped.
+    let next = server
+        .sync_to_outcome(&key, &account, "chunk_size=10")
+        .await;
+    let p = &next["progress"];
+    assert_eq!((&p["chats"], &p["chats_total"]), (&20.into(), &40.into()));
+    assert_eq!(p["messages_total"], 20 * 130, "{next}");
+
+    // A span sync stores fewer messages than the chats it visits hold.
+    let spanned = server
+        .connect(&key, "TELEGRAM", "sandbox:chats=40,messages=130,seed=3")
+        .await;
+    let everything = server.snapshot(&key, &account).await;
+    let mut times: Vec<_> = everything.iter().map(|r| r.2.clone()).collect();
+    times.sort();
+    let after = times[times.len() / 2].clone();
+    let outcome = server
+        .sync_to_outcome(&key, &spanned, &format!("after={after}"))
+        .await;
+    assert_eq!(outcome["status"], "SYNC_DONE", "{outcome}");
+    let p = &outcome["progress"];
+    assert_eq!(p["chats_total"], 40, "{outcome}");
+    let visited = p["chats"].as_i64().unwrap();
+    assert_eq!(p["messages_total"], visited * 130, "{outcome}");
+    assert!(p["messages"].as_i64().unwrap() < visited * 130, "{outcome}");
+
+    // LinkedIn's lists carry no count.
+    let linkedin = server
+        .connect(&key, "LINKEDIN", "sandbox:chats=3,messages=2")
+        .await;
+    let outcome = server.sync_to_outcome(&key, &linkedin, "").await;
+    assert_eq!(outcome["status"], "SYNC_DONE", "{outcome}");
+    assert!(outcome["progress"]["chats_total"].is_null(), "{outcome}");
+    assert!(outcome["progress"]["messages_total"].is_null(), "{outcome}");
+}

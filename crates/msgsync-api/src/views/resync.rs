@@ -50,6 +50,13 @@ struct ResyncProgress {
     chats: i64,
     messages: i64,
     chunk_chats: i64,
+    /// The provider's count of the account's chats (Telegram gives one; LinkedIn none), so
+    /// that a client can show `chats / chats_total`. A span sync visits only the chats active
+    /// in the span.
+    chats_total: Option<i64>,
+    /// The provider's count of all the messages of the chats visited so far (whatever the
+    /// span), where it gives one.
+    messages_total: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -102,6 +109,8 @@ pub fn resync(status: SyncStatus, job: &SyncJob) -> Resync<'_> {
             chats: job.chats_synced,
             messages: job.messages_synced,
             chunk_chats: job.chunk_chats,
+            chats_total: job.chats_total,
+            messages_total: job.messages_total,
         },
         params: ResyncParams {
             chunk_size: p.chunk_size,

@@ -82,6 +82,7 @@ impl LinkedinSession {
             return Ok(ChatPage {
                 chats: Vec::new(),
                 next_cursor: None,
+                total: None,
             });
         };
         let mut vars = vec![
@@ -204,6 +205,11 @@ impl LinkedinSession {
             _ => (cursor.category + 1 < mailbox.categories.len())
                 .then(|| cursor.next_category().encode()),
         };
-        ChatPage { chats, next_cursor }
+        // Voyager's conversation lists carry no count.
+        ChatPage {
+            chats,
+            next_cursor,
+            total: None,
+        }
     }
 }

@@ -114,6 +114,8 @@ impl LinkedinSession {
             messages,
             next_cursor,
             attendees,
+            // The GraphQL message lists carry no count.
+            total: None,
         })
     }
 }

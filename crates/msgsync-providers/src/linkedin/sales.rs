@@ -278,7 +278,11 @@ impl LinkedinSession {
             }
             _ => None,
         };
-        Ok(ChatPage { chats, next_cursor })
+        Ok(ChatPage {
+            chats,
+            next_cursor,
+            total: None,
+        })
     }
 
     fn sales_chat(&self, thread: &Thread<'_>, web: &str) -> Result<ProviderChat, &'static str> {
@@ -440,6 +444,7 @@ impl LinkedinSession {
             next_cursor: (more && !reached_start)
                 .then(|| format!("{MESSAGES_CURSOR}{}", offset + count)),
             attendees,
+            total: thread.total_message_count.map(|t| t.max(0) as u64),
         })
     }
 }

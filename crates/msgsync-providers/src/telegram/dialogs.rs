@@ -36,14 +36,24 @@ pub(crate) struct DialogsAnswer {
     sent: usize,
     /// A `messages.dialogs`: the whole list, nothing after it.
     complete: bool,
+    /// How many dialogs the account has: a slice's `count`, or the whole list's length.
+    pub(crate) total: Option<u64>,
 }
 
 impl DialogsAnswer {
     pub(crate) fn parse(answer: enums::messages::Dialogs) -> DialogsAnswer {
-        let (dialogs, messages, chats, users, complete) = match answer {
-            enums::messages::Dialogs::Dialogs(d) => (d.dialogs, d.messages, d.chats, d.users, true),
-            enums::messages::Dialogs::Slice(d) => (d.dialogs, d.messages, d.chats, d.users, false),
-            enums::messages::Dialogs::NotModified(_) => (vec![], vec![], vec![], vec![], true),
+        let (dialogs, messages, chats, users, complete, total) = match answer {
+            enums::messages::Dialogs::Dialogs(d) => {
+                let total = d.dialogs.len() as u64;
+                (d.dialogs, d.messages, d.chats, d.users, true, Some(total))
+            }
+            enums::messages::Dialogs::Slice(d) => {
+                let total = u64::try_from(d.count).ok();
+                (d.dialogs, d.messages, d.chats, d.users, false, total)
+            }
+            enums::messages::Dialogs::NotModified(_) => {
+                (vec![], vec![], vec![], vec![], true, None)
+            }
         };
         let dir = Directory::new(&users, &chats);
         let top_dates: HashMap<(String, i32), i32> = messages
@@ -76,6 +86,7 @@ impl DialogsAnswer {
             dir,
             sent,
             complete,
+            total,
         }
     }
 

@@ -376,6 +376,7 @@ impl ProviderSession for TelegramSession {
         Ok(ChatPage {
             chats: page.chats,
             next_cursor: page.next.map(|c| c.encode()),
+            total: answer.total,
         })
     }
 
@@ -417,11 +418,22 @@ impl ProviderSession for TelegramSession {
                 hash: 0,
             })
             .await?;
-        let (messages, chats, users, complete) = match answer {
-            enums::messages::Messages::Messages(m) => (m.messages, m.chats, m.users, true),
-            enums::messages::Messages::Slice(m) => (m.messages, m.chats, m.users, false),
-            enums::messages::Messages::ChannelMessages(m) => (m.messages, m.chats, m.users, false),
-            enums::messages::Messages::NotModified(_) => (vec![], vec![], vec![], true),
+        // `count`: "Total number of messages in the list" (core.telegram.org, messagesSlice);
+        // a `messages.messages` is the whole list.
+        let (messages, chats, users, complete, total) = match answer {
+            enums::messages::Messages::Messages(m) => {
+                let total = m.messages.len() as u64;
+                (m.messages, m.chats, m.users, true, Some(total))
+            }
+            enums::messages::Messages::Slice(m) => {
+                let total = u64::try_from(m.count).ok();
+                (m.messages, m.chats, m.users, false, total)
+            }
+            enums::messages::Messages::ChannelMessages(m) => {
+                let total = u64::try_from(m.count).ok();
+                (m.messages, m.chats, m.users, false, total)
+            }
+            enums::messages::Messages::NotModified(_) => (vec![], vec![], vec![], true, None),
         };
         let dir = Directory::new(&users, &chats);
         let cx = MessageContext {
@@ -457,6 +469,7 @@ impl ProviderSession for TelegramSession {
             messages: page,
             next_cursor,
             attendees,
+            total,
         })
     }
 }

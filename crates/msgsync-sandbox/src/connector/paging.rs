@@ -103,6 +103,7 @@ pub(crate) fn chats_page(ds: &Dataset, req: &ChatPageRequest) -> Result<ChatPage
             Some(last) if take < within => Some(chat_cursor(ds, last)),
             _ => None,
         },
+        total: None,
     })
 }
 
@@ -146,5 +147,6 @@ pub(crate) fn messages_page(
             .collect(),
         next_cursor: (start > lo).then(|| message_cursor(&keys[start])),
         attendees: Vec::new(),
+        total: None,
     })
 }

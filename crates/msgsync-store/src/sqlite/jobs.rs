@@ -36,6 +36,8 @@ fn from_row(row: &SqliteRow) -> StoreResult<SyncJob> {
         chats_synced: row.try_get("chats_synced")?,
         messages_synced: row.try_get("messages_synced")?,
         chunk_chats: row.try_get("chunk_chats")?,
+        chats_total: row.try_get("chats_total")?,
+        messages_total: row.try_get("messages_total")?,
         attempts: row.try_get("attempts")?,
         error_kind: row.try_get("error_kind")?,
         error_detail: row.try_get("error_detail")?,
@@ -135,6 +137,8 @@ fn new_job(r: &SyncRequest, latest: Option<&SyncJob>) -> SyncJob {
         chats_synced: continued.map_or(0, |l| l.chats_synced),
         messages_synced: continued.map_or(0, |l| l.messages_synced),
         chunk_chats: 0,
+        chats_total: continued.and_then(|l| l.chats_total),
+        messages_total: continued.and_then(|l| l.messages_total),
         attempts: 0,
         error_kind: None,
         error_detail: None,
@@ -152,9 +156,9 @@ async fn insert(conn: &mut SqliteConnection, j: &SyncJob) -> StoreResult<()> {
         .map_err(|e| StoreError::Corrupt(format!("sync params could not be encoded: {e}")))?;
     sqlx::query(
         "INSERT INTO sync_jobs (id, account_id, series_id, chunk_number, state, reported, params,
-                                cursor, chats_synced, messages_synced, chunk_chats, attempts,
-                                run_after, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 0, 0, ?, ?, ?)",
+                                cursor, chats_synced, messages_synced, chunk_chats, chats_total,
+                                messages_total, attempts, run_after, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 0, ?, ?, 0, ?, ?, ?)",
     )
     .bind(j.id.to_string())
     .bind(j.account_id.to_string())
@@ -165,6 +169,8 @@ async fn insert(conn: &mut SqliteConnection, j: &SyncJob) -> StoreResult<()> {
     .bind(&j.cursor)
     .bind(j.chats_synced)
     .bind(j.messages_synced)
+    .bind(j.chats_total)
+    .bind(j.messages_total)
     .bind(j.run_after)
     .bind(j.created_at)
     .bind(j.updated_at)
@@ -318,7 +324,7 @@ pub async fn renew(db: &SqlitePool, r: &SyncRenew<'_>) -> StoreResult<()> {
     ensure_held(done.rows_affected())
 }
 
-/// Jobs per multi-row cursor update (8 parameters a job).
+/// Jobs per multi-row cursor update (10 parameters a job).
 const CURSOR_BATCH: usize = 1_000;
 
 /// Saves the cursor and progress of each checkpoint whose job this worker still holds, in
@@ -331,9 +337,10 @@ pub async fn save_cursors(
     for batch in checkpoints.chunks(CURSOR_BATCH) {
         let mut sql = QueryBuilder::<Sqlite>::new(
             "UPDATE sync_jobs SET cursor = v.column2, chats_synced = v.column3,
-                messages_synced = v.column4, chunk_chats = v.column5, attempts = 0,
+                messages_synced = v.column4, chunk_chats = v.column5,
+                chats_total = v.column6, messages_total = v.column7, attempts = 0,
                 error_kind = NULL, error_detail = NULL,
-                lease_expires_at = v.column6, updated_at = v.column7
+                lease_expires_at = v.column8, updated_at = v.column9
              FROM (",
         );
         sql.push_values(batch, |mut row, c| {
@@ -342,13 +349,15 @@ pub async fn save_cursors(
                 .push_bind(c.progress.chats_synced)
                 .push_bind(c.progress.messages_synced)
                 .push_bind(c.progress.chunk_chats)
+                .push_bind(c.progress.chats_total)
+                .push_bind(c.progress.messages_total)
                 .push_bind(c.now + c.lease_ms)
                 .push_bind(c.now)
                 .push_bind(&c.worker);
         });
         sql.push(
             ") AS v
-             WHERE sync_jobs.id = v.column1 AND sync_jobs.lease_owner = v.column8
+             WHERE sync_jobs.id = v.column1 AND sync_jobs.lease_owner = v.column10
                AND sync_jobs.state = 'running'
              RETURNING sync_jobs.id",
         );
@@ -390,7 +399,7 @@ pub async fn finish(db: &SqlitePool, f: &SyncFinish<'_>) -> StoreResult<()> {
     };
     let done = sqlx::query(
         "UPDATE sync_jobs SET state = ?, chats_synced = ?, messages_synced = ?, chunk_chats = ?,
-                              cursor = ?, error_kind = ?, error_detail = ?, lease_owner = NULL,
+                              chats_total = ?, messages_total = ?, cursor = ?, error_kind = ?, error_detail = ?, lease_owner = NULL,
                               lease_expires_at = NULL, updated_at = ?, finished_at = ?
          WHERE id = ? AND lease_owner = ? AND state = 'running'",
     )
@@ -398,6 +407,8 @@ pub async fn finish(db: &SqlitePool, f: &SyncFinish<'_>) -> StoreResult<()> {
     .bind(f.progress.chats_synced)
     .bind(f.progress.messages_synced)
     .bind(f.progress.chunk_chats)
+    .bind(f.progress.chats_total)
+    .bind(f.progress.messages_total)
     .bind(f.cursor)
     .bind(error_kind)
     .bind(error_detail)
