@@ -27,6 +27,7 @@ const BETWEEN: std::ops::Range<u64> = 0..1500;
 /// An account of the soak and what its resyncs did.
 pub struct AccountRun {
     pub plan: AccountPlan,
+    /// Empty until a joining account is connected.
     pub id: String,
     pub expected: Arc<Expected>,
     /// Answers that end a resync, by kind (`SYNC_DONE`, `SYNC_ERROR errors/…`, …).
@@ -44,6 +45,12 @@ pub struct AccountRun {
     pub lost_outcomes: u32,
     /// Polls that showed the sync waiting for the database to take its page again.
     pub storage_waits: u32,
+    /// The last sync whose outcome the route reported: it reports each once.
+    reported: Option<String>,
+    /// Connects of a joining account that got no answer (each may have created an account).
+    pub unanswered_connects: u32,
+    /// A joining account connected while the disk was full.
+    pub joined_while_full: bool,
 }
 
 impl AccountRun {
@@ -60,12 +67,20 @@ impl AccountRun {
             unanswered: 0,
             lost_outcomes: 0,
             storage_waits: 0,
+            reported: None,
+            unanswered_connects: 0,
+            joined_while_full: false,
         }
     }
 
     /// How violations name this account.
     pub fn who(&self) -> String {
-        format!("account {} {}", self.id, self.plan.label())
+        let id = if self.id.is_empty() {
+            "(not connected)"
+        } else {
+            &self.id
+        };
+        format!("account {id} {}", self.plan.label())
     }
 
     fn count(&mut self, outcome: String) {
@@ -102,8 +117,14 @@ impl Driver {
         }
     }
 
-    /// Resyncs until the chaos is over, then finishes the resync under way.
+    /// Resyncs until the chaos is over, then finishes the resync under way. An account that
+    /// joins at a disk fill is connected first, then.
     pub async fn drive(mut self, mut run: AccountRun) -> AccountRun {
+        if let Some(fill) = run.plan.joins_at_fill {
+            if !self.join(&mut run, fill).await {
+                return run;
+            }
+        }
         while !self.ctx.stopping() && !run.dead {
             let plan = SyncPlan::random(&mut self.rng, &run.plan);
             if self.follow(&mut run, &plan).await == End::Broken {
@@ -113,6 +134,52 @@ impl Driver {
             tokio::time::sleep(Duration::from_millis(pause)).await;
         }
         run
+    }
+
+    /// Waits for the disk to be full at fill `fill` (or for a later fill, or the end of the
+    /// chaos, if that one was too short to see), then connects the account, again and again
+    /// until an answer acknowledges it. Returns whether it was.
+    async fn join(&mut self, run: &mut AccountRun, fill: u32) -> bool {
+        loop {
+            let (fills, full) = (self.ctx.fills(), self.ctx.disk_full());
+            if self.ctx.stopping() || fills > fill || (fills == fill && full) {
+                break;
+            }
+            tokio::time::sleep(RETRY).await;
+        }
+        let p = run.plan.provider;
+        let who = run.who();
+        loop {
+            let full = self.ctx.disk_full();
+            match self
+                .api
+                .connect(p.as_str(), p.credential_field(), &run.plan.scenario())
+                .await
+            {
+                Answer::Json { status: 201, body } => {
+                    let Some(id) = body["account_id"].as_str() else {
+                        self.ctx
+                            .violation(&who, format!("connected without an account_id: {body}"));
+                        return false;
+                    };
+                    run.id = id.to_owned();
+                    run.joined_while_full = full;
+                    return true;
+                }
+                Answer::Json { status: 503, body }
+                    if is_envelope(503, &body) && body["type"] == "errors/service_unavailable" =>
+                {
+                    run.unavailable += 1
+                }
+                Answer::Gone(_) => run.unanswered_connects += 1,
+                other => {
+                    self.ctx
+                        .violation(&who, format!("connecting it: {}", other.describe()));
+                    return false;
+                }
+            }
+            tokio::time::sleep(RETRY).await;
+        }
     }
 
     /// Starts a resync with `plan` (or takes the one running) and follows it, chunk after chunk,
@@ -213,21 +280,31 @@ impl Driver {
                     ),
                 );
             }
+            if let Some(prev) = following.as_ref().filter(|p| **p != id) {
+                if gap {
+                    run.lost_outcomes += 1;
+                } else {
+                    self.ctx.violation(
+                        &who,
+                        format!(
+                            "sync {prev} ({plan}) vanished: the route answers {status} for {id} \
+                             without having reported its outcome"
+                        ),
+                    );
+                }
+            }
+            let finished = matches!(status, "CHUNK_DONE" | "SYNC_DONE" | "SYNC_ERROR");
+            if finished {
+                if run.reported.as_deref() == Some(id.as_str()) {
+                    self.ctx.violation(
+                        &who,
+                        format!("the outcome of sync {id} was reported twice: {body}"),
+                    );
+                }
+                run.reported = Some(id.clone());
+            }
             match status {
                 "SYNC_STARTED" | "SYNC_RUNNING" => {
-                    if let Some(prev) = following.as_ref().filter(|p| **p != id) {
-                        if gap {
-                            run.lost_outcomes += 1;
-                        } else {
-                            self.ctx.violation(
-                                &who,
-                                format!(
-                                    "sync {prev} ({plan}) vanished: the route answers {status} \
-                                     for {id} without having reported its outcome"
-                                ),
-                            );
-                        }
-                    }
                     following = Some(id);
                     if body["retry"]["reason"]
                         .as_str()

@@ -55,7 +55,7 @@ struct Args {
     /// The seed of every choice (default: from the clock). Printed first, to replay a run.
     #[arg(long)]
     seed: Option<u64>,
-    /// Accounts in the soak (default: the fault matrix once, about 50).
+    /// Accounts in the soak (default: the fault matrix once, 46).
     #[arg(long)]
     accounts: Option<usize>,
     /// The release `msgsync` binary (default: the one next to this one).
@@ -178,10 +178,13 @@ async fn soak(ctx: &Arc<Ctx>, args: &Args, logs: &std::path::Path) -> anyhow::Re
     let api = Api::new(&server.base, &server.key)?;
     let mut runs = Vec::new();
     for (plan, expected) in plans.into_iter().zip(expected) {
-        let id = api.connect_account(&plan, &plan.scenario()).await?;
+        // Those that join at a disk fill are connected by their driver.
+        let id = match plan.joins_at_fill {
+            None => api.connect_account(&plan, &plan.scenario()).await?,
+            Some(_) => String::new(),
+        };
         runs.push(AccountRun::new(plan, id, expected));
     }
-    let soak_ids: BTreeSet<String> = runs.iter().map(|r| r.id.clone()).collect();
 
     let length = Duration::from_secs_f64(args.minutes * 60.0);
     let events = chaos::schedule(&mut rng, length);
@@ -218,7 +221,13 @@ async fn soak(ctx: &Arc<Ctx>, args: &Args, logs: &std::path::Path) -> anyhow::Re
 
     // 3. The checks.
     let t = Instant::now();
-    writes::check(ctx, &api, &probes, &soak_ids).await;
+    let soak_ids: BTreeSet<String> = runs
+        .iter()
+        .filter(|r| !r.id.is_empty())
+        .map(|r| r.id.clone())
+        .collect();
+    let unanswered_connects = runs.iter().map(|r| r.unanswered_connects).sum();
+    writes::check(ctx, &api, &probes, &soak_ids, unanswered_connects).await;
     for key in &chaos.stats.keys_created {
         if let Err(e) = api.with_key(key).get_ok("/api/v1/accounts?limit=1").await {
             ctx.violation(
@@ -292,6 +301,15 @@ fn print_chaos(chaos: &Chaos, runs: &[AccountRun], probes: &writes::Probes) {
         runs.iter().map(|r| r.unavailable).sum::<u32>(),
         runs.iter().map(|r| r.unanswered).sum::<u32>(),
         runs.iter().map(|r| r.lost_outcomes).sum::<u32>()
+    );
+    let joining: Vec<_> = runs
+        .iter()
+        .filter(|r| r.plan.joins_at_fill.is_some())
+        .collect();
+    println!(
+        "  {} accounts joined at a disk fill, {} of them while it was full",
+        joining.iter().filter(|r| !r.id.is_empty()).count(),
+        joining.iter().filter(|r| r.joined_while_full).count()
     );
     println!(
         "writes: {} accounts connected ({} while the disk was full), {} refused with 503, {} \

@@ -155,6 +155,9 @@ pub struct AccountPlan {
     pub products: Option<&'static str>,
     pub latency_ms: u64,
     pub fault: Option<FaultPlan>,
+    /// Connected only at this disk fill (counting from 1), while the disk is full; the others
+    /// are connected before the chaos.
+    pub joins_at_fill: Option<u32>,
     /// Seed of this account's own choices (its resyncs).
     pub rng_seed: u64,
 }
@@ -204,7 +207,11 @@ impl AccountPlan {
 
     /// How the account is named in what the soak prints.
     pub fn label(&self) -> String {
-        format!("#{} {} {}", self.index, self.provider, self.scenario())
+        let mut label = format!("#{} {} {}", self.index, self.provider, self.scenario());
+        if let Some(n) = self.joins_at_fill {
+            label.push_str(&format!(" (connected at disk fill {n})"));
+        }
+        label
     }
 
     /// What a resync of the whole account ends with once nothing disturbs it, by the fault's
@@ -265,38 +272,66 @@ impl AccountPlan {
     }
 }
 
-/// The accounts of the soak: for each provider, every fault it supports at each [`When`], and
-/// clean accounts; `count` (if given) cycles through them. Data, latency and products vary.
+/// What an account of the matrix is there for.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Clean,
+    /// Clean, larger, and connected only once the disk is full: new data that needs room.
+    JoinsFull,
+    Fault(FaultKind, When),
+}
+
+/// Accounts per provider in the matrix besides the faulty ones.
+const CLEAN_PER_PROVIDER: usize = 3;
+const JOINING_PER_PROVIDER: usize = 2;
+/// The disk fills at which the joining accounts connect (one of the first few).
+const JOIN_AT_FILL: std::ops::RangeInclusive<u32> = 1..=3;
+
+/// The accounts of the soak: for each provider, every fault it supports at each [`When`], clean
+/// accounts, and larger ones that join while the disk is full; `count` (if given) cycles
+/// through them. Data, latency and products vary.
 pub fn matrix(
     rng: &mut StdRng,
     faults: &[(Provider, Vec<FaultKind>)],
     count: Option<usize>,
 ) -> Vec<AccountPlan> {
-    let mut kinds: Vec<(Provider, Option<(FaultKind, When)>)> = Vec::new();
+    let mut slots: Vec<(Provider, Slot)> = Vec::new();
     for (provider, supported) in faults {
-        for _ in 0..CLEAN_PER_PROVIDER {
-            kinds.push((*provider, None));
-        }
+        slots.extend(std::iter::repeat_n(
+            (*provider, Slot::Clean),
+            CLEAN_PER_PROVIDER,
+        ));
+        slots.extend(std::iter::repeat_n(
+            (*provider, Slot::JoinsFull),
+            JOINING_PER_PROVIDER,
+        ));
         for kind in supported {
             for when in When::ALL {
-                kinds.push((*provider, Some((*kind, when))));
+                slots.push((*provider, Slot::Fault(*kind, when)));
             }
         }
     }
-    kinds.shuffle(rng);
-    let count = count.unwrap_or(kinds.len());
+    slots.shuffle(rng);
+    let count = count.unwrap_or(slots.len());
     let first_seed: u64 = rng.gen_range(1..1_000_000_000);
     (0..count)
         .map(|index| {
-            let (provider, fault) = kinds[index % kinds.len()];
+            let (provider, slot) = slots[index % slots.len()];
+            let large = matches!(slot, Slot::JoinsFull);
             let mut plan = AccountPlan {
                 index,
                 provider,
-                chats: rng.gen_range(4..=12),
-                messages: match provider {
+                chats: if large {
+                    rng.gen_range(16..=30)
+                } else {
+                    rng.gen_range(4..=12)
+                },
+                messages: match (provider, large) {
                     // LinkedIn rows are ~3.5 KB: fewer of them keep the tmpfs small.
-                    Provider::Linkedin => rng.gen_range(8..=50),
-                    Provider::Telegram => rng.gen_range(10..=160),
+                    (Provider::Linkedin, false) => rng.gen_range(8..=50),
+                    (Provider::Linkedin, true) => rng.gen_range(30..=60),
+                    (Provider::Telegram, false) => rng.gen_range(10..=160),
+                    (Provider::Telegram, true) => rng.gen_range(100..=200),
                 },
                 seed: first_seed + index as u64,
                 span_days: *[30, 120, 365].choose(rng).unwrap_or(&365),
@@ -304,9 +339,10 @@ pub fn matrix(
                     .then_some("classic+recruiter"),
                 latency_ms: *[0, 5, 20, 40].choose(rng).unwrap_or(&0),
                 fault: None,
+                joins_at_fill: large.then(|| rng.gen_range(JOIN_AT_FILL)),
                 rng_seed: rng.gen(),
             };
-            plan.fault = fault.map(|(kind, when)| {
+            if let Slot::Fault(kind, when) = slot {
                 let start = provider.connect_requests();
                 let half = (plan.requests_per_sync() / 2).max(2);
                 let after = match (when, kind.hit) {
@@ -318,15 +354,12 @@ pub fn matrix(
                         rng.gen_range(n..=3 * n)
                     }
                 };
-                FaultPlan { kind, when, after }
-            });
+                plan.fault = Some(FaultPlan { kind, when, after });
+            }
             plan
         })
         .collect()
 }
-
-/// Clean accounts per provider in the matrix.
-const CLEAN_PER_PROVIDER: usize = 3;
 
 /// One resync an account runs: its parameters (repeated for each chunk until the outcome).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -430,7 +463,10 @@ mod tests {
         let labels = |m: &[AccountPlan]| m.iter().map(AccountPlan::label).collect::<Vec<_>>();
         assert_eq!(labels(&a), labels(&b));
         // Every fault of each provider at each moment, and clean accounts.
-        assert_eq!(a.len(), 2 * CLEAN_PER_PROVIDER + 3 * (6 + 8));
+        assert_eq!(
+            a.len(),
+            2 * (CLEAN_PER_PROVIDER + JOINING_PER_PROVIDER) + 3 * (6 + 8)
+        );
     }
 
     #[test]

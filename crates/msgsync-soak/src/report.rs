@@ -2,7 +2,7 @@
 //! chaos the others must know (whether the disk is full, whether the chaos is over).
 
 use std::fmt::Display;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// The state every task of the soak shares.
@@ -11,6 +11,8 @@ pub struct Ctx {
     report: Mutex<Vec<String>>,
     findings: Mutex<Vec<String>>,
     disk_full: AtomicBool,
+    /// Disk fills so far.
+    fills: AtomicU32,
     stopping: AtomicBool,
     /// Resyncs the drivers are following now (started, no outcome seen yet).
     in_flight: AtomicUsize,
@@ -23,6 +25,7 @@ impl Ctx {
             report: Mutex::new(Vec::new()),
             findings: Mutex::new(Vec::new()),
             disk_full: AtomicBool::new(false),
+            fills: AtomicU32::new(0),
             stopping: AtomicBool::new(false),
             in_flight: AtomicUsize::new(0),
         })
@@ -78,8 +81,16 @@ impl Ctx {
         self.disk_full.load(Ordering::SeqCst)
     }
 
+    /// The disk is full now (a fill), or free again.
     pub fn set_disk_full(&self, full: bool) {
+        if full {
+            self.fills.fetch_add(1, Ordering::SeqCst);
+        }
         self.disk_full.store(full, Ordering::SeqCst);
+    }
+
+    pub fn fills(&self) -> u32 {
+        self.fills.load(Ordering::SeqCst)
     }
 
     /// Whether the chaos is over: resyncs finish, nothing new starts.

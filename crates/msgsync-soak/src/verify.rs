@@ -59,6 +59,10 @@ async fn account(
     settle: Duration,
 ) -> (String, bool) {
     let who = run.who();
+    if run.id.is_empty() {
+        // Never connected: said when it was refused.
+        return ("never connected".to_owned(), false);
+    }
     // Nothing a finished resync stored may be lost, and nothing may be invented, changed,
     // duplicated or marked deleted, whatever the chaos interrupted.
     match api.snapshot(&run.id).await {
