@@ -7,7 +7,6 @@
 mod baseline;
 mod chart;
 mod load;
-mod server;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -19,7 +18,7 @@ use msgsync_providers::linkedin::MAX_MESSAGES_PAGE;
 use serde_json::{json, Map, Value};
 
 use load::LoadResult;
-use server::Server;
+use msgsync_harness::Server;
 
 #[derive(Parser)]
 #[command(about = "Benchmarks of msgsync against baselines measured in the same run")]
@@ -83,7 +82,10 @@ const CONCURRENT_MESSAGES_PER_ACCOUNT: u64 = 1000;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let bin = server::locate_binary(args.server.clone())?;
+    let bin = msgsync_harness::locate_binary(
+        args.server.clone(),
+        "cargo build --release -p msgsync -p msgsync-bench",
+    )?;
     let sizes = Sizes::new(args.quick);
     if let Some(accounts) = args.only_concurrent {
         let (wall, lower, rss) = concurrent(&bin, accounts).await?;
