@@ -86,7 +86,7 @@ pub struct FaultKind {
 
 /// Every fault of CONTRACT §6. The Telegram-only ones are used when the server knows them
 /// (see [`crate::reference::supported_faults`]).
-pub const FAULTS: [FaultKind; 8] = [
+pub const FAULTS: [FaultKind; 9] = [
     FaultKind::new("rate_limited", Hit::Recovers),
     FaultKind::new("flaky", Hit::Recovers),
     FaultKind::new("expired", Hit::Dead(Some("errors/expired_credentials"))),
@@ -95,6 +95,10 @@ pub const FAULTS: [FaultKind; 8] = [
     FaultKind::new("timeout", Hit::Dead(Some("errors/request_timeout"))),
     FaultKind::telegram("auth_key_duplicated", Hit::Dead(None)),
     FaultKind::telegram("migrate", Hit::Recovers),
+    FaultKind::telegram(
+        "deactivated",
+        Hit::Dead(Some("errors/disconnected_account")),
+    ),
 ];
 
 impl FaultKind {
