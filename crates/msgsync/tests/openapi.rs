@@ -45,10 +45,55 @@ async fn the_api_answers_as_its_openapi_document_says() {
     server.sync(&key, &telegram, "partial=true").await;
 
     let ids = Ids::collect(&server, &key, &[&linkedin, &telegram]).await;
+    let document = reference(&server).await;
 
-    // The document and its page are served without a key. (schemathesis leaves out the route
-    // it reads the document from: this is its test.)
-    let answer = reqwest::get(format!("{}/api/v1/openapi.json", server.base))
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("schemathesis.toml");
+    std::fs::write(&config, ids.config(&not_implemented(&document))).unwrap();
+    let har = dir.path().join("run.har");
+    let stdout = schemathesis(&server, &key, &config, &har).await;
+
+    // The run tested every operation of the document but the document's own.
+    let operations = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(path, _)| *path != DOCUMENT_PATH)
+        .map(|(_, item)| item.as_object().unwrap().len())
+        .sum::<usize>();
+    assert!(
+        stdout.contains(&format!("Selected: {operations}/{operations}"))
+            && stdout.contains(&format!("Tested: {operations}\n")),
+        "not every one of the {operations} operations was tested:\n{stdout}"
+    );
+    // It reached the successful answers, not only the errors: each route that reads answered
+    // 2xx (its body checked against its schema), and so did a connect.
+    let answered = statuses(&document, &har);
+    for (operation, statuses) in &answered {
+        eprintln!("{operation}: {statuses:?}");
+    }
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let operation = format!("{} {path}", method.to_uppercase());
+            if path == DOCUMENT_PATH || !(method == "get" || operation == "POST /api/v1/accounts") {
+                continue;
+            }
+            let statuses = answered.get(&operation);
+            assert!(
+                statuses.is_some_and(|s| s.iter().any(|s| (200..300).contains(s))),
+                "{operation} never answered 2xx: {statuses:?}"
+            );
+        }
+    }
+}
+
+/// Where the document is served.
+const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
+
+/// The document, and its page, both served without a key. (schemathesis leaves out the route it
+/// reads the document from: this is its test.)
+async fn reference(server: &TestServer) -> Value {
+    let answer = reqwest::get(format!("{}{DOCUMENT_PATH}", server.base))
         .await
         .unwrap();
     assert_eq!(answer.status(), 200);
@@ -65,20 +110,20 @@ async fn the_api_answers_as_its_openapi_document_says() {
     for path in document["paths"].as_object().unwrap().keys() {
         assert!(page.contains(&format!("<code>{path}</code>")), "{path}");
     }
+    document
+}
 
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("schemathesis.toml");
-    std::fs::write(&config, ids.config(&not_implemented(&document))).unwrap();
-    let python = common::python().await;
-    let schemathesis = python.with_file_name("schemathesis");
-    let har = dir.path().join("run.har");
+/// Runs schemathesis on the server's document with `key` and `config`, its HAR to `har`;
+/// asserts it found nothing, and returns its report.
+async fn schemathesis(server: &TestServer, key: &str, config: &Path, har: &Path) -> String {
+    let program = common::python().await.with_file_name("schemathesis");
     let seed = std::env::var("MSGSYNC_SCHEMATHESIS_SEED").unwrap_or(DEFAULT_SEED.to_owned());
     let started = Instant::now();
-    let run = tokio::process::Command::new(&schemathesis)
+    let run = tokio::process::Command::new(&program)
         .arg("--config-file")
-        .arg(&config)
+        .arg(config)
         .arg("run")
-        .arg(format!("{}/api/v1/openapi.json", server.base))
+        .arg(format!("{}{DOCUMENT_PATH}", server.base))
         .args(["--url", &server.base])
         .args(["--header", &format!("X-API-KEY: {key}")])
         .args(["--checks", CHECKS])
@@ -90,16 +135,16 @@ async fn the_api_answers_as_its_openapi_document_says() {
         .args(["--generation-database", "none"])
         .args(["--request-timeout", "20"])
         .args(["--report", "har", "--report-har-path"])
-        .arg(&har)
+        .arg(har)
         .arg("--no-color")
-        .current_dir(dir.path())
+        .current_dir(config.parent().unwrap())
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(FUZZ_DEADLINE, run)
         .await
         .unwrap_or_else(|_| panic!("schemathesis ran over {FUZZ_DEADLINE:?}"))
-        .unwrap_or_else(|e| panic!("run {}: {e}", schemathesis.display()));
-    let stdout = String::from_utf8_lossy(&output.stdout);
+        .unwrap_or_else(|e| panic!("run {}: {e}", program.display()));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
         "schemathesis (seed {seed}) found answers that break the document ({}):\n{stdout}\n{}",
@@ -110,40 +155,7 @@ async fn the_api_answers_as_its_openapi_document_says() {
         "schemathesis (seed {seed}) ran {:.1?}:\n{stdout}",
         started.elapsed()
     );
-    // It reached the successful answers, not only the errors: each route that reads answered
-    // 2xx (its body checked against its schema), and so did a connect.
-    let answered = statuses(&document, &har);
-    for (operation, statuses) in &answered {
-        eprintln!("{operation}: {statuses:?}");
-    }
-    for (path, item) in document["paths"].as_object().unwrap() {
-        for method in item.as_object().unwrap().keys() {
-            let operation = format!("{} {path}", method.to_uppercase());
-            if path == "/api/v1/openapi.json"
-                || !(method == "get" || operation == "POST /api/v1/accounts")
-            {
-                continue;
-            }
-            let statuses = answered.get(&operation);
-            assert!(
-                statuses.is_some_and(|s| s.iter().any(|s| (200..300).contains(s))),
-                "{operation} never answered 2xx: {statuses:?}"
-            );
-        }
-    }
-    // The run tested every operation of the document but the document's own.
-    let operations = document["paths"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(path, _)| *path != "/api/v1/openapi.json")
-        .map(|(_, item)| item.as_object().unwrap().len())
-        .sum::<usize>();
-    assert!(
-        stdout.contains(&format!("Selected: {operations}/{operations}"))
-            && stdout.contains(&format!("Tested: {operations}\n")),
-        "not every one of the {operations} operations was tested:\n{stdout}"
-    );
+    stdout
 }
 
 /// Ids of the synced data, which the fuzzer uses in most of its requests to the routes that
