@@ -132,6 +132,7 @@ pub fn provider_call_error(error: CallError, expired: ErrorKind) -> AppError {
     let detail = provider.to_string();
     match provider {
         ProviderError::SessionExpired(_) => AppError::new(expired, detail),
+        ProviderError::Deactivated(_) => AppError::new(ErrorKind::DisconnectedAccount, detail),
         ProviderError::Restricted(_) => AppError::new(ErrorKind::AccountRestricted, detail),
         ProviderError::RateLimited { retry_after } => AppError::RetryLater(
             ApiError::new(ErrorKind::ServiceUnavailable, detail),

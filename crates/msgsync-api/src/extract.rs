@@ -7,7 +7,6 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use base64::Engine as _;
 use msgsync_core::time::parse_instant;
 use msgsync_core::{ApiError, ErrorKind, IdError, Span};
 use msgsync_store::{PageCursor, PageRequest};
@@ -133,39 +132,17 @@ impl QueryMap {
         let cursor = self
             .get("cursor")
             .filter(|c| !c.is_empty())
-            .map(decode_cursor)
+            .map(|raw| {
+                PageCursor::decode(raw).ok_or_else(|| {
+                    AppError::new(
+                        ErrorKind::InvalidParameters,
+                        format!("invalid cursor `{raw}`"),
+                    )
+                })
+            })
             .transpose()?;
         Ok(PageRequest { limit, cursor })
     }
-}
-
-/// Cursors are opaque to API users: the base64 of `instant:id`. Standard base64 with padding,
-/// which the Unipile SDK checks cursors against.
-pub fn encode_cursor(cursor: &PageCursor) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", cursor.at, cursor.id))
-}
-
-fn decode_cursor(raw: &str) -> Result<PageCursor, AppError> {
-    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-    let bad = || {
-        AppError::new(
-            ErrorKind::InvalidParameters,
-            format!("invalid cursor `{raw}`"),
-        )
-    };
-    // A `+` pasted into a URL without encoding arrives as a space; earlier versions wrote
-    // base64url without padding.
-    let standard = raw.replace(' ', "+");
-    let bytes = STANDARD
-        .decode(&standard)
-        .or_else(|_| URL_SAFE_NO_PAD.decode(raw))
-        .map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    let (at, id) = text.split_once(':').ok_or_else(bad)?;
-    Ok(PageCursor {
-        at: at.parse().map_err(|_| bad())?,
-        id: id.to_owned(),
-    })
 }
 
 impl QueryMap {

@@ -164,7 +164,8 @@ pub enum AccountState {
     Credentials,
     /// The provider restricted the account.
     Restricted,
-    /// The account was disconnected on purpose and syncs nothing.
+    /// The provider account itself is gone (deleted by its owner or banned, e.g. Telegram's
+    /// `USER_DEACTIVATED`): nothing syncs until a reconnect shows it is back.
     Disconnected,
     /// The last sync failed for a reason other than the above.
     Error,

@@ -51,6 +51,10 @@ pub struct ProviderChat {
     /// names them (a LinkedIn conversation names all its participants; a Telegram dialog only
     /// the other side of a private chat: the members of a group come with its messages).
     pub attendees: Vec<ProviderAttendee>,
+    /// What the connector needs to reach the chat again without listing it (Telegram: the
+    /// chat's peer with its access hash), opaque to everyone else. Stored with the chat and
+    /// handed back in the requests that name the chat; `None` when the connector needs none.
+    pub provider_ref: Option<String>,
 }
 
 /// Someone taking part in a chat, as the provider describes them.

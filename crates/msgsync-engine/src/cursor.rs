@@ -14,6 +14,18 @@ pub struct SyncCursor {
     pub chat_index: usize,
     /// Provider cursor of the current chat's next message page (`None`: its newest page).
     pub message_cursor: Option<String>,
+    /// Incremental syncs: the newest activity stored in the inbox being walked, as it was when
+    /// its walk began (fixed then, so that the chats this sync stores do not move it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known: Option<KnownActivity>,
+}
+
+/// The newest stored activity of one inbox of the sync (see [`SyncCursor::known`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownActivity {
+    /// Index into the sync's list of inboxes.
+    pub inbox: usize,
+    pub activity_ms: Option<i64>,
 }
 
 impl SyncCursor {

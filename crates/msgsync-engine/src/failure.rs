@@ -29,6 +29,10 @@ impl SyncFailure {
                 ErrorKind::ExpiredCredentials,
                 Some(AccountState::Credentials),
             ),
+            ProviderError::Deactivated(_) => (
+                ErrorKind::DisconnectedAccount,
+                Some(AccountState::Disconnected),
+            ),
             ProviderError::Restricted(_) => {
                 (ErrorKind::AccountRestricted, Some(AccountState::Restricted))
             }

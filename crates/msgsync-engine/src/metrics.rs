@@ -31,6 +31,7 @@ fn error_kind(error: &ProviderError) -> &'static str {
     match error {
         ProviderError::RateLimited { .. } => "rate_limited",
         ProviderError::SessionExpired(_) => "expired",
+        ProviderError::Deactivated(_) => "deactivated",
         ProviderError::Restricted(_) => "restricted",
         ProviderError::Unavailable(_) => "unavailable",
         ProviderError::Timeout => "timeout",

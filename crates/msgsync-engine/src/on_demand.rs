@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
 use msgsync_core::time::now_ms;
-use msgsync_core::{AccountId, AccountState, ApiKeyMode, ProviderKind};
+use msgsync_core::{AccountId, ApiKeyMode, ProviderKind};
 use msgsync_providers::{
     AccountProfile, AttachmentDownload, AttachmentRequest, ConnectRequest, Credentials,
     ProviderError, ProviderSession,
 };
 use msgsync_store::{AccountRecord, StoreError};
 
+use crate::failure::SyncFailure;
 use crate::run::OPEN_ROUND_TRIPS;
 use crate::worker::Engine;
 
@@ -75,11 +76,14 @@ impl Engine {
             Ok::<_, CallError>(keep_open(download, session, self.config.provider_timeout))
         }
         .await;
-        if let Err(CallError::Provider(ProviderError::SessionExpired(_))) = &result {
-            // The same verdict a sync would record: the account must be reconnected.
-            self.store
-                .account_set_state(account.id, AccountState::Credentials, now_ms())
-                .await?;
+        if let Err(CallError::Provider(error)) = &result {
+            // The same verdict on the account a sync would record (must be reconnected, is
+            // restricted, is gone).
+            if let Some(state) = SyncFailure::from_provider(error).account_state {
+                self.store
+                    .account_set_state(account.id, state, now_ms())
+                    .await?;
+            }
         }
         result
     }

@@ -11,15 +11,15 @@ use msgsync_providers::{
     ProviderSession,
 };
 use msgsync_store::{
-    AccountRecord, JobState, PageWrite, ReconcileScope, StoreError, SyncCheckpoint, SyncFinish,
-    SyncJob, SyncProgress, SyncRelease, SyncRenew,
+    AccountCredentialsUpdate, AccountRecord, JobState, PageWrite, ReconcileScope, StoreError,
+    SyncCheckpoint, SyncFinish, SyncJob, SyncProgress, SyncRelease, SyncRenew,
 };
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use crate::cursor::SyncCursor;
+use crate::cursor::{KnownActivity, SyncCursor};
 use crate::failure::SyncFailure;
 use crate::metrics::provider_label;
 use crate::worker::Engine;
@@ -170,6 +170,9 @@ struct Run<'a> {
     unsaved: bool,
     /// The account's provider, once the run has read the account (a metrics label).
     provider: Option<ProviderKind>,
+    /// The account's `updated_at` as this run last saw or wrote it: credentials the provider
+    /// changed are stored only while nobody else changed the account (`None`: not any more).
+    account_version: Option<i64>,
 }
 
 /// A write in flight: the progress it records, and the buffer share of its pages.
@@ -210,6 +213,7 @@ impl<'a> Run<'a> {
             pending_share: None,
             unsaved: false,
             provider: None,
+            account_version: None,
         }
     }
 
@@ -353,7 +357,71 @@ impl<'a> Run<'a> {
         // which the connector bounds by itself; this is the outer safety net.
         let timeout = self.engine.config.provider_timeout * OPEN_ROUND_TRIPS;
         let session = self.call_within(timeout, connector.open(&request)).await?;
+        self.account_version = Some(account.updated_at);
+        self.keep_credentials(session.as_ref()).await;
         Ok((account, session))
+    }
+
+    /// Stores the credentials the provider changed during the session (the cookies LinkedIn
+    /// sets), unless the account was changed meanwhile (a reconnect wins). A failed write is
+    /// only logged: the old credentials still hold, and the next change is tried again.
+    async fn keep_credentials(&mut self, session: &dyn ProviderSession) {
+        let Some(version) = self.account_version else {
+            return;
+        };
+        let Some(credentials) = session.take_updated_credentials() else {
+            return;
+        };
+        let bytes = match serde_json::to_vec(&credentials) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "encoding updated credentials failed");
+                return;
+            }
+        };
+        let now = now_ms().max(version + 1);
+        let update = AccountCredentialsUpdate {
+            id: self.job.account_id,
+            credentials: bytes,
+            expected_updated_at: version,
+            now,
+        };
+        match self.engine.store.account_credentials_update(&update).await {
+            Ok(true) => {
+                tracing::debug!("the provider's updated credentials were stored");
+                self.account_version = Some(now);
+            }
+            Ok(false) => {
+                tracing::info!("the account changed during the sync; the provider's updated credentials are not stored");
+                self.account_version = None;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "storing the provider's updated credentials failed")
+            }
+        }
+    }
+
+    /// Incremental syncs over everything (`partial`, no span): the newest activity stored in
+    /// the inbox before its walk began, for the connector to stop at (`ChatPageRequest::
+    /// known_activity_ms`). A sync with a span asks for that span in full.
+    async fn known_activity(&mut self, inbox: Option<LinkedinProduct>) -> Result<Option<i64>, End> {
+        let params = &self.job.params;
+        if !params.partial || params.span.after.is_some() || params.span.before.is_some() {
+            return Ok(None);
+        }
+        if let Some(known) = self.cursor.known.filter(|k| k.inbox == self.cursor.inbox) {
+            return Ok(known.activity_ms);
+        }
+        let activity_ms = self
+            .engine
+            .store
+            .chat_activity_latest(self.job.account_id, inbox)
+            .await?;
+        self.cursor.known = Some(KnownActivity {
+            inbox: self.cursor.inbox,
+            activity_ms,
+        });
+        Ok(activity_ms)
     }
 
     /// The inboxes this sync walks, in order.
@@ -426,6 +494,7 @@ impl<'a> Run<'a> {
             let request = MessagePageRequest {
                 inbox,
                 chat_provider_id: chat.provider_id.clone(),
+                chat_provider_ref: chat.provider_ref.clone(),
                 cursor: self.cursor.message_cursor.clone(),
                 span,
                 limit: cfg.message_page_size,
@@ -434,6 +503,7 @@ impl<'a> Run<'a> {
             self.engine
                 .metrics
                 .messages_page(self.provider_label(), messages.messages.len());
+            self.keep_credentials(session.as_ref()).await;
             messages.messages.retain(|m| span.contains(m.timestamp_ms));
             match messages.next_cursor {
                 Some(next) if Some(&next) != self.cursor.message_cursor.as_ref() => {
@@ -472,9 +542,11 @@ impl<'a> Run<'a> {
             cursor: self.cursor.chat_page.clone(),
             span: self.job.params.span,
             limit: self.engine.config.chat_page_size,
+            known_activity_ms: self.known_activity(inbox).await?,
         };
         let page = Arc::new(self.call(session.chats_page(&request)).await?);
         self.engine.metrics.chats_page(self.provider_label());
+        self.keep_credentials(session).await;
         self.chat_page = Some((
             self.cursor.inbox,
             self.cursor.chat_page.clone(),

@@ -9,6 +9,10 @@ pub enum ProviderError {
     /// The provider session is no longer valid: the account must be reconnected.
     #[error("the provider session expired: {0}")]
     SessionExpired(String),
+    /// The provider account itself is gone: deleted by its owner or banned by the provider.
+    /// Unlike an expired session, no new login to the same account can help.
+    #[error("the provider account was deleted or banned: {0}")]
+    Deactivated(String),
     /// The provider restricted the account.
     #[error("the provider restricted the account: {0}")]
     Restricted(String),

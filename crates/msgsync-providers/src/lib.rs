@@ -18,12 +18,12 @@ pub use model::{
     AccountProfile, Attachment, AttachmentDownload, AttachmentRequest, AttachmentSize, ChatKind,
     ChatPage, ChatPageRequest, ConnectRequest, Credentials, LinkedinMember, MessageEventType,
     MessagePage, MessagePageRequest, NetworkDistance, ProviderAttendee, ProviderChat,
-    ProviderMessage, Reaction,
+    ProviderMessage, ProxyProtocol, ProxySettings, Reaction,
 };
 pub use registry::Connectors;
 
 use async_trait::async_trait;
-use msgsync_core::{ApiError, ProviderKind};
+use msgsync_core::{ApiError, LinkedinProduct, ProviderKind};
 
 /// One provider's connector, for one mode (live or sandbox).
 #[async_trait]
@@ -34,6 +34,13 @@ pub trait Connector: Send + Sync + 'static {
     /// without spending provider requests, and tells what is known of the account. A bad
     /// credential is an [`ApiError`] (`invalid_parameters`) whose detail names what is wrong.
     fn check_credentials(&self, credentials: &Credentials) -> Result<AccountProfile, ApiError>;
+
+    /// Why msgsync cannot sync this LinkedIn inbox with this connector, if it cannot (the
+    /// resync route answers 501 `feature_not_implemented` with it): an inbox whose listing no
+    /// public client shows is refused up front rather than synced as empty.
+    fn inbox_not_implemented(&self, _inbox: LinkedinProduct) -> Option<String> {
+        None
+    }
 
     /// Opens a session for one sync of one account.
     async fn open(
@@ -68,4 +75,11 @@ pub trait ProviderSession: Send + Sync {
         &self,
         request: &AttachmentRequest,
     ) -> Result<AttachmentDownload, ProviderError>;
+
+    /// The account's credentials as the provider changed them since the last call (LinkedIn
+    /// sets cookies in its answers), to be stored in place of the old ones; `None` when
+    /// nothing changed.
+    fn take_updated_credentials(&self) -> Option<Credentials> {
+        None
+    }
 }

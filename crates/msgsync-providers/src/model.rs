@@ -10,13 +10,36 @@ pub use msgsync_core::content::{
 };
 use serde::{Deserialize, Serialize};
 
-/// The secret an API user hands over to connect an account: the LinkedIn `li_at` cookie or the
-/// Telegram string session (or a sandbox scenario in test mode).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What an API user hands over to connect an account: the LinkedIn session cookies or the
+/// Telegram string session (or a sandbox scenario in test mode), with what goes along.
+///
+/// Stored encrypted as a whole; none of it is ever returned by the API.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credentials {
+    /// LinkedIn: the `li_at` cookie or a whole `Cookie` header (the session's cookie jar, kept
+    /// up to date by the connector). Telegram: the string session.
     pub secret: String,
     /// The browser user agent the LinkedIn cookies were created with.
     pub user_agent: Option<String>,
+    /// The proxy every request of the account goes through (Unipile's `proxy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ProxySettings>,
+    /// LinkedIn: the `li_a` cookie of Recruiter / Sales Navigator (Unipile's `premium_token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub premium_token: Option<String>,
+    /// LinkedIn: the Recruiter contract the account uses (Unipile's `recruiter_contract_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recruiter_contract_id: Option<String>,
+}
+
+impl Credentials {
+    /// Credentials made of a secret alone.
+    pub fn new(secret: impl Into<String>) -> Self {
+        Credentials {
+            secret: secret.into(),
+            ..Credentials::default()
+        }
+    }
 }
 
 impl std::fmt::Debug for Credentials {
@@ -25,6 +48,64 @@ impl std::fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("secret", &"<redacted>")
             .field("user_agent", &self.user_agent)
+            .field("proxy", &self.proxy)
+            .field(
+                "premium_token",
+                &self.premium_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("recruiter_contract_id", &self.recruiter_contract_id)
+            .finish()
+    }
+}
+
+/// How a proxy is spoken to (Unipile's `proxy.protocol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProxyProtocol {
+    Http,
+    Https,
+    Socks5,
+}
+
+impl ProxyProtocol {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "http" => Some(ProxyProtocol::Http),
+            "https" => Some(ProxyProtocol::Https),
+            "socks5" => Some(ProxyProtocol::Socks5),
+            _ => None,
+        }
+    }
+}
+
+/// An account's proxy (Unipile's `proxy` object).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProxySettings {
+    pub protocol: ProxyProtocol,
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+impl ProxySettings {
+    /// `host:port`, for messages (never the credentials).
+    pub fn address(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+impl std::fmt::Debug for ProxySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxySettings")
+            .field("protocol", &self.protocol)
+            .field("address", &self.address())
+            .field("username", &self.username.as_ref().map(|_| "<redacted>"))
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -58,6 +139,10 @@ pub struct ChatPageRequest {
     pub span: Span,
     /// At most this many chats (the connector may cap it lower).
     pub limit: u32,
+    /// An incremental (`partial`) sync without a span: the newest last activity among the
+    /// chats of this inbox already stored. The walk may end once a whole page holds only
+    /// chats at or before it (a recency-ordered inbox has nothing newer behind such a page).
+    pub known_activity_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +158,8 @@ pub struct ChatPage {
 pub struct MessagePageRequest {
     pub inbox: Option<LinkedinProduct>,
     pub chat_provider_id: String,
+    /// The chat's [`ProviderChat::provider_ref`], as the connector wrote it.
+    pub chat_provider_ref: Option<String>,
     /// `None` for the newest page within the span.
     pub cursor: Option<String>,
     pub span: Span,
@@ -96,6 +183,8 @@ pub struct MessagePage {
 pub struct AttachmentRequest {
     pub inbox: Option<LinkedinProduct>,
     pub chat_provider_id: String,
+    /// The chat's [`ProviderChat::provider_ref`], as the sync stored it.
+    pub chat_provider_ref: Option<String>,
     pub message_provider_id: String,
     /// The attachment as the sync stored it (its id, and for LinkedIn its `url`).
     pub attachment: Attachment,

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use msgsync_core::{LinkedinProduct, ProviderKind};
 
 /// The keys the grammar knows, in canonical order (the order [`Scenario`]'s `Display` uses).
-pub const KEYS: [&str; 8] = [
+pub const KEYS: [&str; 9] = [
     "chats",
     "messages",
     "seed",
@@ -17,12 +17,16 @@ pub const KEYS: [&str; 8] = [
     "latency_ms",
     "fault",
     "fault_after",
+    "pinned",
 ];
 
 const CHATS: RangeInclusive<u64> = 0..=100_000;
 const MESSAGES: RangeInclusive<u64> = 0..=100_000;
 const SPAN_DAYS: RangeInclusive<u64> = 1..=3650;
 const LATENCY_MS: RangeInclusive<u64> = 0..=60_000;
+/// The most pinned dialogs a sandbox account can have: enough for tests to pin more dialogs
+/// than one page holds.
+const PINNED: RangeInclusive<u64> = 0..=100;
 const ANY_U64: RangeInclusive<u64> = 0..=u64::MAX;
 
 /// What a sandbox account holds and how its provider behaves.
@@ -43,6 +47,9 @@ pub struct Scenario {
     pub fault: Option<Fault>,
     /// Provider requests served normally before the fault starts.
     pub fault_after: u64,
+    /// Telegram: this many of the account's oldest chats are pinned, listed first as Telegram
+    /// lists pinned dialogs.
+    pub pinned: u32,
 }
 
 impl Default for Scenario {
@@ -56,6 +63,7 @@ impl Default for Scenario {
             latency_ms: 0,
             fault: None,
             fault_after: 0,
+            pinned: 0,
         }
     }
 }
@@ -75,16 +83,28 @@ pub enum Fault {
     Down,
     /// Later requests never get an answer.
     Timeout,
+    /// Telegram: the auth key was used from two places at once and is dead
+    /// (`406 AUTH_KEY_DUPLICATED`): every later request fails.
+    AuthKeyDuplicated,
+    /// Telegram: the account's files are stored in another DC (`303 FILE_MIGRATE_X` on the
+    /// home DC), which serves them to a key that imported the account's authorization.
+    Migrate,
+    /// Telegram: the account was deleted or banned (`401 USER_DEACTIVATED`): every later
+    /// request fails, and no new session can help.
+    Deactivated,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 6] = [
+    pub const ALL: [Fault; 9] = [
         Fault::Expired,
         Fault::Restricted,
         Fault::RateLimited,
         Fault::Flaky,
         Fault::Down,
         Fault::Timeout,
+        Fault::AuthKeyDuplicated,
+        Fault::Migrate,
+        Fault::Deactivated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +115,24 @@ impl Fault {
             Fault::Flaky => "flaky",
             Fault::Down => "down",
             Fault::Timeout => "timeout",
+            Fault::AuthKeyDuplicated => "auth_key_duplicated",
+            Fault::Migrate => "migrate",
+            Fault::Deactivated => "deactivated",
+        }
+    }
+
+    /// The providers whose simulator can raise this fault.
+    pub fn applies_to(self, provider: ProviderKind) -> bool {
+        match self {
+            Fault::Expired
+            | Fault::Restricted
+            | Fault::RateLimited
+            | Fault::Flaky
+            | Fault::Down
+            | Fault::Timeout => true,
+            Fault::AuthKeyDuplicated | Fault::Migrate | Fault::Deactivated => {
+                provider == ProviderKind::Telegram
+            }
         }
     }
 }
@@ -145,6 +183,13 @@ pub enum ScenarioError {
     EmptyProducts,
     #[error("`products` applies to LINKEDIN accounts only, not to {provider}")]
     ProductsNotLinkedin { provider: ProviderKind },
+    #[error("`pinned` applies to TELEGRAM accounts only, not to {provider}")]
+    PinnedNotTelegram { provider: ProviderKind },
+    #[error("fault `{fault}` applies to TELEGRAM accounts only, not to {provider}")]
+    FaultNotTelegram {
+        fault: &'static str,
+        provider: ProviderKind,
+    },
 }
 
 /// Keeps echoed input short: an error message is no place for a pasted novel.
@@ -239,11 +284,25 @@ impl Scenario {
                 "fault" => {
                     scenario.fault = match value {
                         "none" => None,
-                        v => Some(
-                            v.parse()
-                                .map_err(|()| ScenarioError::UnknownFault { value: echo(v) })?,
-                        ),
+                        v => {
+                            let fault: Fault = v
+                                .parse()
+                                .map_err(|()| ScenarioError::UnknownFault { value: echo(v) })?;
+                            if !fault.applies_to(provider) {
+                                return Err(ScenarioError::FaultNotTelegram {
+                                    fault: fault.as_str(),
+                                    provider,
+                                });
+                            }
+                            Some(fault)
+                        }
                     }
+                }
+                "pinned" => {
+                    if provider != ProviderKind::Telegram {
+                        return Err(ScenarioError::PinnedNotTelegram { provider });
+                    }
+                    scenario.pinned = small(number(key, value, PINNED)?);
                 }
                 "products" => {
                     if provider != ProviderKind::Linkedin {
@@ -290,6 +349,9 @@ impl fmt::Display for Scenario {
         }
         if self.fault_after != d.fault_after {
             parts.push(format!("fault_after={}", self.fault_after));
+        }
+        if self.pinned != d.pinned {
+            parts.push(format!("pinned={}", self.pinned));
         }
         if parts.is_empty() {
             f.write_str("sandbox")

@@ -14,7 +14,9 @@ pub use model::*;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
-use msgsync_core::{AccountId, AccountState, AttendeeId, ChatId, MessageId, SyncId};
+use msgsync_core::{
+    AccountId, AccountState, AttendeeId, ChatId, LinkedinProduct, MessageId, SyncId,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -95,10 +97,24 @@ pub trait Store: Send + Sync + 'static {
     async fn account_find(&self, id: AccountId) -> StoreResult<Option<AccountRecord>>;
     /// The decrypted credentials of an account (engine only).
     async fn account_credentials(&self, id: AccountId) -> StoreResult<Option<Vec<u8>>>;
+    /// Replaces the credentials of an account with the ones its provider changed during a sync,
+    /// unless the account changed since the sync read it (reconnected, say): whether they were
+    /// replaced (engine only).
+    async fn account_credentials_update(
+        &self,
+        update: &AccountCredentialsUpdate,
+    ) -> StoreResult<bool>;
 
     // --- synced data ---
     async fn chat_list(&self, tenant: &Tenant, query: &ChatQuery) -> StoreResult<Page<ChatRecord>>;
     async fn chat_get(&self, tenant: &Tenant, id: ChatId) -> StoreResult<Option<ChatRecord>>;
+    /// The newest last activity among the stored chats of one inbox of an account (`None`:
+    /// providers without inboxes), deleted chats aside (engine only).
+    async fn chat_activity_latest(
+        &self,
+        account: AccountId,
+        inbox: Option<LinkedinProduct>,
+    ) -> StoreResult<Option<i64>>;
     async fn message_list(
         &self,
         chat: &ChatRecord,

@@ -49,6 +49,17 @@ pub struct AccountReconnect {
     pub now: i64,
 }
 
+/// New credentials of an account as its provider changed them during a sync (the cookies
+/// LinkedIn sets), written only if the account was not changed since it was read.
+#[derive(Debug, Clone)]
+pub struct AccountCredentialsUpdate {
+    pub id: AccountId,
+    pub credentials: Vec<u8>,
+    /// The account's `updated_at` when the sync read it.
+    pub expected_updated_at: i64,
+    pub now: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountRecord {
     pub id: AccountId,
@@ -75,6 +86,34 @@ pub struct PageRequest {
 pub struct PageCursor {
     pub at: i64,
     pub id: String,
+}
+
+impl PageCursor {
+    /// As API users see it, opaque: the base64 of `instant:id`. Standard base64 with padding,
+    /// which the Unipile SDK checks cursors against.
+    pub fn encode(&self) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", self.at, self.id))
+    }
+
+    /// A cursor an API user sent back; `None` when it is not one of ours.
+    pub fn decode(raw: &str) -> Option<PageCursor> {
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        use base64::Engine as _;
+        // A `+` pasted into a URL without encoding arrives as a space; earlier versions wrote
+        // base64url without padding.
+        let standard = raw.replace(' ', "+");
+        let bytes = STANDARD
+            .decode(&standard)
+            .or_else(|_| URL_SAFE_NO_PAD.decode(raw))
+            .ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let (at, id) = text.split_once(':')?;
+        Some(PageCursor {
+            at: at.parse().ok()?,
+            id: id.to_owned(),
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +189,10 @@ pub struct ChatRecord {
     pub attendee_provider_id: Option<String>,
     pub content_type: Option<String>,
     pub deleted: bool,
+    /// The connector's own reference to the chat ([`ProviderChat::provider_ref`]).
+    ///
+    /// [`ProviderChat::provider_ref`]: msgsync_core::content::ProviderChat::provider_ref
+    pub provider_ref: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -359,4 +402,23 @@ pub struct SyncStats {
     pub active: Vec<(JobState, ProviderKind, i64)>,
     /// When the queued job due longest ago became due (epoch ms), if any is due.
     pub oldest_due_at: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PageCursor;
+
+    #[test]
+    fn cursors_round_trip_and_strangers_are_refused() {
+        let c = PageCursor {
+            at: -5,
+            id: "chat_01M8E".into(),
+        };
+        assert_eq!(PageCursor::decode(&c.encode()), Some(c.clone()));
+        // As it arrives when a `+` was not URL-encoded.
+        assert_eq!(PageCursor::decode(&c.encode().replace('+', " ")), Some(c));
+        for raw in ["", "%%%", "bm8tY29sb24", "YWJjOmRlZg=="] {
+            assert_eq!(PageCursor::decode(raw), None, "{raw}");
+        }
+    }
 }

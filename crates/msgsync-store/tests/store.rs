@@ -3,7 +3,8 @@
 
 mod support;
 
-use msgsync_core::{Span, SyncParams};
+use msgsync_core::content::ProviderChat;
+use msgsync_core::{AccountId, Span, SyncParams};
 use msgsync_store::*;
 use sqlx::Connection;
 use support::*;
@@ -462,4 +463,153 @@ async fn a_checkpoint_that_fails_among_others_fails_alone() {
             assert_eq!(saved.cursor.as_deref(), Some("c"));
         }
     }
+}
+
+#[tokio::test]
+async fn the_newest_stored_activity_is_per_inbox_and_ignores_deleted_chats() {
+    use msgsync_core::LinkedinProduct::{Classic, SalesNavigator};
+    let f = fixture().await;
+    let acc = account(&f).await;
+    assert_eq!(f.store.chat_activity_latest(acc, None).await.unwrap(), None);
+    f.store
+        .sync_request(&request(acc, SyncParams::default(), 1))
+        .await
+        .unwrap();
+    let job = claim(&f, "w", 2).await.unwrap();
+    let in_inbox = |id: &str, at: i64, inbox| ProviderChat {
+        inbox,
+        ..chat(id, at)
+    };
+    for c in [
+        in_inbox("a", 30, Some(Classic)),
+        in_inbox("b", 50, Some(Classic)),
+        in_inbox("c", 70, Some(SalesNavigator)),
+        in_inbox("t", 90, None),
+    ] {
+        write(&f, &job, "w", &c, &[]).await.unwrap();
+    }
+    let latest = |inbox| f.store.chat_activity_latest(acc, inbox);
+    assert_eq!(latest(Some(Classic)).await.unwrap(), Some(50));
+    assert_eq!(latest(Some(SalesNavigator)).await.unwrap(), Some(70));
+    assert_eq!(latest(None).await.unwrap(), Some(90));
+    assert_eq!(
+        f.store
+            .chat_activity_latest(AccountId::new(), None)
+            .await
+            .unwrap(),
+        None
+    );
+    // A full resync that no longer sees "b" marks it deleted: it no longer counts.
+    let scope = ReconcileScope {
+        span: Span::default(),
+        inbox: Some(Classic),
+    };
+    let job2 = {
+        finish(&f, &job, "w", JobState::Done, None).await.unwrap();
+        f.store
+            .sync_request(&request(acc, SyncParams::default(), 30))
+            .await
+            .unwrap();
+        f.store
+            .sync_request(&request(acc, SyncParams::default(), 31))
+            .await
+            .unwrap();
+        claim(&f, "w", 32).await.unwrap()
+    };
+    write(&f, &job2, "w", &in_inbox("a", 30, Some(Classic)), &[])
+        .await
+        .unwrap();
+    finish(&f, &job2, "w", JobState::Done, Some(scope))
+        .await
+        .unwrap();
+    assert_eq!(latest(Some(Classic)).await.unwrap(), Some(30));
+}
+
+#[tokio::test]
+async fn credentials_a_sync_updates_never_overwrite_a_reconnect() {
+    let f = fixture().await;
+    let acc = account(&f).await;
+    let read = f.store.account_find(acc).await.unwrap().unwrap();
+    let update = |credentials: &[u8], expected, now| AccountCredentialsUpdate {
+        id: acc,
+        credentials: credentials.to_vec(),
+        expected_updated_at: expected,
+        now,
+    };
+    assert!(f
+        .store
+        .account_credentials_update(&update(b"cookies-1", read.updated_at, 5))
+        .await
+        .unwrap());
+    assert_eq!(
+        f.store.account_credentials(acc).await.unwrap().unwrap(),
+        b"cookies-1"
+    );
+    // The account was reconnected meanwhile: the sync's cookies are dropped.
+    f.store
+        .account_reconnect(
+            acc,
+            &AccountReconnect {
+                name: "n".into(),
+                provider_user_id: None,
+                linkedin_products: None,
+                credentials: b"new login".to_vec(),
+                now: 9,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!f
+        .store
+        .account_credentials_update(&update(b"cookies-2", 5, 10))
+        .await
+        .unwrap());
+    assert_eq!(
+        f.store.account_credentials(acc).await.unwrap().unwrap(),
+        b"new login"
+    );
+}
+
+/// The `provider_ref` of the account's one chat, listed and read alone alike.
+async fn stored_ref(f: &Fixture, acc: msgsync_core::AccountId) -> Option<String> {
+    let query = ChatQuery {
+        account_id: Some(acc),
+        page: PageRequest {
+            limit: 10,
+            cursor: None,
+        },
+        ..Default::default()
+    };
+    let chats = f.store.chat_list(&f.tenant, &query).await.unwrap().items;
+    let listed = chats[0].provider_ref.clone();
+    let one = f.store.chat_get(&f.tenant, chats[0].id).await.unwrap();
+    assert_eq!(one.unwrap().provider_ref, listed);
+    listed
+}
+
+#[tokio::test]
+async fn a_chat_keeps_its_provider_ref_until_a_listing_gives_another() {
+    let f = fixture().await;
+    let acc = account(&f).await;
+    f.store
+        .sync_request(&request(acc, SyncParams::default(), 1))
+        .await
+        .unwrap();
+    let job = claim(&f, "w", 2).await.unwrap();
+    let with = |r: Option<&str>| ProviderChat {
+        provider_ref: r.map(str::to_string),
+        ..chat("c1", 100)
+    };
+    write(&f, &job, "w", &with(Some("u:1:2")), &[])
+        .await
+        .unwrap();
+    assert_eq!(stored_ref(&f, acc).await.as_deref(), Some("u:1:2"));
+    // A listing that does not give one keeps the one stored…
+    write(&f, &job, "w", &with(None), &[]).await.unwrap();
+    assert_eq!(stored_ref(&f, acc).await.as_deref(), Some("u:1:2"));
+    // …and a new one replaces it.
+    write(&f, &job, "w", &with(Some("u:1:3")), &[])
+        .await
+        .unwrap();
+    assert_eq!(stored_ref(&f, acc).await.as_deref(), Some("u:1:3"));
 }

@@ -133,6 +133,13 @@ impl Config {
         if let Some(id) = var("MSGSYNC_LINKEDIN_MESSAGES_BY_CURSOR_QUERY_ID") {
             linkedin.messages_by_cursor_query_id = id;
         }
+        linkedin.discover_query_ids = match var("MSGSYNC_LINKEDIN_QUERY_ID_DISCOVERY").as_deref() {
+            None | Some("on") | Some("true") | Some("1") => true,
+            Some("off") | Some("false") | Some("0") => false,
+            Some(other) => {
+                bail!("MSGSYNC_LINKEDIN_QUERY_ID_DISCOVERY=`{other}`: expected on or off")
+            }
+        };
         if let Some(d) = millis("MSGSYNC_LINKEDIN_MIN_DELAY_MS")? {
             linkedin.min_delay = d;
         }

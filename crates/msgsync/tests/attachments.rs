@@ -166,9 +166,20 @@ async fn provider_failures_of_a_download_come_in_the_envelope() {
         .await;
     assert_eq!(acct["sources"][0]["status"], "CREDENTIALS", "{acct}");
 
+    // The Telegram account was deleted: 401 disconnected_account, and the account says so.
+    let response = get("sandbox:chats=12,messages=60,seed=7,fault=deactivated").await;
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    assert_error(status, &body, 401, "disconnected_account");
+    let (_, acct) = server
+        .get(&format!("/api/v1/accounts/{account}"), &key)
+        .await;
+    assert_eq!(acct["sources"][0]["status"], "STOPPED", "{acct}");
+
     // A session that dies in the middle: the answer started (200, its length announced) and is
     // cut short; the client sees an incomplete body, never a complete-looking wrong file.
-    // The download's first requests (the dialogs, the message, the first part) succeed.
+    // The download's first requests (the message, two parts: the chat's stored peer spares
+    // listing the dialogs) succeed.
     let response = get("sandbox:chats=12,messages=60,seed=7,fault=expired,fault_after=3").await;
     assert_eq!(response.status(), 200);
     let announced = response.content_length().unwrap();
@@ -189,5 +200,43 @@ async fn provider_failures_of_a_download_come_in_the_envelope() {
     assert!(
         received > 0 && received < announced,
         "{received} of {announced}"
+    );
+}
+
+#[tokio::test]
+async fn a_file_stored_in_another_telegram_dc_downloads_from_there() {
+    let server = TestServer::start().await;
+    let key = server.test_key();
+    let account = server.synced_account(&key, "TELEGRAM", TELEGRAM).await;
+    let all = attachments(&server, &key, &account).await;
+    let (message, attachment) = all
+        .iter()
+        .find(|(_, a)| a["file_size"].as_u64().is_some_and(|s| s > 4 << 20))
+        .expect("a file of several parts");
+    // The same Telegram user, whose files now live in DC 4: the home DC answers FILE_MIGRATE_4.
+    server
+        .reconnect(
+            &key,
+            &account,
+            "TELEGRAM",
+            &format!("{TELEGRAM},fault=migrate"),
+        )
+        .await;
+    let expected: Attachment = serde_json::from_value(attachment.clone()).unwrap();
+    let size = expected.file_size.unwrap() as u64;
+    let response = server
+        .client()
+        .get(url(&server, message, attachment))
+        .header("X-API-KEY", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{attachment}");
+    let body = response.bytes().await.unwrap();
+    assert_eq!(body.len() as u64, size);
+    let simulator = msgsync_sandbox::mtproto::attachment_bytes(&expected, 0, size as usize);
+    assert_eq!(
+        Sha256::digest(&body).as_slice(),
+        Sha256::digest(&simulator).as_slice()
     );
 }

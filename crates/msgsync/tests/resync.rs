@@ -177,6 +177,58 @@ async fn a_span_sync_stores_exactly_the_messages_of_the_span() {
 }
 
 #[tokio::test]
+async fn a_telegram_span_sync_finds_its_chats_past_old_pinned_ones() {
+    let server = TestServer::start().await;
+    let key = server.test_key();
+    // The two oldest chats are pinned: Telegram lists them first.
+    let scenario = "sandbox:chats=12,messages=3,seed=5,pinned=2";
+    let full = server.connect(&key, "TELEGRAM", scenario).await;
+    let spanned = server.connect(&key, "TELEGRAM", scenario).await;
+    assert_eq!(
+        server.sync_to_outcome(&key, &full, "").await["status"],
+        "SYNC_DONE"
+    );
+    let mut chats: Vec<(String, String)> = server
+        .all_chats(&key, &full)
+        .await
+        .iter()
+        .map(|c| {
+            (
+                c["timestamp"].as_str().unwrap().to_owned(),
+                c["provider_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(chats.len(), 12);
+    chats.sort();
+    chats.reverse();
+    // From the sixth newest chat on: the pinned chats are older than the span.
+    let after = chats[5].0.clone();
+    assert!(chats[10].0 < after);
+    let outcome = server
+        .sync_to_outcome(&key, &spanned, &format!("after={after}"))
+        .await;
+    assert_eq!(outcome["status"], "SYNC_DONE", "{outcome}");
+    let mut got: Vec<String> = server
+        .all_chats(&key, &spanned)
+        .await
+        .iter()
+        .map(|c| c["provider_id"].as_str().unwrap().to_owned())
+        .collect();
+    got.sort();
+    let mut want: Vec<String> = chats
+        .iter()
+        .filter(|(t, _)| *t >= after)
+        .map(|(_, id)| id.clone())
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+    let everything = server.snapshot(&key, &full).await;
+    let expected: Vec<_> = everything.into_iter().filter(|r| r.2 >= after).collect();
+    assert_eq!(server.snapshot(&key, &spanned).await, expected);
+}
+
+#[tokio::test]
 async fn full_resync_marks_missing_data_deleted_and_partial_never_does() {
     let server = TestServer::start().await;
     let key = server.test_key();
@@ -324,6 +376,52 @@ async fn provider_faults_end_as_their_names_say() {
         server.sync_to_outcome(&key, &account, "").await["status"],
         "SYNC_DONE"
     );
+
+    // A Telegram auth key used from two places at once is dead (406 AUTH_KEY_DUPLICATED):
+    // like an expired session, the account asks for credentials.
+    let account = server
+        .connect(
+            &key,
+            "TELEGRAM",
+            "sandbox:fault=auth_key_duplicated,fault_after=1",
+        )
+        .await;
+    let outcome = server.sync_to_outcome(&key, &account, "").await;
+    assert_eq!(outcome["status"], "SYNC_ERROR", "{outcome}");
+    assert_eq!(
+        outcome["error"]["type"], "errors/expired_credentials",
+        "{outcome}"
+    );
+    let (status, body) = server.sync(&key, &account, "").await;
+    assert_error(status, &body, 401, "expired_credentials");
+    let (_, acc) = server
+        .get(&format!("/api/v1/accounts/{account}"), &key)
+        .await;
+    assert_eq!(acc["sources"][0]["status"], "CREDENTIALS", "{acc}");
+
+    // The Telegram account itself was deleted (401 USER_DEACTIVATED): no new login can help,
+    // so the account is disconnected rather than asking for credentials.
+    let account = server
+        .connect(&key, "TELEGRAM", "sandbox:fault=deactivated,fault_after=1")
+        .await;
+    let outcome = server.sync_to_outcome(&key, &account, "").await;
+    assert_eq!(outcome["status"], "SYNC_ERROR", "{outcome}");
+    assert_eq!(
+        outcome["error"]["type"], "errors/disconnected_account",
+        "{outcome}"
+    );
+    let (status, body) = server.sync(&key, &account, "").await;
+    assert_error(status, &body, 401, "disconnected_account");
+    let (_, acc) = server
+        .get(&format!("/api/v1/accounts/{account}"), &key)
+        .await;
+    assert_eq!(acc["sources"][0]["status"], "STOPPED", "{acc}");
+    // Should Telegram restore it, a reconnect brings it back.
+    server
+        .reconnect(&key, &account, "TELEGRAM", "sandbox:chats=2,messages=2")
+        .await;
+    let outcome = server.sync_to_outcome(&key, &account, "").await;
+    assert_eq!(outcome["status"], "SYNC_DONE", "{outcome}");
 
     // A restriction: SYNC_ERROR, then 403.
     let account = server

@@ -162,21 +162,32 @@ async fn chat_ids(
             credentials: Credentials {
                 secret,
                 user_agent: None,
+                ..Default::default()
             },
         })
         .await
         .unwrap();
-    let page = session
-        .chats_page(&ChatPageRequest {
-            inbox: None,
-            cursor: None,
-            span: Span::default(),
-            limit: 25,
-        })
-        .await
-        .unwrap();
-    assert!(page.next_cursor.is_none());
-    page.chats.into_iter().map(|c| c.provider_id).collect()
+    // Every page of the listing (LinkedIn walks its categories one after the other).
+    let mut ids = HashSet::new();
+    let mut cursor = None;
+    for _ in 0..10 {
+        let page = session
+            .chats_page(&ChatPageRequest {
+                inbox: None,
+                cursor: cursor.take(),
+                span: Span::default(),
+                limit: 25,
+                known_activity_ms: None,
+            })
+            .await
+            .unwrap();
+        ids.extend(page.chats.into_iter().map(|c| c.provider_id));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return ids,
+        }
+    }
+    panic!("the listing did not end");
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use msgsync_core::time::now_ms;
 use msgsync_core::{AccountId, ApiKeyMode, ErrorKind, ProviderKind, Scope};
-use msgsync_providers::{AccountProfile, Credentials};
+use msgsync_providers::{AccountProfile, Credentials, ProxyProtocol, ProxySettings};
 use msgsync_store::{AccountReconnect, AccountRecord, NewAccount};
 use serde_json::{Map, Value};
 
@@ -34,6 +34,53 @@ fn string_field<'a>(body: &'a Map<String, Value>, name: &str) -> Result<Option<&
             format!("`{name}` must be a string"),
         )),
     }
+}
+
+fn invalid(detail: impl Into<String>) -> AppError {
+    AppError::new(ErrorKind::InvalidParameters, detail)
+}
+
+/// Unipile's `proxy` object: `protocol` (`http`, `https`, `socks5`; `http` when absent, as a
+/// proxy address without a scheme means for curl), `host`, `port`, optional `username` and
+/// `password`.
+fn parse_proxy(value: &Value) -> Result<ProxySettings, AppError> {
+    let Value::Object(proxy) = value else {
+        return Err(invalid("`proxy` must be an object with `host` and `port`"));
+    };
+    let protocol = match string_field(proxy, "protocol")? {
+        None => ProxyProtocol::Http,
+        Some(p) => ProxyProtocol::parse(p).ok_or_else(|| {
+            invalid(format!(
+                "unknown proxy protocol `{p}`: expected http, https or socks5"
+            ))
+        })?,
+    };
+    let host = string_field(proxy, "host")?
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| AppError::new(ErrorKind::MissingParameters, "`proxy.host` is required"))?;
+    if host.contains(|c: char| c.is_whitespace() || "/@?#".contains(c)) {
+        return Err(invalid("`proxy.host` must be a host name or an IP address"));
+    }
+    let port = match proxy.get("port") {
+        Some(Value::Number(n)) => n.as_u64().and_then(|p| u16::try_from(p).ok()),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|p| *p != 0)
+    .ok_or_else(|| invalid("`proxy.port` must be a port number (1 to 65535)"))?;
+    let username = string_field(proxy, "username")?.map(str::to_owned);
+    let password = string_field(proxy, "password")?.map(str::to_owned);
+    if password.is_some() && username.is_none() {
+        return Err(invalid("`proxy.password` needs `proxy.username`"));
+    }
+    Ok(ProxySettings {
+        protocol,
+        host: host.to_owned(),
+        port,
+        username,
+        password,
+    })
 }
 
 fn parse_body(body: &Value, expected: Option<ProviderKind>) -> Result<ConnectBody, AppError> {
@@ -84,11 +131,40 @@ fn parse_body(body: &Value, expected: Option<ProviderKind>) -> Result<ConnectBod
         ));
     }
     let user_agent = string_field(body, "user_agent")?.map(str::to_owned);
+    let proxy = match body.get("proxy") {
+        None | Some(Value::Null) => None,
+        // The Telegram connector does not carry MTProto through a proxy yet: refused rather
+        // than connected directly.
+        Some(_) if provider == ProviderKind::Telegram => {
+            return Err(AppError::new(
+                ErrorKind::FeatureNotImplemented,
+                "msgsync cannot connect Telegram accounts through a proxy yet; connect it \
+                 without `proxy`",
+            ))
+        }
+        Some(p) => Some(parse_proxy(p)?),
+    };
+    // Unipile's LinkedIn cookie connection: `premium_token` is the `li_a` cookie of Recruiter
+    // and Sales Navigator, `recruiter_contract_id` the Recruiter contract.
+    let linkedin = |name: &str| -> Result<Option<String>, AppError> {
+        let value = string_field(body, name)?
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        match (value, provider) {
+            (Some(_), p) if p != ProviderKind::Linkedin => Err(invalid(format!(
+                "`{name}` applies to LinkedIn accounts only; this is a {p} account"
+            ))),
+            (v, _) => Ok(v.map(str::to_owned)),
+        }
+    };
     Ok(ConnectBody {
         provider,
         credentials: Credentials {
             secret: secret.to_owned(),
             user_agent,
+            proxy,
+            premium_token: linkedin("premium_token")?,
+            recruiter_contract_id: linkedin("recruiter_contract_id")?,
         },
     })
 }

@@ -159,6 +159,7 @@ pub async fn get_message_attachment(
     let request = AttachmentRequest {
         inbox: chat.inbox,
         chat_provider_id: chat.provider_id,
+        chat_provider_ref: chat.provider_ref,
         message_provider_id: message.provider_id.clone(),
         attachment,
     };

@@ -82,6 +82,7 @@ pub async fn sync_account(
         .await?
         .ok_or_else(|| account_not_found(id))?;
     check_provider(&state, &account, &params)?;
+    refuse_unlistable_inboxes(&state, &account, &params).await?;
     let request = SyncRequest {
         account_id: id,
         params,
@@ -184,12 +185,11 @@ fn check_provider(
     account: &AccountRecord,
     params: &SyncParams,
 ) -> Result<(), AppError> {
-    if state
+    let Some(connector) = state
         .engine
         .connectors()
         .get(account.provider, account.mode)
-        .is_none()
-    {
+    else {
         return Err(AppError::new(
             ErrorKind::FeatureNotImplemented,
             match (account.provider, account.mode) {
@@ -209,7 +209,7 @@ fn check_provider(
                 }
             },
         ));
-    }
+    };
     if let Some(product) = params.linkedin_product {
         if account.provider != ProviderKind::Linkedin {
             return Err(AppError::new(
@@ -229,7 +229,56 @@ fn check_provider(
             }
         }
     }
+    // An inbox the connector cannot list is refused, never synced as empty.
+    if let Some(why) = params
+        .linkedin_product
+        .and_then(|inbox| connector.inbox_not_implemented(inbox))
+    {
+        return Err(AppError::new(ErrorKind::FeatureNotImplemented, why));
+    }
     Ok(())
+}
+
+/// A resync of every inbox of an account with one the connector cannot list is refused
+/// (501), never synced without it; a request that only polls a running sync or collects an
+/// outcome still gets its answer.
+async fn refuse_unlistable_inboxes(
+    state: &AppState,
+    account: &AccountRecord,
+    params: &SyncParams,
+) -> Result<(), AppError> {
+    if params.linkedin_product.is_some() {
+        return Ok(());
+    }
+    let Some(connector) = state
+        .engine
+        .connectors()
+        .get(account.provider, account.mode)
+    else {
+        return Ok(());
+    };
+    let Some(why) = account
+        .linkedin_products
+        .iter()
+        .flatten()
+        .find_map(|inbox| connector.inbox_not_implemented(*inbox))
+    else {
+        return Ok(());
+    };
+    let answers_without_starting = state
+        .store
+        .sync_latest(account.id)
+        .await?
+        .is_some_and(|job| {
+            matches!(
+                job.state,
+                msgsync_store::JobState::Queued | msgsync_store::JobState::Running
+            ) || !job.reported
+        });
+    if answers_without_starting {
+        return Ok(());
+    }
+    Err(AppError::new(ErrorKind::FeatureNotImplemented, why))
 }
 
 /// The error for an account whose state forbids starting a sync.
@@ -245,7 +294,7 @@ fn state_error(account: &AccountRecord) -> AppError {
         ),
         AccountState::Disconnected => AppError::new(
             ErrorKind::DisconnectedAccount,
-            "this account is disconnected: reconnect it",
+            "the provider account behind this account was deleted or banned; reconnect it if the provider restored it",
         ),
         AccountState::Ok | AccountState::Error => AppError::Internal(format!(
             "no sync started for account {} in state ok",

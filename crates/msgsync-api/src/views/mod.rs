@@ -17,13 +17,11 @@ pub use attendees::{
 pub use messaging::{chat, chat_with_last_message, message, Chat, Message};
 pub use resync::{resync, sync, Resync};
 
-use msgsync_store::Page;
+use msgsync_store::{Page, PageCursor};
 use serde::Serialize;
 use utoipa::openapi::schema::{AllOfBuilder, ArrayBuilder, ObjectBuilder, Type};
 use utoipa::openapi::{Ref, RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
-
-use crate::extract::encode_cursor;
 
 /// A page of a list route: `{"object": "ChatList", "items": [...], "cursor": "…" | null}`.
 #[derive(Serialize)]
@@ -41,7 +39,7 @@ pub fn list<'a, R, T>(
     List {
         object,
         items: page.items.iter().map(item).collect(),
-        cursor: page.next.as_ref().map(encode_cursor),
+        cursor: page.next.as_ref().map(PageCursor::encode),
     }
 }
 

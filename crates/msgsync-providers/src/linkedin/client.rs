@@ -1,59 +1,57 @@
-//! One HTTP client per session: the web client's headers, the session's pacing, and LinkedIn's
-//! failure signals turned into [`ProviderError`]s. The connector never retries by itself: the
-//! engine decides (retry, park, fail) from the typed error.
+//! One HTTP client per session: the web client's headers, the session's cookie jar, its proxy
+//! and pacing, and LinkedIn's failure signals turned into [`ProviderError`]s (`signals`). The
+//! connector never retries by itself: the engine decides (retry, park, fail) from the typed
+//! error.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
-use futures::stream::{self, StreamExt};
 use rand::Rng;
-use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode, Url};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
+use super::browser::Browser;
 use super::cookies::SessionCookies;
-use super::{LinkedinConfig, AUTHENTICATE_PATH, BOT_WALL_COOL_DOWN, DEFAULT_RETRY_AFTER};
-use crate::{AttachmentDownload, ProviderError};
+use super::signals::{classify_failure, quote, transport};
+use super::LinkedinConfig;
+use crate::{ProviderError, ProxyProtocol, ProxySettings};
 
-/// A browser user agent for accounts that did not say which browser made their cookies.
-pub const DEFAULT_USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 \
-     (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36";
-
-/// `x-li-track`: the web client describing itself (shape as mautrix-linkedin sends it).
-pub const X_LI_TRACK: &str = r#"{"clientVersion":"1.13.40953","mpVersion":"1.13.40953","osName":"web","timezoneOffset":0,"timezone":"Etc/UTC","deviceFormFactor":"DESKTOP","mpName":"voyager-web","displayDensity":1,"displayWidth":1920,"displayHeight":1080}"#;
-
-/// How much of a body an error message may quote.
-const QUOTE: usize = 120;
-/// How much of a failed download's body is read to tell what the failure is.
-const ERROR_BODY_LIMIT: usize = 4096;
-/// LinkedIn's public media host (profile pictures, feed media): LinkedIn's, but not the web
-/// app's, so the browser sends it none of the session's cookies.
-const MEDIA_HOST_SUFFIX: &str = ".licdn.com";
+/// The most a web page or a script of the web app may weigh before it is cut off.
+const PAGE_LIMIT: usize = 16 * 1024 * 1024;
+/// LinkedIn's static asset host, where the web app's scripts are (its pages load them from
+/// `https://static.licdn.com/aero-v1/sc/h/…`); like the media host, it gets no cookies.
+pub(crate) const STATIC_HOST: &str = "static.licdn.com";
 
 /// The HTTP side of one session.
 pub(crate) struct VoyagerClient {
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
     /// For downloads: no limit on the whole exchange (a large file takes long), only on
     /// connecting and on each wait for more bytes.
-    media: reqwest::Client,
+    pub(super) media: reqwest::Client,
     base_url: String,
     /// `base_url` parsed: the origin the session's cookies belong to.
-    origin: Url,
+    pub(super) origin: Url,
     cookies: Mutex<SessionCookies>,
-    user_agent: String,
-    pacer: Pacer,
+    /// Whether LinkedIn changed a cookie since the jar was last handed out.
+    cookies_changed: AtomicBool,
+    pub(super) browser: Browser,
+    /// The account's proxy (`host:port`), for messages.
+    pub(super) proxy: Option<String>,
+    pub(super) pacer: Pacer,
 }
 
 /// Keeps one session's requests apart by a random delay; other sessions are not affected.
-struct Pacer {
+pub(crate) struct Pacer {
     min: Duration,
     max: Duration,
     last: Mutex<Option<Instant>>,
 }
 
 impl Pacer {
-    async fn wait(&self) {
+    pub(crate) async fn wait(&self) {
         let mut last = self.last.lock().await;
         if let Some(prev) = *last {
             let delay = if self.max > self.min {
@@ -70,8 +68,74 @@ impl Pacer {
     }
 }
 
-fn quote(body: &[u8]) -> String {
-    String::from_utf8_lossy(body).chars().take(QUOTE).collect()
+/// The proxy of an account as reqwest takes it. SOCKS5 resolves names at the proxy
+/// (`socks5h`), so that not even a DNS query leaves the proxy's path.
+fn proxy(settings: &ProxySettings) -> Result<reqwest::Proxy, ProviderError> {
+    let scheme = match settings.protocol {
+        ProxyProtocol::Http => "http",
+        ProxyProtocol::Https => "https",
+        ProxyProtocol::Socks5 => "socks5h",
+    };
+    let bad = |why: String| {
+        ProviderError::SessionExpired(format!(
+            "the account's proxy {} is not usable ({why}); reconnect the account with a valid proxy",
+            settings.address()
+        ))
+    };
+    let mut url = Url::parse(&format!("{scheme}://{}", settings.address()))
+        .map_err(|e| bad(e.to_string()))?;
+    if let Some(user) = &settings.username {
+        url.set_username(user)
+            .map_err(|()| bad("the username cannot go into a URL".into()))?;
+        url.set_password(settings.password.as_deref())
+            .map_err(|()| bad("the password cannot go into a URL".into()))?;
+    }
+    let mut proxy = reqwest::Proxy::all(url.as_str()).map_err(|e| bad(e.to_string()))?;
+    if let (Some(user), ProxyProtocol::Http | ProxyProtocol::Https) =
+        (&settings.username, settings.protocol)
+    {
+        proxy = proxy.basic_auth(user, settings.password.as_deref().unwrap_or(""));
+    }
+    Ok(proxy)
+}
+
+fn builder(settings: Option<&ProxySettings>) -> Result<reqwest::ClientBuilder, ProviderError> {
+    // Redirects are LinkedIn's way of saying "log in again": look at them, never follow.
+    let builder = reqwest::Client::builder().redirect(Policy::none());
+    Ok(match settings {
+        // With a proxy set, reqwest neither reads the environment's proxies nor goes around
+        // this one.
+        Some(settings) => builder.proxy(proxy(settings)?),
+        // Without one, none from the environment either: an account's traffic goes where its
+        // settings say.
+        None => builder.no_proxy(),
+    })
+}
+
+fn built(b: reqwest::ClientBuilder) -> Result<reqwest::Client, ProviderError> {
+    b.build()
+        .map_err(|e| ProviderError::Transient(format!("building the HTTP client: {e}")))
+}
+
+/// The `accept` of GraphQL queries.
+pub(crate) const ACCEPT_GRAPHQL: &str = "application/graphql";
+
+/// What LinkedIn answered a GraphQL query.
+pub(crate) enum Answer {
+    Body(bytes::Bytes),
+    /// LinkedIn did not run the query, and why.
+    Refused(String),
+}
+
+/// What kind of request a page load or API call is, for its headers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind<'a> {
+    /// A Voyager API call from the messaging page (`accept` given).
+    Voyager(&'a str),
+    /// A Sales Navigator API call from its inbox page.
+    Sales,
+    /// A page load (navigation).
+    Page,
 }
 
 impl VoyagerClient {
@@ -79,34 +143,26 @@ impl VoyagerClient {
         config: &LinkedinConfig,
         cookies: SessionCookies,
         user_agent: Option<&str>,
+        proxy: Option<&ProxySettings>,
     ) -> Result<VoyagerClient, ProviderError> {
-        let http = reqwest::Client::builder()
-            // Redirects are LinkedIn's way of saying "log in again": look at them, never follow.
-            .redirect(Policy::none())
-            .timeout(config.request_timeout)
-            .build()
-            .map_err(|e| ProviderError::Transient(format!("building the HTTP client: {e}")))?;
-        let media = reqwest::Client::builder()
-            .redirect(Policy::none())
-            .connect_timeout(config.request_timeout)
-            .read_timeout(config.request_timeout)
-            .build()
-            .map_err(|e| ProviderError::Transient(format!("building the HTTP client: {e}")))?;
+        let http = built(builder(proxy)?.timeout(config.request_timeout))?;
+        let media = built(
+            builder(proxy)?
+                .connect_timeout(config.request_timeout)
+                .read_timeout(config.request_timeout),
+        )?;
         let origin = Url::parse(&config.base_url).map_err(|e| {
             ProviderError::Protocol(format!("the LinkedIn base URL does not parse: {e}"))
         })?;
-        let user_agent = user_agent
-            .map(str::trim)
-            .filter(|ua| !ua.is_empty() && HeaderValue::from_str(ua).is_ok())
-            .unwrap_or(DEFAULT_USER_AGENT)
-            .to_string();
         Ok(VoyagerClient {
             http,
             media,
             base_url: config.base_url.trim_end_matches('/').to_string(),
             origin,
             cookies: Mutex::new(cookies),
-            user_agent,
+            cookies_changed: AtomicBool::new(false),
+            browser: Browser::new(user_agent),
+            proxy: proxy.map(ProxySettings::address),
             pacer: Pacer {
                 min: config.min_delay,
                 max: config.max_delay.max(config.min_delay),
@@ -115,85 +171,121 @@ impl VoyagerClient {
         })
     }
 
-    fn headers(&self, cookies: &SessionCookies, accept: &str) -> Result<HeaderMap, ProviderError> {
-        let bad = |_| ProviderError::SessionExpired("the session cookies are not valid".into());
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::COOKIE,
-            HeaderValue::from_str(&cookies.header()).map_err(bad)?,
-        );
-        if let Some(j) = &cookies.jsessionid {
-            h.insert("csrf-token", HeaderValue::from_str(j).map_err(bad)?);
+    /// The web address of LinkedIn (or of the simulator standing in for it).
+    pub(crate) fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub(crate) async fn jsessionid(&self) -> Option<String> {
+        self.cookies.lock().await.jsessionid().map(str::to_string)
+    }
+
+    pub(crate) async fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().await.get(name).map(str::to_string)
+    }
+
+    /// The jar's `Cookie` header, if LinkedIn changed it since the last call.
+    pub(crate) fn take_changed_cookies(&self) -> Option<String> {
+        if !self.cookies_changed.swap(false, Ordering::SeqCst) {
+            return None;
         }
-        h.insert(header::ACCEPT, HeaderValue::from_str(accept).map_err(bad)?);
-        h.insert(
-            "x-restli-protocol-version",
-            HeaderValue::from_static("2.0.0"),
-        );
-        h.insert("x-li-track", HeaderValue::from_static(X_LI_TRACK));
-        h.insert("x-li-lang", HeaderValue::from_static("en_US"));
-        h.insert(
-            header::ACCEPT_LANGUAGE,
-            HeaderValue::from_static("en-US,en;q=0.9"),
-        );
-        if let Ok(ua) = HeaderValue::from_str(&self.user_agent) {
-            h.insert(header::USER_AGENT, ua);
+        // Only ever held briefly, never across an await: try_lock fails only in a race with
+        // an answer being applied, whose change is then handed out next time.
+        match self.cookies.try_lock() {
+            Ok(jar) => Some(jar.header()),
+            Err(_) => {
+                self.cookies_changed.store(true, Ordering::SeqCst);
+                None
+            }
+        }
+    }
+
+    pub(crate) async fn cookie_header(&self) -> Result<HeaderValue, ProviderError> {
+        HeaderValue::from_str(&self.cookies.lock().await.header())
+            .map_err(|_| ProviderError::SessionExpired("the session cookies are not valid".into()))
+    }
+
+    /// The headers the web app's page would send with a request of this kind.
+    async fn headers(&self, kind: Kind<'_>) -> Result<HeaderMap, ProviderError> {
+        let b = &self.browser;
+        let mut h = HeaderMap::new();
+        let mut put = |name: &'static str, value: &str| {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                h.insert(HeaderName::from_static(name), v);
+            }
+        };
+        put("user-agent", &b.user_agent);
+        put("accept-language", "en-US,en;q=0.9");
+        if let Some(hints) = &b.client_hints {
+            put("sec-ch-ua", &hints.brands);
+            put("sec-ch-ua-mobile", hints.mobile);
+            put("sec-ch-ua-platform", hints.platform);
+        }
+        let referer = |page: &str| format!("{}{page}", self.base_url);
+        match kind {
+            // mautrix-linkedin `WithWebpageHeaders` (`pkg/linkedingo/request.go`).
+            Kind::Page => {
+                put(
+                    "accept",
+                    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,\
+                     image/webp,image/apng,*/*;q=0.8",
+                );
+                put("sec-fetch-dest", "document");
+                put("sec-fetch-mode", "navigate");
+                put("sec-fetch-site", "none");
+                put("sec-fetch-user", "?1");
+                put("upgrade-insecure-requests", "1");
+            }
+            // mautrix-linkedin `WithGraphQLQuery` / `WithXLIHeaders`.
+            Kind::Voyager(accept) => {
+                put("accept", accept);
+                put("x-restli-protocol-version", "2.0.0");
+                put("x-li-lang", "en_US");
+                put("x-li-track", b.x_li_track);
+                put("x-li-page-instance", &b.page_instance);
+                put("referer", &referer("/messaging/"));
+            }
+            // What jackwener/OpenCLI sends from the Sales Navigator inbox page
+            // (`clis/linkedin/salesnav-inbox.js`), the page being the referer.
+            Kind::Sales => {
+                put("accept", "application/json");
+                put("x-restli-protocol-version", "2.0.0");
+                put("x-li-lang", "en_US");
+                put("referer", &referer("/sales/inbox/"));
+            }
+        }
+        h.insert(header::COOKIE, self.cookie_header().await?);
+        if kind != Kind::Page {
+            if let Some(token) = self.jsessionid().await {
+                let v = HeaderValue::from_str(&token).map_err(|_| {
+                    ProviderError::SessionExpired("the JSESSIONID cookie is not valid".into())
+                })?;
+                h.insert("csrf-token", v);
+            }
         }
         Ok(h)
     }
 
-    /// Gets a JSESSIONID the way the browser does when the account gave none: LinkedIn sets
-    /// one on the first anonymous request.
-    pub(crate) async fn ensure_jsessionid(&self) -> Result<(), ProviderError> {
-        if self.cookies.lock().await.jsessionid.is_some() {
-            return Ok(());
-        }
-        self.pacer.wait().await;
-        let url = format!("{}{AUTHENTICATE_PATH}", self.base_url);
-        let response = self
-            .http
-            .get(url)
-            .header(header::USER_AGENT, &self.user_agent)
-            .send()
-            .await
-            .map_err(transport)?;
-        let found = response
-            .headers()
+    /// Keeps the cookies an answer of the web host sets, as the browser does.
+    pub(crate) async fn keep_cookies(&self, headers: &HeaderMap) {
+        let mut jar = self.cookies.lock().await;
+        let mut changed = false;
+        for set in headers
             .get_all(header::SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find_map(|c| {
-                let (pair, _) = c.split_once(';').unwrap_or((c, ""));
-                let (name, value) = pair.split_once('=')?;
-                let value = value.trim().trim_matches('"');
-                (name.trim() == "JSESSIONID" && !value.is_empty()).then(|| value.to_string())
-            });
-        match found {
-            Some(j) => {
-                self.cookies.lock().await.jsessionid = Some(j);
-                Ok(())
-            }
-            None => {
-                let status = response.status();
-                Err(
-                    classify_failure(status, response.headers(), b"").unwrap_or_else(|| {
-                        ProviderError::Protocol(format!(
-                            "{AUTHENTICATE_PATH} answered {status} without a JSESSIONID cookie"
-                        ))
-                    }),
-                )
-            }
+        {
+            changed |= jar.apply_set_cookie(set);
+        }
+        if changed {
+            self.cookies_changed.store(true, Ordering::SeqCst);
         }
     }
 
-    /// A GET of `path_and_query` (already encoded): the body of a successful answer, to be read
-    /// with [`parse`] into types that borrow from it.
-    pub(crate) async fn get(
-        &self,
-        path_and_query: &str,
-        accept: &str,
-    ) -> Result<impl AsRef<[u8]>, ProviderError> {
-        let headers = self.headers(&*self.cookies.lock().await, accept)?;
+    /// Sends a GET of `path_and_query` (already encoded) on the web host, paced, and keeps the
+    /// cookies of the answer.
+    async fn send(&self, path_and_query: &str, kind: Kind<'_>) -> Result<Response, ProviderError> {
+        let headers = self.headers(kind).await?;
         self.pacer.wait().await;
         let url = format!("{}{path_and_query}", self.base_url);
         let response = self
@@ -202,276 +294,108 @@ impl VoyagerClient {
             .headers(headers)
             .send()
             .await
-            .map_err(transport)?;
-        read_body(response).await
-    }
-}
-
-impl VoyagerClient {
-    /// The web address of LinkedIn (or of the simulator standing in for it).
-    pub(crate) fn base_url(&self) -> &str {
-        &self.base_url
+            .map_err(|e| transport(e, self.proxy.as_deref()))?;
+        self.keep_cookies(response.headers()).await;
+        Ok(response)
     }
 
-    /// Whether the session may fetch `url`, and with its cookies: the web app's own origin
-    /// gets them (LinkedIn serves message media there, under `/dms/prv/…`), LinkedIn's media
-    /// host gets none, and any other address is refused. A stored URL is provider data, not
-    /// something to fetch blindly with the member's session.
-    fn media_target(&self, raw: &str) -> Result<(Url, bool), ProviderError> {
-        let refuse = |why: &str| {
-            ProviderError::NotSupported(format!(
-                "refusing to download an attachment from {raw:?}: {why}"
-            ))
-        };
-        let url = Url::parse(raw).map_err(|_| refuse("not a URL"))?;
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(refuse("it carries credentials"));
-        }
-        let same_origin = url.scheme() == self.origin.scheme()
-            && url.host_str().is_some()
-            && url.host_str() == self.origin.host_str()
-            && url.port_or_known_default() == self.origin.port_or_known_default();
-        if same_origin {
-            return Ok((url, true));
-        }
-        let media_host = url.scheme() == "https"
-            && url.port_or_known_default() == Some(443)
-            && url
-                .host_str()
-                .is_some_and(|h| h.to_ascii_lowercase().ends_with(MEDIA_HOST_SUFFIX));
-        if media_host {
-            return Ok((url, false));
-        }
-        Err(refuse("not a LinkedIn address"))
+    /// A GET on the web host: the body of a successful answer, to be read with [`parse`] into
+    /// types that borrow from it.
+    pub(crate) async fn get(
+        &self,
+        path_and_query: &str,
+        kind: Kind<'_>,
+    ) -> Result<bytes::Bytes, ProviderError> {
+        let response = self.send(path_and_query, kind).await?;
+        read_body(response, self.proxy.as_deref(), PAGE_LIMIT).await
     }
 
-    /// Streams the file at `url` the way the web app's page loads it: the browser's user agent,
-    /// and the session's cookies where they belong, without the API's CSRF and Rest.li headers
-    /// (mautrix/linkedin downloads media with its plain authenticated request,
-    /// `pkg/linkedingo/media.go` `DownloadHTTP`). Failures are LinkedIn's signals as for any
-    /// request; the body is handed on chunk by chunk as it arrives.
-    pub(crate) async fn download(&self, url: &str) -> Result<AttachmentDownload, ProviderError> {
-        let (url, with_cookies) = self.media_target(url)?;
-        let mut headers = HeaderMap::new();
-        if with_cookies {
-            let cookies = self.cookies.lock().await.header();
-            let v = HeaderValue::from_str(&cookies).map_err(|_| {
-                ProviderError::SessionExpired("the session cookies are not valid".into())
-            })?;
-            headers.insert(header::COOKIE, v);
+    /// A GraphQL query. LinkedIn refuses a persisted query id it no longer knows with a 400, or
+    /// answers it with a web page instead of JSON: both come back as [`Answer::Refused`].
+    pub(crate) async fn graphql(&self, path_and_query: &str) -> Result<Answer, ProviderError> {
+        let response = self
+            .send(path_and_query, Kind::Voyager(ACCEPT_GRAPHQL))
+            .await?;
+        if response.status() == StatusCode::BAD_REQUEST {
+            let body = response.bytes().await.unwrap_or_default();
+            return Ok(Answer::Refused(format!("400 {}", quote(&body))));
         }
-        headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
-        headers.insert(
-            header::ACCEPT_LANGUAGE,
-            HeaderValue::from_static("en-US,en;q=0.9"),
-        );
-        if let Ok(ua) = HeaderValue::from_str(&self.user_agent) {
-            headers.insert(header::USER_AGENT, ua);
+        let body = read_body(response, self.proxy.as_deref(), PAGE_LIMIT).await?;
+        if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<') {
+            return Ok(Answer::Refused("a web page instead of JSON".into()));
         }
-        self.pacer.wait().await;
-        let mut response = self
-            .media
-            .get(url)
-            .headers(headers)
-            .send()
-            .await
-            .map_err(transport)?;
-        let status = response.status();
-        let answer_headers = response.headers().clone();
-        if !status.is_success() {
-            let mut body = Vec::new();
-            while body.len() < ERROR_BODY_LIMIT {
-                match response.chunk().await {
-                    Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-                    Ok(None) | Err(_) => break,
-                }
-            }
-            return Err(
-                classify_failure(status, &answer_headers, &body).unwrap_or_else(|| {
-                    ProviderError::Protocol(format!("LinkedIn answered {status}"))
-                }),
-            );
-        }
-        if let Some(err) = classify_failure(status, &answer_headers, b"") {
-            return Err(err);
-        }
-        let text = |name: header::HeaderName| {
-            answer_headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let content_type = text(header::CONTENT_TYPE).filter(|t| !t.is_empty());
-        let length = text(header::CONTENT_LENGTH).and_then(|l| l.trim().parse().ok());
-        let body = stream::unfold(Some(response), |response| async move {
-            let mut response = response?;
-            match response.chunk().await {
-                Ok(Some(chunk)) => Some((Ok(chunk), Some(response))),
-                Ok(None) => None,
-                // The body broke off: the error ends the stream.
-                Err(e) if e.is_timeout() => Some((Err(ProviderError::Timeout), None)),
-                Err(e) => Some((
-                    Err(ProviderError::Transient(format!(
-                        "the download from LinkedIn broke off: {e}"
-                    ))),
-                    None,
-                )),
-            }
-        })
-        .boxed();
-        Ok(AttachmentDownload {
-            content_type,
-            length,
-            body,
-        })
+        Ok(Answer::Body(body))
     }
-}
 
-/// A request that got no (complete) answer.
-fn transport(e: reqwest::Error) -> ProviderError {
-    if e.is_timeout() {
-        ProviderError::Timeout
-    } else if e.is_connect() {
-        ProviderError::Transient(format!("connecting to LinkedIn failed: {e}"))
-    } else {
-        // Reset or closed before an answer: the dropped connections of a flaky network.
-        ProviderError::Transient(format!("the connection to LinkedIn failed: {e}"))
-    }
-}
-
-/// Whether a `Set-Cookie` deletes `li_at` (`delete me`, an expiry in the past, `Max-Age=0`).
-fn deletes_li_at(set_cookie: &str) -> bool {
-    let mut parts = set_cookie.split(';');
-    let Some((name, value)) = parts.next().and_then(|p| p.split_once('=')) else {
-        return false;
-    };
-    if name.trim() != "li_at" {
-        return false;
-    }
-    let value = value.trim().trim_matches('"');
-    if value.is_empty() || value == "delete me" {
-        return true;
-    }
-    parts.any(|attr| {
-        let Some((k, v)) = attr.split_once('=') else {
-            return false;
-        };
-        match k.trim().to_ascii_lowercase().as_str() {
-            "max-age" => v.trim().parse::<i64>().is_ok_and(|n| n <= 0),
-            "expires" => httpdate::parse_http_date(v.trim()).is_ok_and(|t| t <= SystemTime::now()),
-            _ => false,
-        }
-    })
-}
-
-/// `Retry-After` in seconds or as an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let v = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = httpdate::parse_http_date(v).ok()?;
-    Some(
-        at.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
-/// The path of a `Location`, absolute or relative.
-fn location_path(headers: &HeaderMap) -> String {
-    let loc = headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let after_scheme = loc.split_once("://").map_or(loc, |(_, rest)| rest);
-    let path = if loc.contains("://") {
-        after_scheme.find('/').map_or("/", |i| &after_scheme[i..])
-    } else {
-        loc
-    };
-    path.split(['?', '#']).next().unwrap_or("").to_string()
-}
-
-/// What a non-success answer means, or `None` when it is a success.
-pub(crate) fn classify_failure(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Option<ProviderError> {
-    let killed = headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(deletes_li_at);
-    if killed {
-        return Some(ProviderError::SessionExpired(
-            "LinkedIn deleted the li_at cookie".into(),
-        ));
-    }
-    let code = status.as_u16();
-    if status.is_redirection() {
-        let path = location_path(headers);
-        let lower = path.to_ascii_lowercase();
-        return Some(if lower.contains("restricted") {
-            ProviderError::Restricted(format!("LinkedIn redirected to {path}"))
-        } else if ["/login", "/uas/login", "/checkpoint", "/authwall"]
-            .iter()
-            .any(|p| lower.starts_with(p))
-        {
-            ProviderError::SessionExpired(format!("LinkedIn redirected to {path}"))
-        } else {
-            ProviderError::Protocol(format!("unexpected {code} redirect to {path}"))
-        });
-    }
-    if status.is_success() {
-        return None;
-    }
-    let text = quote(body);
-    Some(match code {
-        401 => ProviderError::SessionExpired("LinkedIn answered 401".into()),
-        403 if text.to_ascii_lowercase().contains("restricted") => {
-            ProviderError::Restricted(format!("LinkedIn answered 403: {text}"))
-        }
-        // Our JSESSIONID is not the one LinkedIn issued with this li_at: the cookie pair is
-        // unusable until the account is reconnected.
-        403 if text.contains("CSRF check failed") => {
-            ProviderError::SessionExpired("LinkedIn rejected the CSRF token".into())
-        }
-        403 | 404 => ProviderError::NotSupported(format!("LinkedIn answered {code}: {text}")),
-        429 => ProviderError::RateLimited {
-            retry_after: retry_after(headers).unwrap_or(DEFAULT_RETRY_AFTER),
-        },
-        // LinkedIn's bot wall: stay away for long.
-        999 => ProviderError::RateLimited {
-            retry_after: retry_after(headers).unwrap_or(BOT_WALL_COOL_DOWN),
-        },
-        503 => ProviderError::Unavailable(format!("LinkedIn answered 503: {text}")),
-        500..=599 => ProviderError::Transient(format!("LinkedIn answered {code}: {text}")),
-        _ => ProviderError::Protocol(format!("LinkedIn answered {code}: {text}")),
-    })
-}
-
-/// The whole body of a successful answer; anything else is the error it means.
-async fn read_body(response: Response) -> Result<impl AsRef<[u8]>, ProviderError> {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = match response.bytes().await {
-        Ok(b) => b,
-        // The status line came but the body broke off: what we have is not a whole answer.
-        Err(e) if e.is_timeout() => return Err(ProviderError::Timeout),
-        Err(e) => {
-            if let Some(err) = classify_failure(status, &headers, b"") {
-                return Err(err);
-            }
-            return Err(ProviderError::Protocol(format!(
-                "the answer was cut off: {e}"
+    /// A script of the web app: on its own origin or LinkedIn's static host, without cookies
+    /// (the browser sends the static host none) and without pacing (the browser fetches a
+    /// page's scripts at once, from a CDN, not from the API).
+    pub(crate) async fn asset(&self, url: &Url) -> Result<bytes::Bytes, ProviderError> {
+        let same_origin = url.origin() == self.origin.origin();
+        let static_host = url.scheme() == "https" && url.host_str() == Some(STATIC_HOST);
+        if !same_origin && !static_host {
+            return Err(ProviderError::NotSupported(format!(
+                "not fetching a script from {url}: not LinkedIn's"
             )));
         }
-    };
-    if let Some(err) = classify_failure(status, &headers, &body) {
+        let mut h = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(&self.browser.user_agent) {
+            h.insert(header::USER_AGENT, v);
+        }
+        h.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
+        h.insert(
+            header::REFERER,
+            HeaderValue::from_str(&format!("{}/", self.base_url))
+                .unwrap_or(HeaderValue::from_static("https://www.linkedin.com/")),
+        );
+        let response = self
+            .http
+            .get(url.clone())
+            .headers(h)
+            .send()
+            .await
+            .map_err(|e| transport(e, self.proxy.as_deref()))?;
+        read_body(response, self.proxy.as_deref(), PAGE_LIMIT).await
+    }
+}
+
+/// The whole body of a successful answer (at most `limit` bytes); anything else is the error
+/// it means.
+pub(crate) async fn read_body(
+    mut response: Response,
+    proxy: Option<&str>,
+    limit: usize,
+) -> Result<bytes::Bytes, ProviderError> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                body.extend_from_slice(&chunk);
+                if body.len() > limit {
+                    return Err(ProviderError::Protocol(format!(
+                        "LinkedIn's answer is larger than {limit} bytes"
+                    )));
+                }
+            }
+            Ok(None) => break,
+            // The status line came but the body broke off: what we have is not a whole answer.
+            Err(e) if e.is_timeout() => return Err(ProviderError::Timeout),
+            Err(e) => {
+                if let Some(err) = classify_failure(status, &headers, b"", proxy) {
+                    return Err(err);
+                }
+                return Err(ProviderError::Protocol(format!(
+                    "the answer was cut off: {e}"
+                )));
+            }
+        }
+    }
+    if let Some(err) = classify_failure(status, &headers, &body, proxy) {
         return Err(err);
     }
-    Ok(body)
+    Ok(body.into())
 }
 
 /// Reads a JSON body into `T`. Malformed or truncated JSON, and JSON of another shape than `T`,
@@ -483,88 +407,4 @@ pub(crate) fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Provide
             quote(body)
         ))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn li_at_deletion() {
-        assert!(deletes_li_at(
-            "li_at=delete me; Path=/; Domain=.www.linkedin.com"
-        ));
-        assert!(deletes_li_at(
-            "li_at=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/"
-        ));
-        assert!(deletes_li_at("li_at=x; Max-Age=0"));
-        assert!(!deletes_li_at("li_at=x; Max-Age=3600"));
-        assert!(!deletes_li_at("lidc=delete me"));
-    }
-
-    fn client(base_url: &str) -> VoyagerClient {
-        let config = LinkedinConfig {
-            base_url: base_url.to_string(),
-            ..LinkedinConfig::default()
-        };
-        let cookies = SessionCookies::parse("li_at=AQE; JSESSIONID=\"ajax:1\"").unwrap();
-        VoyagerClient::new(&config, cookies, None).unwrap()
-    }
-
-    #[test]
-    fn downloads_go_to_linkedin_only_and_cookies_to_the_web_app_only() {
-        let live = client("https://www.linkedin.com");
-        let target = |url: &str| live.media_target(url).map(|(_, cookies)| cookies);
-        assert_eq!(
-            target("https://www.linkedin.com/dms/prv/image/v2/D4E06AQa/messaging-image-720/x"),
-            Ok(true)
-        );
-        assert_eq!(
-            target("https://WWW.LinkedIn.com:443/dms/prv/vid/v2/a/f"),
-            Ok(true)
-        );
-        assert_eq!(
-            target("https://media.licdn.com/dms/image/v2/D4E03AQx/profile-displayphoto-shrink_"),
-            Ok(false)
-        );
-        for refused in [
-            "http://www.linkedin.com/dms/prv/x",
-            "https://www.linkedin.com:8443/dms/prv/x",
-            "https://linkedin.com.evil.example/dms/prv/x",
-            "https://www.linkedin.com@evil.example/dms/prv/x",
-            "https://user:pw@www.linkedin.com/dms/prv/x",
-            "https://licdn.com/x",
-            "http://media.licdn.com/x",
-            "https://media.licdn.com.evil.example/x",
-            "/dms/prv/x",
-            "file:///etc/passwd",
-        ] {
-            assert!(
-                matches!(target(refused), Err(ProviderError::NotSupported(_))),
-                "{refused}"
-            );
-        }
-        let sim = client("http://127.0.0.1:4000");
-        assert!(matches!(
-            sim.media_target("http://127.0.0.1:4000/dms/prv/x"),
-            Ok((_, true))
-        ));
-        assert!(sim.media_target("http://127.0.0.1:4001/dms/prv/x").is_err());
-        assert!(sim.media_target("http://localhost:4000/dms/prv/x").is_err());
-    }
-
-    #[test]
-    fn locations() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::LOCATION,
-            HeaderValue::from_static("https://www.linkedin.com/checkpoint/challenge/x?y=1"),
-        );
-        assert_eq!(location_path(&h), "/checkpoint/challenge/x");
-        h.insert(
-            header::LOCATION,
-            HeaderValue::from_static("/authwall?trk=1"),
-        );
-        assert_eq!(location_path(&h), "/authwall");
-    }
 }

@@ -1,6 +1,6 @@
-//! Voyager messenger JSON to provider-neutral chats and messages. Required fields that are
-//! missing make the page a [`ProviderError::Protocol`]: a half-understood answer must not
-//! silently become an empty or partial page.
+//! Voyager messenger JSON to provider-neutral chats and messages. A record without what msgsync
+//! needs (its id, its time, a message's sender) is skipped, with the reason, for the session to
+//! count and tell (`super::skipped`); the page fails only when nothing of it could be used.
 
 use msgsync_core::LinkedinProduct;
 use serde_json::value::RawValue;
@@ -9,14 +9,13 @@ use super::folder;
 use super::wire::{self, Conversation, Participant};
 use crate::{
     Attachment, AttachmentSize, ChatKind, LinkedinMember, NetworkDistance, ProviderAttendee,
-    ProviderChat, ProviderError, ProviderMessage, Reaction,
+    ProviderChat, ProviderMessage, Reaction,
 };
 
 const PROFILE_PREFIX: &str = "urn:li:fsd_profile:";
 
-fn missing(what: &str, field: &str) -> ProviderError {
-    ProviderError::Protocol(format!("a LinkedIn {what} without `{field}`"))
-}
+/// Why a record of LinkedIn's answer was skipped.
+pub(crate) type Skip = &'static str;
 
 /// The id in a URN: `urn:li:messagingThread:2-…` → `2-…`, and for compound URNs
 /// `urn:li:msg_message:(urn:li:fsd_profile:X,2-…)` the last element of the tuple.
@@ -105,12 +104,12 @@ pub(crate) fn chat(
     conv: &Conversation<'_>,
     owner: &str,
     inbox: LinkedinProduct,
-) -> Result<ProviderChat, ProviderError> {
+) -> Result<ProviderChat, Skip> {
     let provider_id = object_id(conv.backend_urn.as_deref(), conv.entity_urn.as_deref())
-        .ok_or_else(|| missing("conversation", "entityUrn"))?;
+        .ok_or("conversations without `entityUrn`")?;
     let last_activity_ms = conv
         .last_activity_at
-        .ok_or_else(|| missing("conversation", "lastActivityAt"))?;
+        .ok_or("conversations without `lastActivityAt`")?;
     let group = conv.group_chat.unwrap_or(false);
     let others: Vec<&Participant> = conv
         .conversation_participants
@@ -158,6 +157,7 @@ pub(crate) fn chat(
             .flatten()
             .filter_map(|p| attendee(p, owner))
             .collect(),
+        provider_ref: None,
     })
 }
 
@@ -327,20 +327,18 @@ pub(crate) fn message(
     owner: &str,
     last_read: Option<i64>,
     web: &str,
-) -> Result<MappedMessage, ProviderError> {
+) -> Result<MappedMessage, Skip> {
     let original = raw.get();
-    let msg: wire::Message = serde_json::from_str(original)
-        .map_err(|e| ProviderError::Protocol(format!("a malformed LinkedIn message: {e}")))?;
+    let msg: wire::Message =
+        serde_json::from_str(original).map_err(|_| "messages of an unexpected shape")?;
     let provider_id = object_id(msg.backend_urn.as_deref(), msg.entity_urn.as_deref())
-        .ok_or_else(|| missing("message", "entityUrn"))?;
-    let timestamp_ms = msg
-        .delivered_at
-        .ok_or_else(|| missing("message", "deliveredAt"))?;
+        .ok_or("messages without `entityUrn`")?;
+    let timestamp_ms = msg.delivered_at.ok_or("messages without `deliveredAt`")?;
     let sender_id = msg
         .sender
         .as_ref()
         .and_then(participant_id)
-        .ok_or_else(|| missing("message", "sender.hostIdentityUrn"))?;
+        .ok_or("messages without `sender.hostIdentityUrn`")?;
     let format = msg
         .message_body_render_format
         .as_deref()
@@ -413,12 +411,25 @@ mod tests {
     }
 
     #[test]
-    fn message_without_sender_is_a_protocol_error() {
+    fn records_without_what_msgsync_needs_are_skipped_with_the_reason() {
         let m = raw(r#"{"backendUrn": "urn:li:messagingMessage:2-a", "deliveredAt": 1}"#);
-        assert!(matches!(
-            message(m, "me", None, WEB),
-            Err(ProviderError::Protocol(_))
-        ));
+        assert_eq!(
+            message(m, "me", None, WEB).err(),
+            Some("messages without `sender.hostIdentityUrn`")
+        );
+        let m = raw(r#"{"backendUrn": "urn:li:messagingMessage:2-a",
+            "sender": {"hostIdentityUrn": "urn:li:fsd_profile:x"}}"#);
+        assert_eq!(
+            message(m, "me", None, WEB).err(),
+            Some("messages without `deliveredAt`")
+        );
+        assert!(message(raw(r#"{"deliveredAt": "soon"}"#), "me", None, WEB).is_err());
+        let conv: Conversation =
+            serde_json::from_str(r#"{"backendUrn": "urn:li:messagingThread:2-t"}"#).unwrap();
+        assert_eq!(
+            chat(&conv, "me", LinkedinProduct::Classic).err(),
+            Some("conversations without `lastActivityAt`")
+        );
     }
 
     /// A participant as the web app lists it (shape of a captured conversation listing).

@@ -52,7 +52,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     }
 }
 
-/// A GraphQL answer: `data`, or `errors` instead.
+/// A GraphQL answer: `data`, `errors`, or both (GraphQL answers partial data with the errors
+/// of the fields it could not resolve).
 #[derive(Deserialize)]
 pub(crate) struct GraphqlAnswer<'a, D> {
     /// Kept as written, only to be quoted in the error.
@@ -61,12 +62,13 @@ pub(crate) struct GraphqlAnswer<'a, D> {
     pub data: Option<D>,
 }
 
-/// `data` of `messengerConversations`.
+/// `data` of `messengerConversations`: conversations stay raw until each is read on its own,
+/// so that one of an unexpected shape is skipped rather than failing the page.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ConversationsData<'a> {
     #[serde(borrow)]
-    pub messenger_conversations_by_category_query: Option<Collection<'a, Conversation<'a>>>,
+    pub messenger_conversations_by_category_query: Option<Collection<'a, &'a RawValue>>,
 }
 
 /// `data` of `messengerMessages`: the field depends on the variant of the query.

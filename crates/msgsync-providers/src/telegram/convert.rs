@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use grammers_tl_types::{enums, types};
 use serde_json::{json, Value};
 
-use super::media;
+use super::{media, peers};
 use crate::{
     ChatKind, MessageEventType, ProviderAttendee, ProviderChat, ProviderMessage, Reaction,
 };
@@ -64,6 +64,8 @@ impl Directory {
         d
     }
 
+    /// A user's name: first and last, else their username; `None` for a user the page does
+    /// not describe, or one without either (a deleted account).
     pub(crate) fn user_name(&self, id: i64) -> Option<String> {
         let u = self.users.get(&id)?;
         let name = [u.first_name.as_deref(), u.last_name.as_deref()]
@@ -71,11 +73,11 @@ impl Directory {
             .flatten()
             .collect::<Vec<_>>()
             .join(" ");
-        Some(if name.is_empty() {
-            u.username.clone().unwrap_or_default()
+        if name.is_empty() {
+            u.username.clone().filter(|n| !n.is_empty())
         } else {
-            name
-        })
+            Some(name)
+        }
     }
 
     /// The person or chat `id` (a Bot-API-style peer id) as an attendee, if the page describes
@@ -160,7 +162,8 @@ fn channel_username(c: &types::Channel) -> Option<String> {
 /// A dialog as a chat. `top_date` is its top message's date, when it came with the page;
 /// `owner` is the account's own attendee. A dialog names its attendees as far as Telegram's
 /// listing does: the owner, and the other user of a private chat (a group's members only
-/// show up as the senders of its messages).
+/// show up as the senders of its messages). The chat keeps its peer (`peers.rs`), so that it
+/// can be reached again without listing the dialogs.
 pub(crate) fn chat(
     d: &types::Dialog,
     dir: &Directory,
@@ -223,6 +226,9 @@ pub(crate) fn chat(
         content_type: None,
         inbox: None,
         attendees,
+        provider_ref: dir
+            .input_peer(&d.peer)
+            .and_then(|peer| peers::encode(&peer)),
     }
 }
 

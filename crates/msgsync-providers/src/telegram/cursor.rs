@@ -1,9 +1,14 @@
-//! The chat cursor: `getDialogs` offsets written as `date:id:kind:peer_id:access_hash` (kind
-//! `u`, `c`, `h` or `e` for user, basic group, channel or none).
+//! The chat cursor: where the next `getDialogs` page starts.
+//!
+//! - `date:id:kind:peer_id:access_hash` — offsets after the first page (which is asked with
+//!   `exclude_pinned` from then on); kind `u`, `c`, `h` or `e` for user, basic group, channel
+//!   or none. An optional sixth field counts the dialogs of that answer already handed out.
+//! - `first:N` — the first page again (pinned dialogs included), its first `N` dialogs already
+//!   handed out: pinned dialogs can make the first answer longer than a page.
 
-use grammers_tl_types::{enums, types};
+use grammers_tl_types::enums;
 
-use super::convert::Directory;
+use super::peers;
 use crate::ProviderError;
 
 /// `getDialogs` offsets: where the previous page ended.
@@ -24,61 +29,70 @@ impl Default for Offsets {
     }
 }
 
-impl Offsets {
-    pub(crate) fn after(last: &(types::Dialog, Option<i32>), dir: &Directory) -> Offsets {
-        Offsets {
-            date: last.1.unwrap_or(0),
-            id: last.0.top_message,
-            peer: dir
-                .input_peer(&last.0.peer)
-                .unwrap_or(enums::InputPeer::Empty),
+/// Where a page of chats starts.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ChatCursor {
+    /// The first answer (pinned dialogs first), past its first `skip` dialogs.
+    First { skip: usize },
+    /// The answer at these offsets, without pinned dialogs, past its first `skip` dialogs.
+    After { offsets: Offsets, skip: usize },
+}
+
+impl ChatCursor {
+    pub(crate) fn encode(&self) -> String {
+        match self {
+            ChatCursor::First { skip } => format!("first:{skip}"),
+            ChatCursor::After { offsets, skip } => {
+                let peer = peers::encode(&offsets.peer).unwrap_or_else(|| "e:0:0".to_string());
+                let base = format!("{}:{}:{peer}", offsets.date, offsets.id);
+                match skip {
+                    0 => base,
+                    n => format!("{base}:{n}"),
+                }
+            }
         }
     }
 
-    pub(crate) fn encode(&self) -> String {
-        let (kind, id, hash) = match &self.peer {
-            enums::InputPeer::User(p) => ("u", p.user_id, p.access_hash),
-            enums::InputPeer::Chat(p) => ("c", p.chat_id, 0),
-            enums::InputPeer::Channel(p) => ("h", p.channel_id, p.access_hash),
-            _ => ("e", 0, 0),
-        };
-        format!("{}:{}:{kind}:{id}:{hash}", self.date, self.id)
-    }
-
-    pub(crate) fn decode(cursor: &str) -> Result<Offsets, ProviderError> {
+    pub(crate) fn decode(cursor: &str) -> Result<ChatCursor, ProviderError> {
         let bad = || {
             let shown: String = cursor.chars().take(64).collect();
             ProviderError::Protocol(format!("malformed chat cursor `{shown}`"))
         };
         let parts: Vec<&str> = cursor.split(':').collect();
-        let [date, id, kind, peer, hash] = parts.as_slice() else {
-            return Err(bad());
-        };
-        let num = |s: &str| s.parse::<i64>().map_err(|_| bad());
-        let (peer, hash) = (num(peer)?, num(hash)?);
-        let peer = match *kind {
-            "u" => enums::InputPeer::User(types::InputPeerUser {
-                user_id: peer,
-                access_hash: hash,
-            }),
-            "c" => enums::InputPeer::Chat(types::InputPeerChat { chat_id: peer }),
-            "h" => enums::InputPeer::Channel(types::InputPeerChannel {
-                channel_id: peer,
-                access_hash: hash,
-            }),
-            "e" => enums::InputPeer::Empty,
+        let (offsets, skip) = match parts.as_slice() {
+            ["first", skip] => {
+                return Ok(ChatCursor::First {
+                    skip: skip.parse().map_err(|_| bad())?,
+                })
+            }
+            [date, id, kind, peer, hash] => ((date, id, kind, peer, hash), "0"),
+            [date, id, kind, peer, hash, skip] => ((date, id, kind, peer, hash), *skip),
             _ => return Err(bad()),
         };
-        Ok(Offsets {
-            date: date.parse().map_err(|_| bad())?,
-            id: id.parse().map_err(|_| bad())?,
-            peer,
+        let (date, id, kind, peer, hash) = offsets;
+        let peer = match *kind {
+            "e" => {
+                peer.parse::<i64>().map_err(|_| bad())?;
+                hash.parse::<i64>().map_err(|_| bad())?;
+                enums::InputPeer::Empty
+            }
+            kind => peers::decode_parts(kind, peer, hash).ok_or_else(bad)?,
+        };
+        Ok(ChatCursor::After {
+            offsets: Offsets {
+                date: date.parse().map_err(|_| bad())?,
+                id: id.parse().map_err(|_| bad())?,
+                peer,
+            },
+            skip: skip.parse().map_err(|_| bad())?,
         })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use grammers_tl_types::types;
+
     use super::*;
 
     #[test]
@@ -95,23 +109,50 @@ mod tests {
                 access_hash: 11,
             }),
         ] {
-            let o = Offsets {
-                date: 1_700_000_000,
-                id: 42,
-                peer,
-            };
-            assert_eq!(Offsets::decode(&o.encode()).unwrap(), o);
+            for skip in [0, 4] {
+                let c = ChatCursor::After {
+                    offsets: Offsets {
+                        date: 1_700_000_000,
+                        id: 42,
+                        peer: peer.clone(),
+                    },
+                    skip,
+                };
+                assert_eq!(ChatCursor::decode(&c.encode()).unwrap(), c);
+            }
         }
+        let first = ChatCursor::First { skip: 3 };
+        assert_eq!(first.encode(), "first:3");
+        assert_eq!(ChatCursor::decode("first:3").unwrap(), first);
+        // Cursors saved before pinned dialogs were handled still resume.
+        assert_eq!(
+            ChatCursor::decode("1700000000:42:u:7:-3").unwrap(),
+            ChatCursor::After {
+                offsets: Offsets {
+                    date: 1_700_000_000,
+                    id: 42,
+                    peer: enums::InputPeer::User(types::InputPeerUser {
+                        user_id: 7,
+                        access_hash: -3
+                    }),
+                },
+                skip: 0
+            }
+        );
         for bad in [
             "",
             "1:2",
             "1:2:x:3:4",
             "a:2:u:3:4",
-            "1:2:u:3:4:5",
+            "1:2:u:3:4:five",
+            "1:2:u:3:4:5:6",
             "1:2:u:three:4",
+            "first",
+            "first:-1",
+            "first:x",
         ] {
             assert!(
-                matches!(Offsets::decode(bad), Err(ProviderError::Protocol(_))),
+                matches!(ChatCursor::decode(bad), Err(ProviderError::Protocol(_))),
                 "{bad}"
             );
         }

@@ -11,11 +11,16 @@
 //! 3. `FILE_REFERENCE_EXPIRED` (or `_INVALID`, handled alike per the same page) mid-download:
 //!    the message is read again for a fresh reference and the download resumes at the same
 //!    offset, as Telethon's `_DirectDownloadIter` does.
-//! 4. Errors: `FILE_MIGRATE_X` (the file lives in DC X) ends the download with `NotSupported`
-//!    naming the DC, since msgsync does not connect to other DCs yet; a flood wait before the
-//!    first byte is `RateLimited` (the API can still answer 429), a short one later is waited
-//!    out (the answer has begun and cannot become a 429); an interrupted connection is retried
-//!    at the same offset a few times; the rest maps as for any request (`errors.rs`).
+//! 4. The file is asked from the DC its photo or document names (`dc_id`), as grammers'
+//!    `DownloadIter` starts at `downloadable.dc_id()`; on `FILE_MIGRATE_X` (the file is stored
+//!    in DC X) the download goes on in DC X at the same offset, as `DownloadIter` and
+//!    Telethon's `_borrow_exported_sender` do. A DC other than the account's own is logged in
+//!    to first (`dc.rs`); the message is still read again in the home DC.
+//! 5. Errors: a flood wait before the first byte is `RateLimited` (the API can still answer
+//!    429), a short one later is waited out (the answer has begun and cannot become a 429); an
+//!    interrupted connection is retried at the same offset a few times; a key refused by the
+//!    other DC is that DC's matter, not the account's session; the rest maps as for any
+//!    request (`errors.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +44,8 @@ const MAX_REFRESHES: u32 = 3;
 const MAX_RETRIES: u32 = 3;
 /// Flood waits up to this long are waited out once the answer has begun.
 const MAX_INLINE_FLOOD_WAIT: Duration = Duration::from_secs(10);
+/// A download follows at most this many `FILE_MIGRATE`s (a DC sending it on again is a loop).
+const MAX_MIGRATIONS: u32 = 1;
 
 /// Where the attachment comes from: its message, to read it again.
 struct Source {
@@ -115,6 +122,8 @@ enum Step {
     Wait(Duration),
     /// Ask again at once: the connection broke.
     Retry,
+    /// Ask DC X: the file is stored there.
+    Migrate(i32),
     Fail(ProviderError),
 }
 
@@ -129,11 +138,12 @@ fn step(e: &InvocationError) -> Step {
             Step::Refresh
         }
         InvocationError::Rpc(r) if r.code == 303 && r.name == "FILE_MIGRATE" => {
-            Step::Fail(ProviderError::NotSupported(format!(
-                "the file is stored in Telegram DC {}, and msgsync does not download from \
-                 other DCs than the account's own yet",
-                r.value.map_or_else(|| "?".to_string(), |dc| dc.to_string())
-            )))
+            match r.value.and_then(|dc| i32::try_from(dc).ok()) {
+                Some(dc) => Step::Migrate(dc),
+                None => Step::Fail(ProviderError::Protocol(format!(
+                    "Telegram moves the file to a DC it does not name: {r}"
+                ))),
+            }
         }
         e if errors::is_connection_loss(e) => Step::Retry,
         e => match errors::map(e) {
@@ -148,6 +158,9 @@ struct Download {
     source: Source,
     file: MediaFile,
     offset: i64,
+    /// The DC the file is asked from: `None` for the account's own.
+    dc: Option<i32>,
+    migrations: u32,
 }
 
 impl Download {
@@ -166,7 +179,7 @@ impl Download {
                 offset: self.offset,
                 limit: PART,
             };
-            let failure = match self.source.conn.timed(&request).await? {
+            let failure = match self.source.conn.timed_in(self.dc, &request).await? {
                 Ok(enums::upload::File::File(f)) => {
                     let expected = left.min(i64::from(PART));
                     if f.bytes.len() as i64 != expected {
@@ -189,6 +202,22 @@ impl Download {
                 Err(e) => e,
             };
             match step(&failure) {
+                Step::Migrate(dc) if self.migrations < MAX_MIGRATIONS => {
+                    self.migrations += 1;
+                    self.source.conn.open_dc(dc).await?;
+                    self.dc = Some(dc);
+                }
+                Step::Migrate(dc) => {
+                    return Err(ProviderError::Protocol(format!(
+                        "Telegram moved the file again, to DC {dc}"
+                    )))
+                }
+                Step::Fail(ProviderError::SessionExpired(why)) if self.dc.is_some() => {
+                    return Err(ProviderError::Protocol(format!(
+                        "Telegram DC {} refused the key msgsync logged in there: {why}",
+                        self.dc.unwrap_or_default()
+                    )))
+                }
                 Step::Refresh if refreshes < MAX_REFRESHES => {
                     refreshes += 1;
                     self.file = self.source.media().await?;
@@ -231,10 +260,16 @@ pub(crate) async fn start(
     };
     let file = source.media().await?;
     let (content_type, length) = (file.mime_type.clone(), u64::try_from(file.size).ok());
+    let dc = (file.dc_id != source.conn.home_dc).then_some(file.dc_id);
+    if let Some(dc) = dc {
+        source.conn.open_dc(dc).await?;
+    }
     let mut download = Download {
         source,
         file,
         offset: 0,
+        dc,
+        migrations: 0,
     };
     let first = download.next_part(false).await?;
     let rest = stream::try_unfold(download, |mut d| async move {
@@ -265,10 +300,7 @@ mod tests {
     fn failures_map_to_steps() {
         assert_eq!(step(&rpc(400, "FILE_REFERENCE_EXPIRED")), Step::Refresh);
         assert_eq!(step(&rpc(400, "FILE_REFERENCE_INVALID")), Step::Refresh);
-        let Step::Fail(ProviderError::NotSupported(why)) = step(&rpc(303, "FILE_MIGRATE_4")) else {
-            panic!("FILE_MIGRATE is not supported");
-        };
-        assert!(why.contains("DC 4"), "{why}");
+        assert_eq!(step(&rpc(303, "FILE_MIGRATE_4")), Step::Migrate(4));
         assert_eq!(
             step(&rpc(420, "FLOOD_WAIT_3")),
             Step::Wait(Duration::from_secs(3))

@@ -1,9 +1,9 @@
 //! grammers' errors in the engine's terms.
 //!
 //! RPC error names and codes: core.telegram.org/api/errors (420 `FLOOD_WAIT_X`, 401 for
-//! sessions that are no more) and Telethon's `errors.csv` for the names Telegram actually
-//! sends. grammers strips the number out of a name into `value` (`FLOOD_WAIT_31` → name
-//! `FLOOD_WAIT`, value 31).
+//! sessions that are no more, 303 for requests to send to another DC) and Telethon's
+//! `errors.csv` for the names Telegram actually sends. grammers strips the number out of a name
+//! into `value` (`FLOOD_WAIT_31` → name `FLOOD_WAIT`, value 31).
 
 use std::io::ErrorKind;
 use std::time::Duration;
@@ -13,16 +13,34 @@ use grammers_mtsender::{InvocationError, RpcError};
 
 use crate::ProviderError;
 
-/// Errors saying the session (auth key) no longer logs the account in.
+/// Errors saying the session (auth key) no longer logs the account in. `AUTH_KEY_DUPLICATED`
+/// (406): "The authorization key (session file) was used under two different IP addresses
+/// simultaneously, and can no longer be used" (Telethon's `errors.csv`; Telethon drops the key
+/// when it gets it, commit 50079297).
 const EXPIRED: &[&str] = &[
     "AUTH_KEY_UNREGISTERED",
     "AUTH_KEY_INVALID",
     "AUTH_KEY_PERM_EMPTY",
+    "AUTH_KEY_DUPLICATED",
     "SESSION_REVOKED",
     "SESSION_EXPIRED",
-    "USER_DEACTIVATED",
-    "USER_DEACTIVATED_BAN",
 ];
+
+/// Errors saying the account itself is gone (401): "The current account was deleted by the
+/// user" (`USER_DEACTIVATED`), "deleted and banned" (`USER_DEACTIVATED_BAN`),
+/// core.telegram.org/api/errors. A new login cannot bring it back, unlike an expired session.
+const DEACTIVATED: &[&str] = &["USER_DEACTIVATED", "USER_DEACTIVATED_BAN"];
+
+/// Errors saying Telegram refuses msgsync's app (`MSGSYNC_TELEGRAM_API_ID`): `api_id` 0 or
+/// one my.telegram.org never issued. `CONNECTION_API_ID_INVALID` answers `initConnection`
+/// (core.telegram.org/method/invokeWithLayer), `API_ID_INVALID` the login methods.
+const APP_REFUSED: &[&str] = &["CONNECTION_API_ID_INVALID", "API_ID_INVALID"];
+
+/// `*_MIGRATE_X` errors that move the account itself to DC X: "the user whose identity is
+/// being used to execute queries", "the phone number a user is trying to use for
+/// authorization", "the source IP address" is "associated with a different data center"
+/// (core.telegram.org/api/errors, 303 SEE_OTHER). The session's key belongs to another DC.
+const ACCOUNT_MIGRATES: &[&str] = &["USER_MIGRATE", "PHONE_MIGRATE", "NETWORK_MIGRATE"];
 
 /// Errors saying the account itself is limited (spam-reported, frozen).
 const RESTRICTED: &[&str] = &[
@@ -50,20 +68,47 @@ fn rpc(e: &RpcError) -> ProviderError {
             retry_after: Duration::from_secs(u64::from(e.value.unwrap_or(1).max(1))),
         };
     }
+    if DEACTIVATED.contains(&e.name.as_str()) {
+        return ProviderError::Deactivated(what);
+    }
     if EXPIRED.contains(&e.name.as_str()) || e.code == 401 {
         return ProviderError::SessionExpired(what);
     }
     if RESTRICTED.contains(&e.name.as_str()) {
         return ProviderError::Restricted(what);
     }
+    if APP_REFUSED.contains(&e.name.as_str()) {
+        return ProviderError::Unavailable(format!(
+            "Telegram refuses msgsync's app ({what}): set MSGSYNC_TELEGRAM_API_ID to the \
+             api_id my.telegram.org issued"
+        ));
+    }
     match e.code {
         // `-503 Timeout`: Telegram did not get an answer from its own backend in time.
         -503 => ProviderError::Timeout,
         500 | -500 => ProviderError::Transient(what),
-        // A `*_MIGRATE_X` after connecting with an account's own DC means a session for
-        // another DC than the one it was created on.
-        303 => ProviderError::Protocol(what),
+        303 => migrate(e, &what),
         _ => ProviderError::NotSupported(what),
+    }
+}
+
+/// A `*_MIGRATE_X` (303): "the request must be repeated, but directed to a different data
+/// center", X (core.telegram.org/api/errors). Downloads follow `FILE_MIGRATE` themselves
+/// (`download.rs`); retrying elsewhere would get the same answer, so none of these is retried.
+fn migrate(e: &RpcError, what: &str) -> ProviderError {
+    let dc = e
+        .value
+        .map_or_else(|| "another DC".to_string(), |dc| format!("DC {dc}"));
+    if ACCOUNT_MIGRATES.contains(&e.name.as_str()) {
+        ProviderError::SessionExpired(format!(
+            "{what}: Telegram serves this account from {dc}, and its session was made for \
+             another DC; reconnect the account with a session of {dc}"
+        ))
+    } else {
+        ProviderError::NotSupported(format!(
+            "{what}: Telegram wants this request sent to {dc}, which msgsync does only for \
+             file downloads"
+        ))
     }
 }
 
@@ -152,7 +197,11 @@ mod tests {
             ),
             (
                 rpc_err(401, "USER_DEACTIVATED_BAN"),
-                ProviderError::SessionExpired("401 USER_DEACTIVATED_BAN".into()),
+                ProviderError::Deactivated("401 USER_DEACTIVATED_BAN".into()),
+            ),
+            (
+                rpc_err(401, "USER_DEACTIVATED"),
+                ProviderError::Deactivated("401 USER_DEACTIVATED".into()),
             ),
             (
                 rpc_err(403, "USER_RESTRICTED"),
@@ -171,9 +220,31 @@ mod tests {
                 rpc_err(400, "PEER_ID_INVALID"),
                 ProviderError::NotSupported("400 PEER_ID_INVALID".into()),
             ),
+            (
+                rpc_err(406, "AUTH_KEY_DUPLICATED"),
+                ProviderError::SessionExpired("406 AUTH_KEY_DUPLICATED".into()),
+            ),
         ];
         for (e, expected) in cases {
             assert_eq!(map(&e), expected, "{e}");
+        }
+        // The account lives in another DC: reconnect it, never retry.
+        for name in ["USER_MIGRATE_4", "PHONE_MIGRATE_4", "NETWORK_MIGRATE_4"] {
+            let ProviderError::SessionExpired(why) = map(&rpc_err(303, name)) else {
+                panic!("{name} is a dead session");
+            };
+            assert!(why.contains("DC 4") && why.contains("reconnect"), "{why}");
+        }
+        for name in ["FILE_MIGRATE_5", "STATS_MIGRATE_5"] {
+            let e = map(&rpc_err(303, name));
+            assert!(!e.is_retryable(), "{name}: {e:?}");
+            assert!(e.to_string().contains("DC 5"), "{e}");
+        }
+        for name in ["CONNECTION_API_ID_INVALID", "API_ID_INVALID"] {
+            let ProviderError::Unavailable(why) = map(&rpc_err(400, name)) else {
+                panic!("{name} is msgsync's app refused");
+            };
+            assert!(why.contains("MSGSYNC_TELEGRAM_API_ID"), "{why}");
         }
         let refused = InvocationError::Io(std::io::Error::from(ErrorKind::ConnectionRefused));
         assert!(matches!(map(&refused), ProviderError::Unavailable(_)));

@@ -8,15 +8,22 @@
 //!
 //! Requests go through grammers' sender pool with a no-retry policy: a `FLOOD_WAIT_X` comes
 //! back at once as [`ProviderError::RateLimited`] so that the engine parks the job instead of
-//! a worker sleeping. Chats come from raw `messages.getDialogs` and messages from
-//! `messages.getHistory` (see `session.rs` for the offsets and cursors); attachments stream
-//! from `upload.getFile` (`download.rs`).
+//! a worker sleeping. Chats come from raw `messages.getDialogs` (`dialogs.rs`, pinned dialogs
+//! as Telethon pages them) and messages from `messages.getHistory` (`session.rs`); a chat's
+//! peer is stored with it so that later syncs and downloads reach it without listing the
+//! dialogs (`peers.rs`); attachments stream from `upload.getFile` (`download.rs`), from the
+//! DC that stores the file (`dc.rs`).
 
 mod convert;
 mod cursor;
+mod dc;
+mod dialogs;
 mod download;
 mod errors;
+#[cfg(test)]
+mod fixture;
 mod media;
+mod peers;
 mod session;
 mod string_session;
 
@@ -31,6 +38,18 @@ use crate::{
 };
 pub use session::TelegramSession;
 pub use string_session::{StringSession, StringSessionError};
+
+/// Auth keys for the DCs other than a session's home DC, where they cannot come from the key
+/// exchange.
+///
+/// Talking to another DC (to download a file stored there) takes a key of that DC; against
+/// Telegram, grammers makes one with the key exchange, which only Telegram's RSA keys can start.
+/// The sandbox simulator therefore hands its own keys out.
+pub trait DcKeys: Send + Sync {
+    /// A key that the DC `dc_id` knows and that logs nobody in yet, for the account whose
+    /// home-DC key is `home_key`; `None` lets grammers make one with the key exchange.
+    fn key_for(&self, home_key: &[u8; 256], dc_id: i32) -> Option<[u8; 256]>;
+}
 
 /// How msgsync talks to Telegram.
 #[derive(Clone)]
@@ -47,6 +66,8 @@ pub struct TelegramConfig {
     pub system_version: String,
     pub app_version: String,
     pub lang_code: String,
+    /// Where keys of other DCs come from when not from the key exchange (the sandbox).
+    pub dc_keys: Option<Arc<dyn DcKeys>>,
 }
 
 impl std::fmt::Debug for TelegramConfig {
@@ -56,24 +77,31 @@ impl std::fmt::Debug for TelegramConfig {
             .field("api_hash", &"<redacted>")
             .field("request_timeout", &self.request_timeout)
             .field("device_model", &self.device_model)
+            .field("dc_keys", &self.dc_keys.as_ref().map(|_| "<set>"))
             .finish_non_exhaustive()
     }
 }
 
 impl Default for TelegramConfig {
-    /// Suitable for the sandbox simulator, which accepts any app: no real app id or hash.
+    /// Suitable for the sandbox simulator, which takes any app with a positive `api_id` (it
+    /// cannot know which ones my.telegram.org issued) and no hash.
     fn default() -> Self {
         TelegramConfig {
-            api_id: 0,
+            api_id: SANDBOX_API_ID,
             api_hash: String::new(),
             request_timeout: Duration::from_secs(30),
             device_model: "msgsync".into(),
             system_version: std::env::consts::OS.into(),
             app_version: env!("CARGO_PKG_VERSION").into(),
             lang_code: "en".into(),
+            dc_keys: None,
         }
     }
 }
+
+/// The `api_id` of sandbox sessions. Telegram answers an `initConnection` whose `api_id` is 0
+/// with `400 CONNECTION_API_ID_INVALID`, and so does the simulator; it takes any positive one.
+pub const SANDBOX_API_ID: i32 = 1;
 
 /// The connector of live Telegram accounts (and, pointed at the simulator, sandbox ones).
 #[derive(Debug, Clone)]

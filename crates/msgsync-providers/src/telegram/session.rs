@@ -1,17 +1,17 @@
-//! One sync's connection to Telegram, and the paging of dialogs and history.
+//! One sync's connection to Telegram, and the paging of history.
 //!
-//! - Chats: `messages.getDialogs(offset_date, offset_id, offset_peer, limit ≤ 100)`, newest
-//!   first; the next page's offsets are the last dialog's top message date and id and its peer,
-//!   written into the chat cursor `date:id:kind:peer_id:access_hash` (kind `u`, `c` or `h` for
-//!   user, basic group, channel), so a chunk resumes exactly where the previous one stopped.
+//! - Chats: `messages.getDialogs(offset_date, offset_id, offset_peer, limit ≤ 100)`, paged as
+//!   `dialogs.rs` says; the next page's offsets go into the chat cursor (`cursor.rs`), so a
+//!   chunk resumes exactly where the previous one stopped. A chat that another page of the same
+//!   walk (since the last request without a cursor) already handed out is not handed out again
+//!   (Telethon's `seen`).
 //! - Messages: `messages.getHistory`, newest first, 100 at most; the first page starts at
 //!   `offset_date` = the span's end + 1 s (Telegram's `offset_date` is exclusive, in seconds),
 //!   later ones at `offset_id` = the oldest id served (the message cursor). A page older than
 //!   the span's start, an empty page or a complete `messages.messages` ends the walk; a short
 //!   slice does not (Telegram may skip deleted slots).
-//! - `getHistory` needs the chat's access hash; the engine always fetches a chat page before
-//!   the messages of its chats, so the session remembers the peers of the pages it served and
-//!   looks an unknown one up by walking the dialogs.
+//! - `getHistory` needs the chat's access hash: the session remembers the peers of the pages
+//!   it served, and finds others from their stored peer (`peers.rs`).
 //! - Attendees: a chat names the owner and, for a private chat, the other user; a message page
 //!   names every sender of its messages, from the page's `users` and `chats`.
 //! - Attachments are streamed by `download.rs`.
@@ -27,28 +27,27 @@ use grammers_mtsender::{
 use grammers_session::storages::MemorySession;
 use grammers_session::types::DcOption;
 use grammers_session::SessionData;
-use grammers_tl_types::{enums, functions, types, RemoteCall};
+use grammers_tl_types::{enums, functions, RemoteCall};
 use tokio::task::JoinHandle;
 
-use super::convert::{self, Directory, MessageContext};
-use super::cursor::Offsets;
-use super::{download, errors};
+use super::convert::{Directory, MessageContext};
+use super::cursor::{ChatCursor, Offsets};
+use super::dialogs::{self, DialogsAnswer};
+use super::{convert, download, errors};
 use super::{StringSession, TelegramConfig};
 use crate::{
     AccountProfile, AttachmentDownload, AttachmentRequest, ChatPage, ChatPageRequest, MessagePage,
-    MessagePageRequest, ProviderAttendee, ProviderError, ProviderSession,
+    MessagePageRequest, ProviderAttendee, ProviderChat, ProviderError, ProviderSession,
 };
 
 const MAX_PAGE: i32 = 100;
-/// An unknown chat is looked for in at most this many dialog pages.
-const LOOKUP_PAGES: usize = 50;
 
 /// What the session knows of a chat it listed.
 #[derive(Debug, Clone)]
 pub(crate) struct KnownPeer {
     pub(crate) input: enums::InputPeer,
-    read_inbox_max_id: i32,
-    read_outbox_max_id: i32,
+    pub(crate) read_inbox_max_id: i32,
+    pub(crate) read_outbox_max_id: i32,
 }
 
 /// The connection to Telegram: grammers' client and the task driving its sender pool. Shared
@@ -58,7 +57,15 @@ pub(crate) struct Connection {
     client: Client,
     handle: SenderPoolHandle,
     runner: JoinHandle<()>,
-    config: Arc<TelegramConfig>,
+    pub(crate) config: Arc<TelegramConfig>,
+    /// grammers' session: the DCs it knows and their keys.
+    pub(crate) session: Arc<MemorySession>,
+    /// The account's home DC, and its key there.
+    pub(crate) home_dc: i32,
+    pub(crate) home_key: [u8; 256],
+    pub(crate) use_ipv6: bool,
+    /// The other DCs this connection logged the account in to (see `dc.rs`).
+    pub(crate) other_dcs: tokio::sync::Mutex<Vec<i32>>,
 }
 
 impl Drop for Connection {
@@ -104,6 +111,23 @@ impl Connection {
             .await
             .map_err(|_| ProviderError::Timeout)
     }
+
+    /// [`Connection::timed`] in the DC `dc` (`None`: the home DC).
+    pub(crate) async fn timed_in<R: RemoteCall>(
+        &self,
+        dc: Option<i32>,
+        request: &R,
+    ) -> Result<Result<R::Return, InvocationError>, ProviderError> {
+        let Some(dc) = dc else {
+            return self.timed(request).await;
+        };
+        tokio::time::timeout(
+            self.config.request_timeout,
+            self.client.invoke_in_dc(dc, request),
+        )
+        .await
+        .map_err(|_| ProviderError::Timeout)
+    }
 }
 
 /// A connected Telegram account.
@@ -114,6 +138,9 @@ pub struct TelegramSession {
     /// The account owner as an attendee of its chats.
     owner: ProviderAttendee,
     peers: Mutex<HashMap<String, KnownPeer>>,
+    /// The chats the current walk of the dialogs handed out, each with the cursor of the page
+    /// that did.
+    handed: Mutex<HashMap<String, Option<String>>>,
 }
 
 impl std::fmt::Debug for TelegramSession {
@@ -164,11 +191,8 @@ impl TelegramSession {
             retry_policy: Box::new(NoRetries),
             ..ConnectionParams::default()
         };
-        let pool = SenderPool::with_configuration(
-            Arc::new(MemorySession::from(data)),
-            config.api_id,
-            params,
-        );
+        let session = Arc::new(MemorySession::from(data));
+        let pool = SenderPool::with_configuration(session.clone(), config.api_id, params);
         let handle = pool.handle.thin.clone();
         let client = Client::new(pool.handle);
         let runner = tokio::spawn(pool.runner.run());
@@ -177,6 +201,11 @@ impl TelegramSession {
             handle,
             runner,
             config: config.clone(),
+            session,
+            home_dc: dc_id,
+            home_key: s.auth_key,
+            use_ipv6: s.addr.is_ipv6(),
+            other_dcs: tokio::sync::Mutex::new(Vec::new()),
         });
         let me = conn
             .call(&functions::users::GetUsers {
@@ -205,6 +234,7 @@ impl TelegramSession {
             self_name: dir.user_name(u.id).unwrap_or_default(),
             owner,
             peers: Mutex::new(HashMap::new()),
+            handed: Mutex::new(HashMap::new()),
         })
     }
 
@@ -213,18 +243,21 @@ impl TelegramSession {
         (self.self_id, &self.self_name)
     }
 
-    async fn call<R: RemoteCall>(&self, request: &R) -> Result<R::Return, ProviderError> {
+    pub(crate) async fn call<R: RemoteCall>(
+        &self,
+        request: &R,
+    ) -> Result<R::Return, ProviderError> {
         self.conn.call(request).await
     }
 
-    fn remember(&self, id: &str, peer: KnownPeer) {
+    pub(crate) fn remember(&self, id: &str, peer: KnownPeer) {
         self.peers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(id.to_string(), peer);
     }
 
-    fn known(&self, id: &str) -> Option<KnownPeer> {
+    pub(crate) fn known(&self, id: &str) -> Option<KnownPeer> {
         self.peers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -232,15 +265,16 @@ impl TelegramSession {
             .cloned()
     }
 
-    /// One raw dialogs page; remembers its peers.
-    async fn dialogs(
+    /// One `messages.getDialogs` answer; remembers its peers.
+    pub(crate) async fn dialogs(
         &self,
         offsets: &Offsets,
+        exclude_pinned: bool,
         limit: i32,
-    ) -> Result<(Vec<(types::Dialog, Option<i32>)>, Directory, bool), ProviderError> {
+    ) -> Result<DialogsAnswer, ProviderError> {
         let answer = self
             .call(&functions::messages::GetDialogs {
-                exclude_pinned: false,
+                exclude_pinned,
                 folder_id: None,
                 offset_date: offsets.date,
                 offset_id: offsets.id,
@@ -249,29 +283,11 @@ impl TelegramSession {
                 hash: 0,
             })
             .await?;
-        let (dialogs, messages, chats, users, complete) = match answer {
-            enums::messages::Dialogs::Dialogs(d) => (d.dialogs, d.messages, d.chats, d.users, true),
-            enums::messages::Dialogs::Slice(d) => (d.dialogs, d.messages, d.chats, d.users, false),
-            enums::messages::Dialogs::NotModified(_) => (vec![], vec![], vec![], vec![], true),
-        };
-        let dir = Directory::new(&users, &chats);
-        let top_dates: HashMap<(String, i32), i32> = messages
-            .iter()
-            .filter_map(|m| match m {
-                enums::Message::Message(m) => Some(((convert::peer_id(&m.peer_id), m.id), m.date)),
-                enums::Message::Service(m) => Some(((convert::peer_id(&m.peer_id), m.id), m.date)),
-                enums::Message::Empty(_) => None,
-            })
-            .collect();
-        let mut out = Vec::with_capacity(dialogs.len());
-        for d in dialogs {
-            let enums::Dialog::Dialog(d) = d else {
-                continue;
-            };
-            let id = convert::peer_id(&d.peer);
-            if let Some(input) = dir.input_peer(&d.peer) {
+        let answer = DialogsAnswer::parse(answer);
+        for (d, _) in &answer.dialogs {
+            if let Some(input) = answer.dir.input_peer(&d.peer) {
                 self.remember(
-                    &id,
+                    &convert::peer_id(&d.peer),
                     KnownPeer {
                         input,
                         read_inbox_max_id: d.read_inbox_max_id,
@@ -279,44 +295,34 @@ impl TelegramSession {
                     },
                 );
             }
-            let date = top_dates.get(&(id, d.top_message)).copied();
-            out.push((d, date));
         }
-        Ok((out, dir, complete))
+        Ok(answer)
     }
 
-    /// The peer of a chat this session did not list: basic groups need no access hash; others
-    /// are looked for in the dialogs.
-    pub(crate) async fn peer(&self, chat_id: &str) -> Result<KnownPeer, ProviderError> {
-        if let Some(p) = self.known(chat_id) {
-            return Ok(p);
+    /// Drops from a page at `cursor` the chats another page of the walk handed out, and notes
+    /// the others as handed out by this one. A page without a cursor starts a walk.
+    fn drop_handed(&self, chats: &mut Vec<ProviderChat>, cursor: &Option<String>) {
+        let mut handed = self.handed.lock().unwrap_or_else(PoisonError::into_inner);
+        if cursor.is_none() {
+            handed.clear();
         }
-        if let Some(chat) = chat_id
-            .strip_prefix('-')
-            .filter(|s| !s.starts_with("100"))
-            .and_then(|s| s.parse().ok())
-        {
-            return Ok(KnownPeer {
-                input: enums::InputPeer::Chat(types::InputPeerChat { chat_id: chat }),
-                read_inbox_max_id: i32::MAX,
-                read_outbox_max_id: i32::MAX,
-            });
-        }
-        let mut offsets = Offsets::default();
-        for _ in 0..LOOKUP_PAGES {
-            let (page, dir, complete) = self.dialogs(&offsets, MAX_PAGE).await?;
-            if let Some(p) = self.known(chat_id) {
-                return Ok(p);
-            }
-            match page.last() {
-                Some(last) if !complete => offsets = Offsets::after(last, &dir),
-                _ => break,
+        chats.retain(|c| !Self::handed_elsewhere(&mut handed, &c.provider_id, cursor));
+    }
+
+    /// Whether another page than the one at `cursor` handed out the chat `id`; notes that
+    /// this one does.
+    fn handed_elsewhere(
+        handed: &mut HashMap<String, Option<String>>,
+        id: &str,
+        cursor: &Option<String>,
+    ) -> bool {
+        match handed.get(id) {
+            Some(by) => by != cursor,
+            None => {
+                handed.insert(id.to_string(), cursor.clone());
+                false
             }
         }
-        let shown: String = chat_id.chars().take(40).collect();
-        Err(ProviderError::NotSupported(format!(
-            "no chat `{shown}` in this Telegram account"
-        )))
     }
 }
 
@@ -338,47 +344,51 @@ impl ProviderSession for TelegramSession {
         &self,
         request: &AttachmentRequest,
     ) -> Result<AttachmentDownload, ProviderError> {
-        let peer = self.peer(&request.chat_provider_id).await?;
-        download::start(self.conn.clone(), peer.input, request).await
+        let peer = self
+            .input_peer(
+                &request.chat_provider_id,
+                request.chat_provider_ref.as_deref(),
+            )
+            .await?;
+        download::start(self.conn.clone(), peer, request).await
     }
 
     async fn chats_page(&self, request: &ChatPageRequest) -> Result<ChatPage, ProviderError> {
-        let offsets = match &request.cursor {
-            None => Offsets::default(),
-            Some(c) => Offsets::decode(c)?,
+        let cursor = match &request.cursor {
+            None => ChatCursor::First { skip: 0 },
+            Some(c) => ChatCursor::decode(c)?,
+        };
+        let (offsets, exclude_pinned) = match &cursor {
+            ChatCursor::First { .. } => (Offsets::default(), false),
+            ChatCursor::After { offsets, .. } => (offsets.clone(), true),
         };
         let limit = page_limit(request.limit);
-        let (page, dir, complete) = self.dialogs(&offsets, limit).await?;
-        let mut chats = Vec::with_capacity(page.len());
-        for (d, top_date) in &page {
-            let chat = convert::chat(d, &dir, *top_date, &self.owner);
-            // Dialogs come newest first: one older than the span's start ends the walk.
-            if request
-                .span
-                .after
-                .is_some_and(|after| chat.last_activity_ms < after)
-            {
-                return Ok(ChatPage {
-                    chats,
-                    next_cursor: None,
-                });
-            }
-            chats.push(chat);
-        }
-        let next_cursor = match page.last() {
-            Some(last) if !complete && page.len() >= limit as usize => {
-                Some(Offsets::after(last, &dir).encode())
-            }
-            _ => None,
-        };
-        Ok(ChatPage { chats, next_cursor })
+        let answer = self.dialogs(&offsets, exclude_pinned, limit).await?;
+        let mut page = dialogs::page(
+            &answer,
+            &cursor,
+            limit,
+            limit as usize,
+            request.span.after,
+            &self.owner,
+        );
+        self.drop_handed(&mut page.chats, &request.cursor);
+        Ok(ChatPage {
+            chats: page.chats,
+            next_cursor: page.next.map(|c| c.encode()),
+        })
     }
 
     async fn messages_page(
         &self,
         request: &MessagePageRequest,
     ) -> Result<MessagePage, ProviderError> {
-        let peer = self.peer(&request.chat_provider_id).await?;
+        let peer = self
+            .peer(
+                &request.chat_provider_id,
+                request.chat_provider_ref.as_deref(),
+            )
+            .await?;
         let (offset_id, offset_date) = match &request.cursor {
             Some(c) => (
                 c.parse::<i32>().map_err(|_| {

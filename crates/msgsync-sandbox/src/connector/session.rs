@@ -46,6 +46,10 @@ impl FaultState {
         let why = |what: &str| format!("{what} (sandbox fault `{}`)", self.fault);
         match self.fault {
             Fault::Expired => Err(ProviderError::SessionExpired(why("the session expired"))),
+            Fault::AuthKeyDuplicated => Err(ProviderError::SessionExpired(why(
+                "the auth key was used from two places at once",
+            ))),
+            Fault::Deactivated => Err(ProviderError::Deactivated(why("the account was deleted"))),
             Fault::Restricted => Err(ProviderError::Restricted(why("the account is restricted"))),
             Fault::RateLimited if nth == 1 => Err(ProviderError::RateLimited {
                 retry_after: Duration::from_secs(1),
@@ -57,7 +61,8 @@ impl FaultState {
             Fault::Down => Err(ProviderError::Unavailable("503 Service Unavailable".into())),
             // No answer ever: the caller's own timeout decides.
             Fault::Timeout => std::future::pending().await,
-            Fault::RateLimited | Fault::Flaky => Ok(()),
+            // Files in another DC: nothing an in-process session reads changes.
+            Fault::RateLimited | Fault::Flaky | Fault::Migrate => Ok(()),
         }
     }
 }

@@ -28,6 +28,7 @@ pub(super) fn credentials(secret: &str) -> Credentials {
     Credentials {
         secret: secret.to_string(),
         user_agent: None,
+        ..Default::default()
     }
 }
 
@@ -51,6 +52,7 @@ pub(super) fn chats_request(inbox: Option<LinkedinProduct>, limit: u32) -> ChatP
         cursor: None,
         span: Span::default(),
         limit,
+        known_activity_ms: None,
     }
 }
 
@@ -58,6 +60,7 @@ pub(super) fn messages_request(chat: &str, span: Span, limit: u32) -> MessagePag
     MessagePageRequest {
         inbox: None,
         chat_provider_id: chat.to_string(),
+        chat_provider_ref: None,
         cursor: None,
         span,
         limit,

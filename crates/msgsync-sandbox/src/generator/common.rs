@@ -249,6 +249,7 @@ pub(crate) fn provider_chat(
         },
         inbox: info.inbox,
         attendees: chat_attendees(params, info),
+        provider_ref: None,
     }
 }
 

@@ -63,6 +63,11 @@ fn state(ds: &Dataset, now: i32) -> types::updates::State {
     }
 }
 
+/// The account's update state, as `updates.getState` tells it.
+pub(crate) fn state_of(acct: &Account, now: i32) -> types::updates::State {
+    state(&acct.dataset, now)
+}
+
 /// `updates.getState`.
 pub(crate) fn get_state(acct: &Account, now: i32) -> Answer {
     Answer::Result(enums::updates::State::State(state(&acct.dataset, now)).to_bytes())
@@ -125,15 +130,14 @@ pub(crate) fn get_channel_difference(
     )
 }
 
-/// `help.getNearestDc`: the simulator is the only DC, so also the nearest one. The country
-/// comes from geo-IP, which a loopback address has none of: it stays empty.
-pub(crate) fn get_nearest_dc() -> Answer {
-    let dc = i32::from(SANDBOX_DC);
+/// `help.getNearestDc`: the simulator's DCs share one address, so the nearest is the home
+/// DC. The country comes from geo-IP, which a loopback address has none of: it stays empty.
+pub(crate) fn get_nearest_dc(acct: &Account) -> Answer {
     Answer::Result(
         enums::NearestDc::Dc(types::NearestDc {
             country: String::new(),
-            this_dc: dc,
-            nearest_dc: dc,
+            this_dc: acct.dc,
+            nearest_dc: i32::from(SANDBOX_DC),
         })
         .to_bytes(),
     )

@@ -1,10 +1,19 @@
 //! `help.getConfig`'s answer: plausible limits (Telegram's own vary by DC and over time); the
-//! one DC option is the simulator itself, not `static`, so clients keep the session's address.
+//! DC options are the simulator itself, once per DC it plays, not `static`, so clients keep the
+//! session's address (grammers only takes `static` options from a config).
 
 use grammers_tl_types::{enums, types};
 
-/// `help.getConfig`'s answer: this DC, reachable at the simulator's own address.
-pub(crate) fn config(now: i32, this_dc: i32, ip: String, port: u16, ipv6: bool) -> enums::Config {
+/// `help.getConfig`'s answer: the DC `this_dc` of the DCs `dcs`, all reachable at the
+/// simulator's own address.
+pub(crate) fn config(
+    now: i32,
+    this_dc: i32,
+    dcs: &[i32],
+    ip: &str,
+    port: u16,
+    ipv6: bool,
+) -> enums::Config {
     enums::Config::Config(types::Config {
         default_p2p_contacts: false,
         preload_featured_stickers: false,
@@ -15,18 +24,23 @@ pub(crate) fn config(now: i32, this_dc: i32, ip: String, port: u16, ipv6: bool) 
         expires: now + 3600,
         test_mode: false,
         this_dc,
-        dc_options: vec![enums::DcOption::Option(types::DcOption {
-            ipv6,
-            media_only: false,
-            tcpo_only: false,
-            cdn: false,
-            r#static: false,
-            this_port_only: true,
-            id: this_dc,
-            ip_address: ip,
-            port: i32::from(port),
-            secret: None,
-        })],
+        dc_options: dcs
+            .iter()
+            .map(|&id| {
+                enums::DcOption::Option(types::DcOption {
+                    ipv6,
+                    media_only: false,
+                    tcpo_only: false,
+                    cdn: false,
+                    r#static: false,
+                    this_port_only: true,
+                    id,
+                    ip_address: ip.to_string(),
+                    port: i32::from(port),
+                    secret: None,
+                })
+            })
+            .collect(),
         dc_txt_domain_name: String::new(),
         chat_size_max: 200,
         megagroup_size_max: 200_000,

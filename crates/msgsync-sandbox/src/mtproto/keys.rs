@@ -18,11 +18,19 @@
 //! so a restarted server serves every sandbox account at once. A session string minted by
 //! another process is served after [`register_session_key`] was given it (the key embeds the
 //! scenario, so nothing else needs to be known).
+//!
+//! The simulator also plays a second DC, [`FILES_DC`], where the accounts of `fault=migrate`
+//! keep their files. A client reaching it needs a key of that DC: a real client makes one with
+//! the key exchange, which only Telegram's RSA keys can start, so the sandbox hands out a
+//! fresh random key instead ([`files_dc_key`]): known to the simulator, bound to no user, as a
+//! key fresh out of the exchange is, until it imports the account's authorization
+//! (`auth.importAuthorization`, see `auth.rs`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use msgsync_core::ProviderKind;
 use sha1::Digest as _;
@@ -38,6 +46,8 @@ const MIN_HASHED: usize = 32;
 
 /// The DC every sandbox account lives in (Telegram's DC 2 is where most accounts are).
 pub const SANDBOX_DC: u8 = 2;
+/// The DC where the files of `fault=migrate` accounts are (Telegram numbers its DCs 1 to 5).
+pub const FILES_DC: i32 = 4;
 
 pub(crate) type KeyId = [u8; 8];
 
@@ -92,6 +102,22 @@ pub fn scenario_of_key(key: &[u8; KEY_LEN]) -> Option<Scenario> {
 pub(crate) struct Registered {
     pub(crate) key: [u8; KEY_LEN],
     pub(crate) scenario: Scenario,
+    pub(crate) binding: Binding,
+}
+
+/// Which DC a key belongs to, and whose it is.
+#[derive(Debug, Clone)]
+pub(crate) enum Binding {
+    /// A sandbox session's key: the account's home DC, logged in.
+    Home,
+    /// A key of another DC, handed out for the account whose home key is `home`; it logs the
+    /// account in once it imported the account's authorization (shared by every copy of this
+    /// registration, so by every connection using the key).
+    Foreign {
+        dc: i32,
+        home: Box<[u8; KEY_LEN]>,
+        authorized: Arc<AtomicBool>,
+    },
 }
 
 fn registry() -> &'static Mutex<HashMap<KeyId, Registered>> {
@@ -113,9 +139,39 @@ pub fn register_key(key: &[u8; KEY_LEN]) -> bool {
             Registered {
                 key: *key,
                 scenario,
+                binding: Binding::Home,
             },
         );
     true
+}
+
+/// A fresh key of [`FILES_DC`] for the account of the sandbox key `home`, known to every
+/// simulator of this process and bound to no user yet; `None` for another DC, or when `home`
+/// is not a sandbox key.
+pub fn files_dc_key(home: &[u8; KEY_LEN], dc: i32) -> Option<[u8; KEY_LEN]> {
+    use rand::RngCore;
+    if dc != FILES_DC {
+        return None;
+    }
+    let scenario = scenario_of_key(home)?;
+    let mut key = [0u8; KEY_LEN];
+    rand::thread_rng().fill_bytes(&mut key);
+    registry()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(
+            key_id(&key),
+            Registered {
+                key,
+                scenario,
+                binding: Binding::Foreign {
+                    dc,
+                    home: Box::new(*home),
+                    authorized: Arc::new(AtomicBool::new(false)),
+                },
+            },
+        );
+    Some(key)
 }
 
 /// Registers the key of a Telethon string session minted elsewhere (another process);
@@ -247,7 +303,8 @@ mod tests {
         let s = Scenario::parse(
             ProviderKind::Telegram,
             "sandbox:chats=100000,messages=100000,seed=18446744073709551615,span_days=3650,\
-             latency_ms=60000,fault=rate_limited,fault_after=18446744073709551615",
+             latency_ms=60000,fault=auth_key_duplicated,fault_after=18446744073709551615,\
+             pinned=100",
         )
         .unwrap();
         assert_eq!(scenario_of_key(&sandbox_auth_key(&s, "x")), Some(s));

@@ -12,8 +12,9 @@
 //! - **File references** (core.telegram.org/api/file-references): opaque bytes in every `photo`
 //!   and `document`, required by `upload.getFile`. Here they name the message the media came
 //!   with, the moment they were issued on the account's file clock (its `upload.getFile`
-//!   requests so far) and a MAC under the account's auth key. A reference serves
-//!   [`FILE_REFERENCE_LIFETIME`] requests, then answers `400 FILE_REFERENCE_EXPIRED`: clients
+//!   requests so far) and a MAC under the account's home auth key (a reference read in one DC
+//!   serves in the other). A reference serves [`FILE_REFERENCE_LIFETIME`] requests, then
+//!   answers `400 FILE_REFERENCE_EXPIRED`: clients
 //!   must re-read the message (`messages.getMessages`, `channels.getMessages`) for a new one,
 //!   as Telethon's `_DirectDownloadIter` does. So any download of more than that many parts
 //!   goes through a refresh, deterministically.
@@ -92,7 +93,7 @@ pub(crate) fn file_reference(acct: &Account, chat: u32, message: u32) -> Vec<u8>
     out.extend(chat.to_le_bytes());
     out.extend(message.to_le_bytes());
     out.extend(issued.to_le_bytes());
-    out.extend(mac(&acct.key, chat, message, issued));
+    out.extend(mac(&acct.home_key, chat, message, issued));
     out
 }
 
@@ -530,7 +531,7 @@ pub(crate) fn get_file(acct: &Account, q: &functions::upload::GetFile) -> Answer
     if reference.is_empty() {
         return err("FILE_REFERENCE_EMPTY");
     }
-    let Some(origin) = origin(&acct.key, reference) else {
+    let Some(origin) = origin(&acct.home_key, reference) else {
         return err("FILE_REFERENCE_INVALID");
     };
     if now.saturating_sub(origin.issued) > FILE_REFERENCE_LIFETIME {

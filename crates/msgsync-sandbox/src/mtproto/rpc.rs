@@ -10,7 +10,7 @@ use msgsync_providers::{ChatKind, ProviderMessage};
 use super::catchup;
 use super::paging::{self, HistoryQuery};
 use super::tl as build;
-use super::{media, Account};
+use super::{media, Account, Asks};
 use crate::generator::{ChatInfo, Person, TelegramAction};
 
 /// What the connection does with a request.
@@ -28,6 +28,16 @@ pub(crate) enum Answer {
 fn err(code: i32, message: &str) -> Answer {
     Answer::Error(code, message.to_string())
 }
+
+/// Methods a key that is not logged in may call: the connection set-up (grammers asks
+/// `help.getConfig` on every new connection, before it imports an authorization) and
+/// `auth.importAuthorization`, which "can be invoked over an unauthenticated connection"
+/// (core.telegram.org/method/auth.importAuthorization).
+const WITHOUT_LOGIN: [u32; 3] = [
+    functions::help::GetConfig::CONSTRUCTOR_ID,
+    functions::help::GetNearestDc::CONSTRUCTOR_ID,
+    functions::auth::ImportAuthorization::CONSTRUCTOR_ID,
+];
 
 /// Answers one request body (after containers and compression were taken apart).
 pub(crate) fn dispatch(acct: &Account, body: &[u8], now: i32) -> Answer {
@@ -47,82 +57,112 @@ pub(crate) fn dispatch(acct: &Account, body: &[u8], now: i32) -> Answer {
         },
         functions::InvokeWithoutUpdates::<()>::CONSTRUCTOR_ID => dispatch(acct, rest, now),
         functions::InitConnection::<()>::CONSTRUCTOR_ID => match skip_init_connection(&mut cur) {
-            Some(()) => dispatch(acct, &body[cur.pos()..], now),
+            Some(api_id) if api_id <= 0 => err(400, "CONNECTION_API_ID_INVALID"),
+            Some(_) => dispatch(acct, &body[cur.pos()..], now),
             None => err(400, "INPUT_FETCH_ERROR"),
         },
-        functions::help::GetConfig::CONSTRUCTOR_ID => {
-            let addr = acct.local_addr;
-            super::config::config(now, 2, addr.ip().to_string(), addr.port(), addr.is_ipv6())
-                .to_bytes()
-                .pipe(Answer::Result)
+        method => {
+            acct.count_call(method);
+            if !acct.is_authorized() && !WITHOUT_LOGIN.contains(&method) {
+                // A key of another DC that has not imported the account's authorization.
+                return err(401, "AUTH_KEY_UNREGISTERED");
+            }
+            call(acct, method, &mut cur, now)
         }
+    }
+}
+
+/// Answers one API method, its constructor already read.
+fn call(acct: &Account, id: u32, cur: &mut Cursor<'_>, now: i32) -> Answer {
+    match id {
+        functions::help::GetConfig::CONSTRUCTOR_ID => super::auth::get_config(acct, now),
         functions::updates::GetState::CONSTRUCTOR_ID => catchup::get_state(acct, now),
         functions::updates::GetDifference::CONSTRUCTOR_ID => {
-            match functions::updates::GetDifference::deserialize(&mut cur) {
+            match functions::updates::GetDifference::deserialize(cur) {
                 Ok(q) => catchup::get_difference(acct, &q, now),
                 Err(_) => err(400, "INPUT_FETCH_ERROR"),
             }
         }
         functions::updates::GetChannelDifference::CONSTRUCTOR_ID => {
-            match functions::updates::GetChannelDifference::deserialize(&mut cur) {
+            match functions::updates::GetChannelDifference::deserialize(cur) {
                 Ok(q) => catchup::get_channel_difference(acct, &q),
                 Err(_) => err(400, "INPUT_FETCH_ERROR"),
             }
         }
-        functions::help::GetNearestDc::CONSTRUCTOR_ID => catchup::get_nearest_dc(),
+        functions::help::GetNearestDc::CONSTRUCTOR_ID => catchup::get_nearest_dc(acct),
         functions::users::GetUsers::CONSTRUCTOR_ID => {
-            match functions::users::GetUsers::deserialize(&mut cur) {
-                Ok(q) => get_users(acct, &q).to_bytes().pipe(Answer::Result),
+            match functions::users::GetUsers::deserialize(cur) {
+                Ok(q) => Answer::Result(get_users(acct, &q).to_bytes()),
                 Err(_) => err(400, "INPUT_FETCH_ERROR"),
             }
         }
-        functions::messages::GetDialogs::CONSTRUCTOR_ID => acct.gate().unwrap_or_else(|| {
-            match functions::messages::GetDialogs::deserialize(&mut cur) {
-                Ok(q) => get_dialogs(acct, &q),
+        functions::auth::ExportAuthorization::CONSTRUCTOR_ID => {
+            match functions::auth::ExportAuthorization::deserialize(cur) {
+                Ok(q) => super::auth::export_authorization(acct, &q),
                 Err(_) => err(400, "INPUT_FETCH_ERROR"),
             }
-        }),
-        functions::messages::GetHistory::CONSTRUCTOR_ID => acct.gate().unwrap_or_else(|| {
-            match functions::messages::GetHistory::deserialize(&mut cur) {
-                Ok(q) => get_history(acct, &q),
+        }
+        functions::auth::ImportAuthorization::CONSTRUCTOR_ID => {
+            match functions::auth::ImportAuthorization::deserialize(cur) {
+                Ok(q) => super::auth::import_authorization(acct, &q),
                 Err(_) => err(400, "INPUT_FETCH_ERROR"),
             }
-        }),
-        functions::messages::GetMessages::CONSTRUCTOR_ID => acct.gate().unwrap_or_else(|| {
-            match functions::messages::GetMessages::deserialize(&mut cur) {
-                Ok(q) => super::messages::get_messages(acct, &q),
-                Err(_) => err(400, "INPUT_FETCH_ERROR"),
-            }
-        }),
-        functions::channels::GetMessages::CONSTRUCTOR_ID => acct.gate().unwrap_or_else(|| {
-            match functions::channels::GetMessages::deserialize(&mut cur) {
-                Ok(q) => super::messages::channel_messages(acct, &q),
-                Err(_) => err(400, "INPUT_FETCH_ERROR"),
-            }
-        }),
-        functions::upload::GetFile::CONSTRUCTOR_ID => {
-            acct.gate()
-                .unwrap_or_else(|| match functions::upload::GetFile::deserialize(&mut cur) {
-                    Ok(q) => media::get_file(acct, &q),
+        }
+        functions::messages::GetDialogs::CONSTRUCTOR_ID => {
+            acct.gate(Asks::Data).unwrap_or_else(|| {
+                match functions::messages::GetDialogs::deserialize(cur) {
+                    Ok(q) => super::dialogs::get_dialogs(acct, &q),
                     Err(_) => err(400, "INPUT_FETCH_ERROR"),
-                })
+                }
+            })
         }
+        functions::messages::GetPeerDialogs::CONSTRUCTOR_ID => {
+            acct.gate(Asks::Data).unwrap_or_else(|| {
+                match functions::messages::GetPeerDialogs::deserialize(cur) {
+                    Ok(q) => super::dialogs::get_peer_dialogs(acct, &q, now),
+                    Err(_) => err(400, "INPUT_FETCH_ERROR"),
+                }
+            })
+        }
+        functions::messages::GetHistory::CONSTRUCTOR_ID => {
+            acct.gate(Asks::Data).unwrap_or_else(|| {
+                match functions::messages::GetHistory::deserialize(cur) {
+                    Ok(q) => get_history(acct, &q),
+                    Err(_) => err(400, "INPUT_FETCH_ERROR"),
+                }
+            })
+        }
+        functions::messages::GetMessages::CONSTRUCTOR_ID => {
+            acct.gate(Asks::Data).unwrap_or_else(|| {
+                match functions::messages::GetMessages::deserialize(cur) {
+                    Ok(q) => super::messages::get_messages(acct, &q),
+                    Err(_) => err(400, "INPUT_FETCH_ERROR"),
+                }
+            })
+        }
+        functions::channels::GetMessages::CONSTRUCTOR_ID => {
+            acct.gate(Asks::Data).unwrap_or_else(|| {
+                match functions::channels::GetMessages::deserialize(cur) {
+                    Ok(q) => super::messages::channel_messages(acct, &q),
+                    Err(_) => err(400, "INPUT_FETCH_ERROR"),
+                }
+            })
+        }
+        functions::upload::GetFile::CONSTRUCTOR_ID => acct.gate(Asks::File).unwrap_or_else(|| {
+            match functions::upload::GetFile::deserialize(cur) {
+                Ok(q) => media::get_file(acct, &q),
+                Err(_) => err(400, "INPUT_FETCH_ERROR"),
+            }
+        }),
         // What Telegram answers a constructor it does not know at this layer.
         other => Answer::Error(400, format!("INPUT_METHOD_INVALID_{other}")),
     }
 }
 
-trait Pipe: Sized {
-    fn pipe<T>(self, f: impl FnOnce(Self) -> T) -> T {
-        f(self)
-    }
-}
-impl<T> Pipe for T {}
-
-/// Reads past `initConnection`'s own fields, up to its query.
-fn skip_init_connection(cur: &mut Cursor<'_>) -> Option<()> {
+/// Reads past `initConnection`'s own fields, up to its query; its `api_id`.
+fn skip_init_connection(cur: &mut Cursor<'_>) -> Option<i32> {
     let flags = i32::deserialize(cur).ok()?;
-    let _api_id = i32::deserialize(cur).ok()?;
+    let api_id = i32::deserialize(cur).ok()?;
     for _ in 0..6 {
         String::deserialize(cur).ok()?;
     }
@@ -132,7 +172,7 @@ fn skip_init_connection(cur: &mut Cursor<'_>) -> Option<()> {
     if flags & 2 != 0 {
         enums::Jsonvalue::deserialize(cur).ok()?;
     }
-    Some(())
+    Some(api_id)
 }
 
 fn get_users(acct: &Account, q: &functions::users::GetUsers) -> Vec<enums::User> {
@@ -155,7 +195,7 @@ fn get_users(acct: &Account, q: &functions::users::GetUsers) -> Vec<enums::User>
 }
 
 /// The chat an input peer names, checking its access hash as Telegram does.
-fn resolve(acct: &Account, peer: &enums::InputPeer) -> Result<Option<u32>, Answer> {
+pub(crate) fn resolve(acct: &Account, peer: &enums::InputPeer) -> Result<Option<u32>, Answer> {
     let seed = acct.seed();
     let id = match peer {
         enums::InputPeer::User(p) if p.access_hash == build::access_hash(seed, p.user_id) => {
@@ -226,103 +266,6 @@ impl<'a> People<'a> {
     }
 }
 
-fn get_dialogs(acct: &Account, q: &functions::messages::GetDialogs) -> Answer {
-    let ds = &acct.dataset;
-    let Some(all) = ds.chat_list(None) else {
-        return err(500, "INTERNAL");
-    };
-    // Without `folder_id`, every dialog; folder 1 holds the archived ones, 0 the others.
-    let list: Vec<_> = match q.folder_id {
-        None => all.to_vec(),
-        Some(folder) => all
-            .iter()
-            .filter(|e| {
-                ds.chat_info(e.index)
-                    .is_some_and(|i| i.archived == (folder == 1))
-            })
-            .copied()
-            .collect(),
-    };
-    let dates: Vec<i32> = list
-        .iter()
-        .map(|e| (e.last_activity_ms / 1000) as i32)
-        .collect();
-    let offset_pos = match resolve(acct, &q.offset_peer) {
-        Ok(Some(index)) => list.iter().position(|e| e.index == index),
-        Ok(None) => None,
-        Err(answer) => return answer,
-    };
-    let start = paging::dialogs_start(&dates, offset_pos, q.offset_date);
-    let limit = q.limit.clamp(0, paging::MAX_LIMIT) as usize;
-    let page = &list[start..(start + limit).min(list.len())];
-
-    let seed = acct.seed();
-    let infos: Vec<ChatInfo> = page.iter().filter_map(|e| ds.chat_info(e.index)).collect();
-    let mut people = People::new(ds.owner());
-    let (mut dialogs, mut messages, mut chats) = (Vec::new(), Vec::new(), Vec::new());
-    for info in &infos {
-        let keys = ds
-            .message_keys(info.index)
-            .unwrap_or_else(|| Vec::new().into());
-        let ids = paging::message_ids(&keys, acct.span_start_ms(), acct.id_scale());
-        let top = keys
-            .last()
-            .zip(ids.last())
-            .map(|(key, id)| super::messages::write(acct, info, *key, *id, &mut people));
-        let top_id = ids.last().copied().unwrap_or(0);
-        let pc = ds.provider_chat(info);
-        let unread = usize::try_from(pc.unread_count).unwrap_or(0);
-        let read_inbox = ids.len().checked_sub(unread + 1).map_or(0, |i| ids[i]);
-        dialogs.push(enums::Dialog::Dialog(types::Dialog {
-            pinned: false,
-            unread_mark: false,
-            view_forum_as_messages: false,
-            peer: build::peer(info),
-            top_message: top_id,
-            read_inbox_max_id: read_inbox,
-            read_outbox_max_id: top_id,
-            unread_count: pc.unread_count as i32,
-            unread_mentions_count: 0,
-            unread_reactions_count: 0,
-            unread_poll_votes_count: 0,
-            notify_settings: build::notify_settings(pc.muted_until),
-            pts: (info.kind == ChatKind::Channel).then_some(1),
-            draft: None,
-            folder_id: info.archived.then_some(1),
-            ttl_period: None,
-        }));
-        messages.extend(top);
-        match build::chat(seed, info) {
-            Some(chat) => chats.push(chat),
-            None => {
-                if let Some(other) = info.members.first() {
-                    people.add(info, &other.id);
-                }
-            }
-        }
-    }
-    let users = people.users(seed);
-    let complete = start == 0 && page.len() == list.len();
-    if complete {
-        enums::messages::Dialogs::Dialogs(types::messages::Dialogs {
-            dialogs,
-            messages,
-            chats,
-            users,
-        })
-    } else {
-        enums::messages::Dialogs::Slice(types::messages::DialogsSlice {
-            count: list.len() as i32,
-            dialogs,
-            messages,
-            chats,
-            users,
-        })
-    }
-    .to_bytes()
-    .pipe(Answer::Result)
-}
-
 fn get_history(acct: &Account, q: &functions::messages::GetHistory) -> Answer {
     let ds = &acct.dataset;
     let index = match resolve(acct, &q.peer) {
@@ -370,7 +313,7 @@ fn get_history(acct: &Account, q: &functions::messages::GetHistory) -> Answer {
     let chats: Vec<enums::Chat> = build::chat(seed, &info).into_iter().collect();
     let users = people.users(seed);
     let count = items.len() as i32;
-    match info.kind {
+    let answer = match info.kind {
         ChatKind::Channel => {
             enums::messages::Messages::ChannelMessages(types::messages::ChannelMessages {
                 inexact: false,
@@ -402,7 +345,6 @@ fn get_history(acct: &Account, q: &functions::messages::GetHistory) -> Answer {
             chats,
             users,
         }),
-    }
-    .to_bytes()
-    .pipe(Answer::Result)
+    };
+    Answer::Result(answer.to_bytes())
 }

@@ -11,11 +11,12 @@ use msgsync_providers::{
 };
 use tokio::net::TcpListener;
 
-use super::{MtprotoHandle, MtprotoSimulator, SandboxTelegramConnector};
+use super::{tl, MtprotoHandle, MtprotoSimulator, SandboxTelegramConnector};
 use crate::generator::{telegram_username, ChatInfo, Dataset};
 use crate::scenario::Scenario;
 use crate::SandboxHub;
 
+mod dialogs;
 mod files;
 
 const DAY_MS: i64 = 86_400_000;
@@ -44,6 +45,7 @@ fn request(account: AccountId, scenario: &str) -> ConnectRequest {
         credentials: Credentials {
             secret: scenario.into(),
             user_agent: None,
+            ..Default::default()
         },
     }
 }
@@ -64,6 +66,7 @@ async fn all_chats(s: &dyn ProviderSession, limit: u32, span: Span) -> Vec<Provi
                 cursor: cursor.clone(),
                 span,
                 limit,
+                known_activity_ms: None,
             })
             .await
             .expect("chats page");
@@ -104,6 +107,7 @@ async fn all_pages(
             .messages_page(&MessagePageRequest {
                 inbox: None,
                 chat_provider_id: chat.into(),
+                chat_provider_ref: None,
                 cursor: cursor.clone(),
                 span,
                 limit,
@@ -139,12 +143,27 @@ fn essence(m: &ProviderMessage) -> impl PartialEq + std::fmt::Debug {
 }
 
 /// A chat as Telegram's dialog listing can tell it: a group's or a channel's members are not
-/// in the listing (they come with their messages), so only the owner is named.
-fn as_listed(mut chat: ProviderChat) -> ProviderChat {
+/// in the listing (they come with their messages), so only the owner is named; the chat
+/// carries its peer with the access hash the simulator gives this account.
+fn as_listed(seed: u64, mut chat: ProviderChat) -> ProviderChat {
     if chat.kind != ChatKind::Single {
         chat.attendees.retain(|a| a.is_self);
     }
+    chat.provider_ref = Some(provider_ref(seed, chat.kind, &chat.provider_id));
     chat
+}
+
+/// The peer the connector stores with a chat: `kind:id:access_hash`.
+fn provider_ref(seed: u64, kind: ChatKind, chat: &str) -> String {
+    match tl::peer_of(kind, chat) {
+        grammers_tl_types::enums::Peer::User(p) => {
+            format!("u:{}:{}", p.user_id, tl::access_hash(seed, p.user_id))
+        }
+        grammers_tl_types::enums::Peer::Chat(p) => format!("c:{}:0", p.chat_id),
+        grammers_tl_types::enums::Peer::Channel(p) => {
+            format!("h:{}:{}", p.channel_id, tl::access_hash(seed, p.channel_id))
+        }
+    }
 }
 
 /// The attendee a page must give for a sender: a person of the chat with their username's
@@ -188,7 +207,7 @@ async fn full_walks_match_the_generated_data() {
         .unwrap()
         .iter()
         .filter_map(|e| ds.chat(e.index))
-        .map(as_listed)
+        .map(|c| as_listed(scenario.seed, c))
         .collect();
     for limit in [1, 7, 100] {
         let chats = all_chats(session.as_ref(), limit, Span::default()).await;
@@ -270,7 +289,7 @@ async fn spans_and_resumed_chunks() {
         .iter()
         .take_while(|e| e.last_activity_ms >= span.after.unwrap())
         .filter_map(|e| ds.chat(e.index))
-        .map(as_listed)
+        .map(|c| as_listed(scenario.seed, c))
         .collect();
     assert_eq!(chats, expected);
 
@@ -281,6 +300,7 @@ async fn spans_and_resumed_chunks() {
             cursor: None,
             span: Span::default(),
             limit: 9,
+            known_activity_ms: None,
         })
         .await
         .unwrap();
@@ -292,6 +312,7 @@ async fn spans_and_resumed_chunks() {
             cursor: first.next_cursor.clone(),
             span: Span::default(),
             limit: 9,
+            known_activity_ms: None,
         })
         .await
         .unwrap();
@@ -300,7 +321,7 @@ async fn spans_and_resumed_chunks() {
         .unwrap()
         .iter()
         .filter_map(|e| ds.chat(e.index))
-        .map(as_listed)
+        .map(|c| as_listed(scenario.seed, c))
         .collect();
     assert_eq!([first.chats, second.chats].concat(), all[..18].to_vec());
 
@@ -333,6 +354,7 @@ async fn rate_limit_then_recovery() {
         cursor: None,
         span: Span::default(),
         limit: 10,
+        known_activity_ms: None,
     };
     assert!(session.chats_page(&req).await.is_ok());
     assert_eq!(
@@ -354,6 +376,7 @@ async fn flaky_drops_connections_then_recovers() {
         cursor: None,
         span: Span::default(),
         limit: 10,
+        known_activity_ms: None,
     };
     for _ in 0..3 {
         let e = session.chats_page(&req).await.unwrap_err();
@@ -371,12 +394,18 @@ async fn lasting_faults_are_typed_errors() {
         cursor: None,
         span: Span::default(),
         limit: 10,
+        known_activity_ms: None,
     };
     for (fault, check) in [
         (
             "expired",
             (|e: &ProviderError| matches!(e, ProviderError::SessionExpired(_)))
                 as fn(&ProviderError) -> bool,
+        ),
+        // The key was used from two places at once: it is dead, like an expired session.
+        (
+            "auth_key_duplicated",
+            |e| matches!(e, ProviderError::SessionExpired(why) if why.contains("AUTH_KEY_DUPLICATED")),
         ),
         ("restricted", |e| matches!(e, ProviderError::Restricted(_))),
         ("down", |e| matches!(e, ProviderError::Unavailable(_))),
@@ -437,6 +466,7 @@ async fn check_credentials_parses_the_scenario() {
         .check_credentials(&Credentials {
             secret: "sandbox:chats=2".into(),
             user_agent: None,
+            ..Default::default()
         })
         .unwrap();
     assert!(ok.provider_user_id.is_some());
@@ -444,6 +474,7 @@ async fn check_credentials_parses_the_scenario() {
         .check_credentials(&Credentials {
             secret: "sandbox:products=classic".into(),
             user_agent: None,
+            ..Default::default()
         })
         .unwrap_err();
     assert!(

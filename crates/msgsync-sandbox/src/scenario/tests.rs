@@ -37,8 +37,11 @@ fn every_key_parses() {
             latency_ms: 60_000,
             fault: Some(Fault::RateLimited),
             fault_after: 7,
+            pinned: 0,
         }
     );
+    let sc = Scenario::parse(Telegram, "sandbox:pinned=100,fault=migrate").unwrap();
+    assert_eq!((sc.pinned, sc.fault), (100, Some(Fault::Migrate)));
     for fault in Fault::ALL {
         let sc = Scenario::parse(Telegram, &format!("sandbox:fault={fault}")).unwrap();
         assert_eq!(sc.fault, Some(fault));
@@ -127,6 +130,8 @@ fn numbers_out_of_range_or_malformed() {
         ("seed", "18446744073709551616", "0..=18446744073709551615"),
         ("seed", "0x10", "0..=18446744073709551615"),
         ("fault_after", "-3", "0..=18446744073709551615"),
+        ("pinned", "101", "0..=100"),
+        ("pinned", "-1", "0..=100"),
     ];
     for (key, value, range) in cases {
         let e = err(Telegram, &format!("sandbox:{key}={value}"));
@@ -178,6 +183,21 @@ fn product_errors() {
 }
 
 #[test]
+fn telegram_only_keys_and_faults() {
+    let e = err(Linkedin, "sandbox:pinned=2");
+    assert!(e.contains("`pinned`") && e.contains("LINKEDIN"), "{e}");
+    for fault in [Fault::AuthKeyDuplicated, Fault::Migrate] {
+        let e = err(Linkedin, &format!("sandbox:fault={fault}"));
+        assert!(e.contains(fault.as_str()) && e.contains("TELEGRAM"), "{e}");
+        assert!(!fault.applies_to(Linkedin) && fault.applies_to(Telegram));
+    }
+    for fault in Fault::ALL {
+        let parsed = Scenario::parse(Linkedin, &format!("sandbox:fault={fault}"));
+        assert_eq!(parsed.is_ok(), fault.applies_to(Linkedin), "{fault}");
+    }
+}
+
+#[test]
 fn display_is_canonical_and_round_trips() {
     assert_eq!(Scenario::default().to_string(), "sandbox");
     assert_eq!(
@@ -207,4 +227,14 @@ fn display_is_canonical_and_round_trips() {
         assert_eq!(sc.to_string(), s);
         assert_eq!(Scenario::parse(Linkedin, &sc.to_string()).unwrap(), sc);
     }
+    let sc = Scenario::parse(
+        Telegram,
+        "sandbox:pinned=3,fault=auth_key_duplicated,chats=5",
+    )
+    .unwrap();
+    assert_eq!(
+        sc.to_string(),
+        "sandbox:chats=5,fault=auth_key_duplicated,pinned=3"
+    );
+    assert_eq!(Scenario::parse(Telegram, &sc.to_string()).unwrap(), sc);
 }

@@ -10,7 +10,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use msgsync_core::ProviderKind;
+use msgsync_core::{LinkedinProduct, ProviderKind};
 use sha2::{Digest, Sha256};
 
 use crate::scenario::{Fault, Scenario};
@@ -45,12 +45,23 @@ pub(crate) fn jsessionid_for(seed: &str) -> String {
     )
 }
 
+/// The `li_a` cookie of Recruiter / Sales Navigator that goes with a session's `li_at`.
+pub(crate) fn li_a_for(li_at: &str) -> String {
+    let digest = Sha256::digest(format!("li_a|{li_at}").as_bytes());
+    format!("AQJ2{}", URL_SAFE_NO_PAD.encode(&digest[..24]))
+}
+
 /// The whole `Cookie` header under which the simulator serves `scenario` (CONTRACT §6,
-/// `msgsync sandbox linkedin-cookies`).
+/// `msgsync sandbox linkedin-cookies`): `li_at`, its `JSESSIONID`, and for a scenario with a
+/// Sales Navigator inbox its `li_a`.
 pub fn sandbox_cookies(scenario: &Scenario, nonce: &str) -> String {
     let li_at = li_at(scenario, nonce);
     let jsessionid = jsessionid_for(&li_at);
-    format!("li_at={li_at}; JSESSIONID=\"{jsessionid}\"")
+    let mut cookies = format!("li_at={li_at}; JSESSIONID=\"{jsessionid}\"");
+    if scenario.products.contains(&LinkedinProduct::SalesNavigator) {
+        cookies.push_str(&format!("; li_a={}", li_a_for(&li_at)));
+    }
+    cookies
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers, quotes removed.
@@ -130,13 +141,29 @@ pub(crate) fn set_jsessionid(response: &mut Response, seed: &str) {
     }
 }
 
-/// The double-submit check: `csrf-token` must equal the JSESSIONID cookie.
-pub(crate) fn csrf(headers: &HeaderMap) -> Result<(), Response> {
+/// The double-submit check: `csrf-token` must equal the JSESSIONID cookie, and that must be
+/// the one issued with the session's `li_at` (a JSESSIONID from an anonymous visit is bound to
+/// no member's session).
+pub(crate) fn csrf(headers: &HeaderMap, session: &SandboxSession) -> Result<(), Response> {
     let jsessionid = cookie(headers, "JSESSIONID");
     let token = headers.get("csrf-token").and_then(|v| v.to_str().ok());
+    let bound = jsessionid_for(&session.li_at);
     match (jsessionid.as_deref(), token) {
-        (Some(j), Some(t)) if !j.is_empty() && j == t => Ok(()),
+        (Some(j), Some(t)) if j == t && j == bound => Ok(()),
         _ => Err((StatusCode::FORBIDDEN, "CSRF check failed").into_response()),
+    }
+}
+
+/// A `Set-Cookie` of LinkedIn's load balancer routing cookie (`lidc`, among the cookies a
+/// logged-in browser holds: saifedding/LinkedIn-post `linkedin_auth_guide.md`), new on every
+/// answer that sets it: a client that keeps the cookies LinkedIn sets has the latest.
+pub(crate) fn set_lidc(response: &mut Response, serial: u64) {
+    let v = format!(
+        "lidc=\"b=SB00:s=S:r=S:a=S:p=S:g=1:u=1:x=1:i={serial}:t=0:v=2\"; Path=/; \
+         Domain=.linkedin.com; Secure; SameSite=None"
+    );
+    if let Ok(v) = HeaderValue::from_str(&v) {
+        response.headers_mut().append(header::SET_COOKIE, v);
     }
 }
 
@@ -187,7 +214,12 @@ pub(crate) fn fault_answer(fault: Fault, nth: u64, base_url: &str) -> Option<Fau
             (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable").into_response(),
         ),
         Fault::Timeout => FaultAnswer::Hold,
-        Fault::RateLimited | Fault::Flaky => return None,
+        // Telegram's own faults: a LinkedIn scenario never parses with them.
+        Fault::RateLimited
+        | Fault::Flaky
+        | Fault::AuthKeyDuplicated
+        | Fault::Migrate
+        | Fault::Deactivated => return None,
     })
 }
 

@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use msgsync_core::{ApiError, ProviderKind};
 use msgsync_providers::linkedin::{LinkedinConfig, LinkedinConnector};
 use msgsync_providers::{
-    AccountProfile, ConnectRequest, Connector, Credentials, ProviderError, ProviderSession,
+    AccountProfile, AttachmentDownload, AttachmentRequest, ChatPage, ChatPageRequest,
+    ConnectRequest, Connector, Credentials, MessagePage, MessagePageRequest, ProviderError,
+    ProviderSession,
 };
 
 use super::sandbox_cookies;
@@ -50,8 +52,37 @@ impl Connector for SandboxLinkedinConnector {
         let mut live = request.clone();
         live.credentials = Credentials {
             secret: cookies,
-            user_agent: request.credentials.user_agent.clone(),
+            ..request.credentials.clone()
         };
-        self.inner.open(&live).await
+        Ok(Box::new(SandboxSession(self.inner.open(&live).await?)))
+    }
+}
+
+/// A live session on the simulator, whose cookies stay the simulator's: the account's
+/// credential is its scenario, never the cookies made from it.
+struct SandboxSession(Box<dyn ProviderSession>);
+
+#[async_trait]
+impl ProviderSession for SandboxSession {
+    async fn account_profile(&self) -> Result<AccountProfile, ProviderError> {
+        self.0.account_profile().await
+    }
+
+    async fn chats_page(&self, request: &ChatPageRequest) -> Result<ChatPage, ProviderError> {
+        self.0.chats_page(request).await
+    }
+
+    async fn messages_page(
+        &self,
+        request: &MessagePageRequest,
+    ) -> Result<MessagePage, ProviderError> {
+        self.0.messages_page(request).await
+    }
+
+    async fn download_attachment(
+        &self,
+        request: &AttachmentRequest,
+    ) -> Result<AttachmentDownload, ProviderError> {
+        self.0.download_attachment(request).await
     }
 }

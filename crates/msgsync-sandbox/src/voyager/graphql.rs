@@ -79,16 +79,21 @@ fn cursor_decode(cursor: &str) -> Option<String> {
     String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()
 }
 
-/// `messengerConversations`: a mailbox's conversations, newest activity first.
-pub(crate) fn conversations(ds: &Dataset, vars: &RestLi, base_url: &str) -> Response {
+/// `messengerConversations`: a mailbox's conversations, newest activity first. The page-load
+/// query (`paging: false`) ignores the cursor variables (`nextCursor`, `count`,
+/// `lastUpdatedBefore`) and answers the first page. A query for several categories at once is
+/// refused: no client shows what LinkedIn makes of one, and a silent empty page would hide the
+/// mistake.
+pub(crate) fn conversations(ds: &Dataset, vars: &RestLi, base_url: &str, paging: bool) -> Response {
     let owner = ds.owner();
     let Some(mailbox) = vars.get("mailboxUrn").and_then(RestLi::as_str) else {
         return error(StatusCode::BAD_REQUEST, "missing mailboxUrn");
     };
+    // The Recruiter mailbox URN is msgsync's own convention, which only this simulator knows
+    // (no public client shows the Recruiter inbox); Sales Navigator has its own API (`sales`).
     let inbox = [
         ("urn:li:fsd_profile:", LinkedinProduct::Classic),
         ("urn:li:fsd_recruiterMailbox:", LinkedinProduct::Recruiter),
-        ("urn:li:fsd_salesMailbox:", LinkedinProduct::SalesNavigator),
     ]
     .into_iter()
     .find_map(|(prefix, inbox)| (mailbox.strip_prefix(prefix)? == owner.id).then_some(inbox));
@@ -96,7 +101,8 @@ pub(crate) fn conversations(ds: &Dataset, vars: &RestLi, base_url: &str) -> Resp
         return error(StatusCode::FORBIDDEN, "Access to this mailbox is denied");
     };
     let count = match number::<usize>(vars, "count") {
-        Ok(c) => c.unwrap_or(DEFAULT_COUNT),
+        Ok(c) if paging => c.unwrap_or(DEFAULT_COUNT),
+        Ok(_) => DEFAULT_COUNT,
         Err(r) => return r,
     };
     if count > MAX_COUNT || count == 0 {
@@ -115,8 +121,18 @@ pub(crate) fn conversations(ds: &Dataset, vars: &RestLi, base_url: &str) -> Resp
                 .map(str::to_string)
         })
         .collect();
+    if wanted.len() > 1 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "predicateUnions: one conversationCategoryPredicate per query",
+        );
+    }
     let id = |i: u32| ds.chat_provider_id(i).unwrap_or_default();
-    let start = match vars.get("nextCursor").and_then(RestLi::as_str) {
+    let cursor = vars
+        .get("nextCursor")
+        .and_then(RestLi::as_str)
+        .filter(|_| paging);
+    let start = match cursor {
         None => 0,
         Some(c) => {
             let Some((ts, after_id)) = cursor_decode(c).and_then(|raw| {
@@ -160,8 +176,10 @@ pub(crate) fn conversations(ds: &Dataset, vars: &RestLi, base_url: &str) -> Resp
     answer::conversations_answer(page, next.as_deref())
 }
 
-/// `messengerMessages`: by anchor timestamp, by `prevCursor`, or the newest of a conversation.
-pub(crate) fn messages(ds: &Dataset, vars: &RestLi, base_url: &str) -> Response {
+/// `messengerMessages`: by anchor timestamp (`by_cursor: false`), or by `prevCursor` (the
+/// newest of the conversation without one): each id of the query reads only its own variables
+/// and answers under its own field.
+pub(crate) fn messages(ds: &Dataset, vars: &RestLi, base_url: &str, by_cursor: bool) -> Response {
     let owner = ds.owner();
     let Some(conv) = vars.get("conversationUrn").and_then(RestLi::as_str) else {
         return error(StatusCode::BAD_REQUEST, "missing conversationUrn");
@@ -186,7 +204,15 @@ pub(crate) fn messages(ds: &Dataset, vars: &RestLi, base_url: &str) -> Response 
         return error(StatusCode::NOT_FOUND, "No such conversation");
     };
     let n = |key: &str| number::<usize>(vars, key);
-    let (lo, hi, field) = if let Some(c) = vars.get("prevCursor").and_then(RestLi::as_str) {
+    let prev = vars
+        .get("prevCursor")
+        .and_then(RestLi::as_str)
+        .filter(|_| by_cursor);
+    let anchor = match number::<i64>(vars, "deliveredAt") {
+        Ok(a) => a.filter(|_| !by_cursor),
+        Err(r) => return r,
+    };
+    let (lo, hi, field) = if let Some(c) = prev {
         let Some(older_than) = cursor_decode(c).and_then(|raw| {
             let (ts, j) = raw.split_once(':')?;
             Some(MessageKey {
@@ -206,10 +232,7 @@ pub(crate) fn messages(ds: &Dataset, vars: &RestLi, base_url: &str) -> Response 
             hi,
             "messengerMessagesByConversation",
         )
-    } else if let Some(anchor) = match number::<i64>(vars, "deliveredAt") {
-        Ok(a) => a,
-        Err(r) => return r,
-    } {
+    } else if let Some(anchor) = anchor {
         let (before, after) = match (n("countBefore"), n("countAfter")) {
             (Ok(b), Ok(a)) => (
                 b.unwrap_or(DEFAULT_COUNT).min(MAX_MESSAGES),
@@ -224,15 +247,16 @@ pub(crate) fn messages(ds: &Dataset, vars: &RestLi, base_url: &str) -> Response 
             "messengerMessagesByAnchorTimestamp",
         )
     } else {
-        let count = match n("count") {
+        let count = match n(if by_cursor { "count" } else { "countBefore" }) {
             Ok(c) => c.unwrap_or(DEFAULT_COUNT).min(MAX_MESSAGES),
             Err(r) => return r,
         };
-        (
-            keys.len().saturating_sub(count),
-            keys.len(),
-            "messengerMessagesByConversation",
-        )
+        let field = if by_cursor {
+            "messengerMessagesByConversation"
+        } else {
+            "messengerMessagesByAnchorTimestamp"
+        };
+        (keys.len().saturating_sub(count), keys.len(), field)
     };
     let page = &keys[lo..hi.max(lo)];
     let generated = page

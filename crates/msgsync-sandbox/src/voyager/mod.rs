@@ -3,7 +3,9 @@
 //! that the live connector cannot tell it from LinkedIn.
 //!
 //! - `auth`: stateless sandbox sessions (`li_at` encodes the scenario), CSRF and faults.
+//! - `deploy`: the web app's deploy: its query ids, the messaging page and its script.
 //! - `graphql`: the messenger queries over a data set.
+//! - `sales`: Sales Navigator's messaging API.
 //! - `render` / `render_media` / `answer`: the records of their JSON (participants,
 //!   messages, `renderContent`), and the whole answers around them.
 //! - [`media`]: the files behind the media URLs it renders, streamed.
@@ -16,6 +18,7 @@ mod answer;
 #[allow(clippy::result_large_err)]
 mod auth;
 mod connector;
+mod deploy;
 #[allow(clippy::result_large_err)]
 mod graphql;
 mod listener;
@@ -23,27 +26,33 @@ pub mod media;
 mod render;
 mod render_media;
 pub mod restli;
+#[allow(clippy::result_large_err)]
+mod sales;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use msgsync_core::ProviderKind;
-use msgsync_providers::linkedin::{AUTHENTICATE_PATH, GRAPHQL_PATH, ME_PATH};
+use msgsync_providers::linkedin::{
+    AUTHENTICATE_PATH, GRAPHQL_PATH, MESSAGING_PAGE, ME_PATH, SALES_THREADS_PATH,
+};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::generator::Dataset;
 use crate::SandboxHub;
 pub use auth::sandbox_cookies;
-use auth::FaultAnswer;
+use auth::{FaultAnswer, SandboxSession};
 pub use connector::SandboxLinkedinConnector;
+pub use deploy::QueryIds;
+use deploy::Role;
 use listener::{Conn, CuttableListener};
 pub use media::{MediaFile, MediaStream};
 pub use render_media::simulated_url;
@@ -55,6 +64,10 @@ struct SimState {
     counters: Mutex<HashMap<String, Arc<AtomicU64>>>,
     /// Fresh JSESSIONIDs handed out by `/uas/authenticate`.
     issued: AtomicU64,
+    /// The web app's deploy (`deploy`): which query ids it runs.
+    deploy: AtomicU64,
+    /// Routing cookies handed out (`auth::set_lidc`).
+    lidc: AtomicU64,
     stop: watch::Receiver<bool>,
 }
 
@@ -82,6 +95,7 @@ pub struct VoyagerSimulator;
 /// A running simulator.
 pub struct VoyagerHandle {
     addr: SocketAddr,
+    state: Arc<SimState>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -100,6 +114,17 @@ impl VoyagerHandle {
     /// `https://media.licdn.com/…`), on this simulator.
     pub fn simulated_url(&self, live: &str) -> String {
         simulated_url(&self.base_url(), live)
+    }
+
+    /// The query ids the simulated web app runs now.
+    pub fn query_ids(&self) -> QueryIds {
+        QueryIds::of_deploy(self.state.deploy.load(Ordering::SeqCst))
+    }
+
+    /// LinkedIn deploys its web app again: every query id changes, and the old ones are
+    /// refused from now on. Returns the new ids.
+    pub fn deploy(&self) -> QueryIds {
+        QueryIds::of_deploy(self.state.deploy.fetch_add(1, Ordering::SeqCst) + 1)
     }
 
     /// Stops serving: requests held open by a `timeout` fault are released, then the server
@@ -121,15 +146,21 @@ impl VoyagerSimulator {
             base_url: format!("http://{addr}"),
             counters: Mutex::new(HashMap::new()),
             issued: AtomicU64::new(0),
+            deploy: AtomicU64::new(0),
+            lidc: AtomicU64::new(0),
             stop: stop_rx.clone(),
         });
         let app = Router::new()
             .route(ME_PATH, get(me))
             .route(GRAPHQL_PATH, get(graphql))
             .route(AUTHENTICATE_PATH, get(authenticate))
+            .route(MESSAGING_PAGE, get(messaging_page))
+            .route(&format!("{}/{{name}}", deploy::SCRIPTS_PATH), get(script))
+            .route(SALES_THREADS_PATH, get(sales_threads))
+            .route(&format!("{SALES_THREADS_PATH}/{{id}}"), get(sales_thread))
             .route("/dms/prv/{*file}", get(private_media))
             .route("/dms/image/{*file}", get(picture))
-            .with_state(state);
+            .with_state(state.clone());
         let mut stop = stop_rx;
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app.into_make_service_with_connect_info::<Conn>())
@@ -142,6 +173,7 @@ impl VoyagerSimulator {
         });
         Ok(VoyagerHandle {
             addr,
+            state,
             stop: stop_tx,
             task,
         })
@@ -172,7 +204,7 @@ async fn gate(
     conn: &Conn,
     headers: &HeaderMap,
     csrf: Csrf,
-) -> Result<Arc<Dataset>, Response> {
+) -> Result<(SandboxSession, Arc<Dataset>), Response> {
     let session = auth::session(headers, &st.base_url)?;
     let latency = auth::latency(&session.scenario);
     if !latency.is_zero() {
@@ -204,7 +236,7 @@ async fn gate(
         }
     }
     if csrf == Csrf::Checked {
-        if let Err(mut r) = auth::csrf(headers) {
+        if let Err(mut r) = auth::csrf(headers, &session) {
             if auth::cookie(headers, "JSESSIONID").is_none() {
                 auth::set_jsessionid(&mut r, &session.li_at);
             }
@@ -213,9 +245,10 @@ async fn gate(
     }
     // A large scenario takes a while to index: keep it off the async workers.
     let (hub, s) = (st.hub.clone(), session.scenario.clone());
-    tokio::task::spawn_blocking(move || hub.dataset(ProviderKind::Linkedin, &s))
+    let ds = tokio::task::spawn_blocking(move || hub.dataset(ProviderKind::Linkedin, &s))
         .await
-        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())?;
+    Ok((session, ds))
 }
 
 async fn me(
@@ -224,7 +257,11 @@ async fn me(
     headers: HeaderMap,
 ) -> Response {
     match gate(&st, &conn, &headers, Csrf::Checked).await {
-        Ok(ds) => answer::me_answer(&ds),
+        Ok((_, ds)) => {
+            let mut r = answer::me_answer(&ds);
+            auth::set_lidc(&mut r, st.lidc.fetch_add(1, Ordering::Relaxed));
+            r
+        }
         Err(r) => r,
     }
 }
@@ -236,20 +273,25 @@ async fn graphql(
     headers: HeaderMap,
 ) -> Response {
     let ds = match gate(&st, &conn, &headers, Csrf::Checked).await {
-        Ok(ds) => ds,
+        Ok((_, ds)) => ds,
         Err(r) => return r,
     };
     let (query_id, vars) = match graphql::parse_query(query.as_deref().unwrap_or("")) {
         Ok(q) => q,
         Err(r) => return r,
     };
-    // Any hash is accepted: the names are what the simulator knows.
+    // Only the ids of the current deploy run (`deploy`).
+    let role = QueryIds::of_deploy(st.deploy.load(Ordering::SeqCst)).role(&query_id);
     let base = st.base_url.clone();
-    let name = query_id.split('.').next().unwrap_or("").to_string();
-    let work = move || match name.as_str() {
-        "messengerConversations" => graphql::conversations(&ds, &vars, &base),
-        "messengerMessages" => graphql::messages(&ds, &vars, &base),
-        _ => graphql::error(StatusCode::BAD_REQUEST, "Unknown queryId"),
+    let work = move || match role {
+        Some(Role::ConversationsOnLoad) => graphql::conversations(&ds, &vars, &base, false),
+        Some(Role::ConversationsPaging) => graphql::conversations(&ds, &vars, &base, true),
+        Some(Role::MessagesByAnchor) => graphql::messages(&ds, &vars, &base, false),
+        Some(Role::MessagesByCursor) => graphql::messages(&ds, &vars, &base, true),
+        None => graphql::error(
+            StatusCode::BAD_REQUEST,
+            "PersistedQueryNotFound: the queryId is not known",
+        ),
     };
     // Rendering sorts a chat's timeline on first use: not on the async workers.
     tokio::task::spawn_blocking(work)
@@ -265,7 +307,7 @@ async fn private_media(
     headers: HeaderMap,
 ) -> Response {
     let ds = match gate(&st, &conn, &headers, Csrf::NotChecked).await {
-        Ok(ds) => ds,
+        Ok((_, ds)) => ds,
         Err(r) => return r,
     };
     let path = uri.path().to_string();
@@ -285,5 +327,80 @@ async fn picture(uri: Uri) -> Response {
     match MediaFile::of_picture(uri.path()) {
         Some(file) => file.answer(),
         None => media::not_found(),
+    }
+}
+
+/// The messaging page of a logged-in member: the web app's shell and its scripts. A browser
+/// without a JSESSIONID gets its session's one here, as on any page it loads. Pages are not
+/// the API: latency and faults apply to the API's requests only.
+async fn messaging_page(State(st): State<Arc<SimState>>, headers: HeaderMap) -> Response {
+    let session = match auth::session(&headers, &st.base_url) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let html = deploy::messaging_page(&st.base_url, st.deploy.load(Ordering::SeqCst));
+    let mut r = (
+        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response();
+    if auth::cookie(&headers, "JSESSIONID").is_none() {
+        auth::set_jsessionid(&mut r, &session.li_at);
+    }
+    r
+}
+
+/// A script of the web app: public, no session.
+async fn script(State(st): State<Arc<SimState>>, Path(name): Path<String>) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/javascript")],
+        deploy::script(&name, st.deploy.load(Ordering::SeqCst)),
+    )
+        .into_response()
+}
+
+/// The Sales Navigator API: the session, then its seat.
+async fn sales_gate(
+    st: &SimState,
+    conn: &Conn,
+    headers: &HeaderMap,
+) -> Result<Arc<Dataset>, Response> {
+    let (session, ds) = gate(st, conn, headers, Csrf::Checked).await?;
+    sales::seat(headers, &session)?;
+    Ok(ds)
+}
+
+async fn sales_threads(
+    State(st): State<Arc<SimState>>,
+    ConnectInfo(conn): ConnectInfo<Conn>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    match sales_gate(&st, &conn, &headers).await {
+        Ok(ds) => {
+            let query = query.unwrap_or_default();
+            tokio::task::spawn_blocking(move || sales::threads(&ds, &query))
+                .await
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+        Err(r) => r,
+    }
+}
+
+async fn sales_thread(
+    State(st): State<Arc<SimState>>,
+    ConnectInfo(conn): ConnectInfo<Conn>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    match sales_gate(&st, &conn, &headers).await {
+        Ok(ds) => {
+            let query = query.unwrap_or_default();
+            tokio::task::spawn_blocking(move || sales::one_thread(&ds, &id, &query))
+                .await
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+        Err(r) => r,
     }
 }

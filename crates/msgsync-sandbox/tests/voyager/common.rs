@@ -32,6 +32,7 @@ pub fn credentials(secret: &str) -> Credentials {
     Credentials {
         secret: secret.to_string(),
         user_agent: None,
+        ..Default::default()
     }
 }
 
@@ -71,6 +72,7 @@ pub async fn walk_chats(
                 cursor: cursor.clone(),
                 span,
                 limit,
+                known_activity_ms: None,
             })
             .await?;
         out.extend(page.chats);
@@ -96,6 +98,7 @@ pub async fn walk_messages(
             .messages_page(&MessagePageRequest {
                 inbox: Some(inbox),
                 chat_provider_id: chat.to_string(),
+                chat_provider_ref: None,
                 cursor: cursor.clone(),
                 span,
                 limit,
@@ -148,4 +151,39 @@ pub fn chat_on_simulator(sim: &VoyagerHandle, mut chat: ProviderChat) -> Provide
         a.picture_url = a.picture_url.as_deref().map(|u| sim.simulated_url(u));
     }
     chat
+}
+
+/// What Sales Navigator's API tells of a chat: no mute state, and of its participants their
+/// ids, names and which one is the account (its own profile records carry no headline or
+/// picture the public clients read).
+pub fn sales(chats: Vec<ProviderChat>) -> Vec<ProviderChat> {
+    chats
+        .into_iter()
+        .map(|mut c| {
+            c.muted_until = None;
+            for a in &mut c.attendees {
+                a.profile_url = None;
+                a.picture_url = None;
+                a.linkedin = None;
+            }
+            c
+        })
+        .collect()
+}
+
+/// What Sales Navigator's API tells of a message: no attachments (their shape is in no public
+/// client), no reactions, no recall (a recalled message is an empty one), a seen state from
+/// the thread's unread count only.
+pub fn sales_messages(messages: Vec<ProviderMessage>) -> Vec<ProviderMessage> {
+    messages
+        .into_iter()
+        .map(|mut m| {
+            m.attachments.clear();
+            m.reactions.clear();
+            m.deleted = false;
+            m.seen = true;
+            m.original = String::new();
+            m
+        })
+        .collect()
 }

@@ -15,6 +15,7 @@ fn first_page() -> ChatPageRequest {
         cursor: None,
         span: Span::default(),
         limit: 25,
+        known_activity_ms: None,
     }
 }
 

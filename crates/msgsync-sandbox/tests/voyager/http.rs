@@ -4,7 +4,9 @@
 use std::time::{Duration, SystemTime};
 
 use msgsync_core::{AccountId, ProviderKind};
-use msgsync_providers::linkedin::{LinkedinConfig, LinkedinConnector, GRAPHQL_PATH, ME_PATH};
+use msgsync_providers::linkedin::{
+    LinkedinConfig, LinkedinConnector, AUTHENTICATE_PATH, GRAPHQL_PATH, MESSAGING_PAGE, ME_PATH,
+};
 use msgsync_providers::{Connector, ProviderError};
 use msgsync_sandbox::{sandbox_cookies, SandboxHub, Scenario};
 use serde_json::Value;
@@ -76,8 +78,29 @@ async fn csrf_unknown_cookies_and_the_bare_li_at() {
         .unwrap()
         .contains("/uas/login"));
     assert_eq!(get(&base, ME_PATH, None, None).await.status(), 401);
+    // A JSESSIONID from an anonymous visit is bound to no member's session.
+    let anonymous = get(&base, AUTHENTICATE_PATH, None, None).await;
+    let set = anonymous.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let anon = set.split('"').nth(1).unwrap().to_string();
+    let li_at_only = cookies.split(';').next().unwrap().to_string();
+    let r = get(
+        &base,
+        ME_PATH,
+        Some(&format!("{li_at_only}; JSESSIONID=\"{anon}\"")),
+        Some(&anon),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    // A logged-in page load gives the session's own.
+    let page = get(&base, MESSAGING_PAGE, Some(&li_at_only), None).await;
+    assert_eq!(page.status(), 200);
+    let set = page.headers()["set-cookie"].to_str().unwrap();
+    assert!(set.contains(&good), "{set}");
     // Through the live connector: an unknown cookie is an expired session; the bare li_at
-    // works once a JSESSIONID was fetched the browser's way.
+    // works once the JSESSIONID was taken from a page, as a logged-in browser gets it.
     let live = LinkedinConnector::new(LinkedinConfig::sandbox(&base));
     let err = open(&live, AccountId::new(), "AQEDAQbogus")
         .await
@@ -164,8 +187,10 @@ async fn answers_have_the_recorded_shape_and_the_quirks() {
         .unwrap()
         .to_string();
     let mailbox = owner.replace(':', "%3A");
-    let q = |vars: &str| format!("queryId=messengerConversations.abc123&variables={vars}");
-    let inbox = "query:(predicateUnions:List((conversationCategoryPredicate:(category:INBOX)),(conversationCategoryPredicate:(category:ARCHIVE))))";
+    let ids = sim.query_ids();
+    let paging = ids.conversations_paging.clone();
+    let q = |vars: &str| format!("queryId={paging}&variables={vars}");
+    let inbox = "query:(predicateUnions:List((conversationCategoryPredicate:(category:INBOX))))";
     let (status, page) = graphql(
         &base,
         &cookies,
@@ -176,6 +201,42 @@ async fn answers_have_the_recorded_shape_and_the_quirks() {
     same_structure("conversations", &fixture["conversations"], &page);
     let convs = elements(&page, "messengerConversationsByCategoryQuery");
     assert_eq!(convs.len(), 20);
+    let next = page["data"]["messengerConversationsByCategoryQuery"]["metadata"]["nextCursor"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page2_vars = format!("({inbox},count:20,mailboxUrn:{mailbox},nextCursor:{next})");
+    let (_, page2) = graphql(&base, &cookies, &q(&page2_vars)).await;
+    assert_ne!(page2, page);
+    // The page-load query ignores the cursor: the first page again.
+    let (status, again) = graphql(
+        &base,
+        &cookies,
+        &format!(
+            "queryId={}&variables={page2_vars}",
+            ids.conversations_on_load
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(again, page);
+    // One category per query: two are refused, not answered empty.
+    let both = "query:(predicateUnions:List((conversationCategoryPredicate:(category:INBOX)),(conversationCategoryPredicate:(category:ARCHIVE))))";
+    let (status, _) = graphql(
+        &base,
+        &cookies,
+        &q(&format!("({both},count:20,mailboxUrn:{mailbox})")),
+    )
+    .await;
+    assert_eq!(status, 400);
+    // An id the web app does not run (any more) is refused.
+    let (status, _) = graphql(
+        &base,
+        &cookies,
+        &format!("queryId=messengerConversations.abc123&variables=({inbox},mailboxUrn:{mailbox})"),
+    )
+    .await;
+    assert_eq!(status, 400);
     // Variable order is free; unknown variables are ignored (page 1 again).
     let (_, again) = graphql(
         &base,
@@ -214,7 +275,8 @@ async fn answers_have_the_recorded_shape_and_the_quirks() {
         })
         .collect();
     let (status, msgs) = graphql(&base, &cookies, &format!(
-        "queryId=messengerMessages.def456&variables=(deliveredAt:{ANCHOR},conversationUrn:{enc},countBefore:20,countAfter:0)"
+        "queryId={}&variables=(deliveredAt:{ANCHOR},conversationUrn:{enc},countBefore:20,countAfter:0)",
+        ids.messages_by_anchor
     )).await;
     assert_eq!(status, 200);
     same_structure("messages", &fixture["messages"], &msgs);
@@ -312,15 +374,67 @@ async fn requests_carry_the_web_clients_headers() {
     assert!(r.is_ok(), "{r:?}");
     let requests = mock.requests.lock().unwrap().clone();
     assert_eq!(requests.len(), 2, "{requests:?}");
-    assert!(requests[0].starts_with("GET /uas/authenticate"));
+    // The JSESSIONID comes from a page load, as a logged-in browser gets it: no CSRF token
+    // there, the browser's navigation headers instead.
+    let page = requests[0].to_ascii_lowercase();
+    assert!(page.starts_with("get /messaging/"), "{page}");
+    for h in [
+        "sec-fetch-mode: navigate",
+        "accept: text/html",
+        "cookie: li_at=aqedaqx",
+    ] {
+        assert!(page.contains(h), "{h} missing in {page}");
+    }
+    assert!(!page.contains("csrf-token"), "{page}");
     let head = requests[1].to_ascii_lowercase();
     for h in [
         "csrf-token: ajax:42",
         "x-restli-protocol-version: 2.0.0",
         "x-li-track: {",
+        "x-li-page-instance: urn:li:page:d_flagship3_messaging_conversation_detail;",
+        "referer: http://127.0.0.1:",
+        "/messaging/\r\n",
         "user-agent: mozilla/5.0",
+        "sec-ch-ua: \"chromium\";v=\"141\", \"google chrome\";v=\"141\"",
+        "sec-ch-ua-mobile: ?0",
+        "sec-ch-ua-platform: \"linux\"",
         "cookie: li_at=aqedaqx; jsessionid=\"ajax:42\"",
     ] {
         assert!(head.contains(h), "{h} missing in {head}");
     }
+}
+
+#[tokio::test]
+async fn client_hints_follow_the_accounts_user_agent() {
+    let me = r#"{"miniProfile":{"dashEntityUrn":"urn:li:fsd_profile:ACoAAx"}}"#;
+    let heads = |ua: &'static str| async move {
+        let mock = mock::serve(response("200 OK", "", me)).await;
+        let live = LinkedinConnector::new(LinkedinConfig::sandbox(&mock.base_url));
+        let request = msgsync_providers::ConnectRequest {
+            account_id: AccountId::new(),
+            provider: ProviderKind::Linkedin,
+            credentials: msgsync_providers::Credentials {
+                user_agent: Some(ua.to_string()),
+                ..credentials("li_at=AQEDAQx; JSESSIONID=\"ajax:1\"")
+            },
+        };
+        live.open(&request).await.map(|_| ()).unwrap();
+        let requests = mock.requests.lock().unwrap().clone();
+        requests.last().unwrap().to_ascii_lowercase()
+    };
+    let edge = heads(
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \
+         Chrome/140.0.0.0 Safari/537.36 Edg/140.0.0.0",
+    )
+    .await;
+    assert!(edge.contains("\"microsoft edge\";v=\"140\""), "{edge}");
+    assert!(edge.contains("sec-ch-ua-platform: \"windows\""), "{edge}");
+    assert!(
+        edge.contains("user-agent: mozilla/5.0 (windows nt 10.0"),
+        "{edge}"
+    );
+    let firefox =
+        heads("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0").await;
+    assert!(!firefox.contains("sec-ch-ua"), "{firefox}");
+    assert!(firefox.contains("firefox/128.0"), "{firefox}");
 }

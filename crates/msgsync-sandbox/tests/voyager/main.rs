@@ -3,6 +3,9 @@
 mod common;
 mod faults;
 mod http;
+mod lenient;
+mod live;
 mod media;
 mod mock;
+mod proxy;
 mod walk;

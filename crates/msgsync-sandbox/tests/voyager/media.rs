@@ -46,6 +46,7 @@ async fn sync(session: &dyn ProviderSession) -> (Vec<ProviderChat>, Vec<(String,
                 .messages_page(&MessagePageRequest {
                     inbox: Some(inbox),
                     chat_provider_id: chat.provider_id.clone(),
+                    chat_provider_ref: None,
                     cursor: cursor.clone(),
                     span: Span::default(),
                     limit: 20,
@@ -100,6 +101,7 @@ async fn download(
         .download_attachment(&AttachmentRequest {
             inbox: Some(LinkedinProduct::Classic),
             chat_provider_id: found.chat.clone(),
+            chat_provider_ref: None,
             message_provider_id: found.message.clone(),
             attachment: found.attachment.clone(),
         })

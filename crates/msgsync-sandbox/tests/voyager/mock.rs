@@ -13,13 +13,14 @@ pub struct Mock {
     pub requests: Arc<Mutex<Vec<String>>>,
 }
 
-/// Serves `/uas/authenticate` with a JSESSIONID and everything else with `answer`.
+/// Serves the messaging page with a JSESSIONID (what LinkedIn does for a logged-in browser)
+/// and everything else with `answer`.
 pub async fn serve(answer: String) -> Mock {
     serve_routes(vec![("/".to_string(), answer)]).await
 }
 
-/// Serves `/uas/authenticate` with a JSESSIONID and each other request with the answer of
-/// the first route whose path prefix it has (a 404 when none has).
+/// Serves the messaging page with a JSESSIONID and each other request with the answer of the
+/// first route whose path prefix it has (a 404 when none has).
 pub async fn serve_routes(routes: Vec<(String, String)>) -> Mock {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base_url = format!("http://{}", listener.local_addr().unwrap());
@@ -41,10 +42,12 @@ pub async fn serve_routes(routes: Vec<(String, String)>) -> Mock {
                 }
                 let head = String::from_utf8_lossy(&head).to_string();
                 let path = head.split(' ').nth(1).unwrap_or("").to_string();
-                let reply = if path.starts_with("/uas/authenticate") {
-                    "HTTP/1.1 200 OK\r\nSet-Cookie: JSESSIONID=\"ajax:42\"; Path=/\r\n\
-                     Content-Length: 0\r\nConnection: close\r\n\r\n"
-                        .to_string()
+                let reply = if path.starts_with("/messaging/") {
+                    response(
+                        "200 OK",
+                        "Set-Cookie: JSESSIONID=\"ajax:42\"; Path=/\r\n",
+                        "<html><body>messaging</body></html>",
+                    )
                 } else {
                     routes
                         .iter()

@@ -25,9 +25,13 @@ async fn compare(secret: &str, span: Span, chat_limit: u32, message_limit: u32) 
         .products;
     let mut seen = 0;
     for inbox in products {
-        let theirs = walk_chats(local.as_ref(), inbox, span, chat_limit)
+        let mut theirs = walk_chats(local.as_ref(), inbox, span, chat_limit)
             .await
             .unwrap();
+        if inbox == LinkedinProduct::Classic {
+            // The classic inbox is walked one category at a time: the inbox, then the archive.
+            theirs.sort_by_key(|c| c.archived);
+        }
         let ours = walk_chats(remote.as_ref(), inbox, span, chat_limit)
             .await
             .unwrap();
@@ -35,6 +39,11 @@ async fn compare(secret: &str, span: Span, chat_limit: u32, message_limit: u32) 
             .iter()
             .map(|c| chat_on_simulator(&sim, c.clone()))
             .collect();
+        let (ours, shown) = if inbox == LinkedinProduct::SalesNavigator {
+            (sales(ours), sales(shown))
+        } else {
+            (ours, shown)
+        };
         assert_eq!(ours, shown, "chats of {inbox} ({secret}, {span:?})");
         for chat in &theirs {
             assert!(span.after.is_none_or(|a| chat.last_activity_ms >= a));
@@ -57,6 +66,11 @@ async fn compare(secret: &str, span: Span, chat_limit: u32, message_limit: u32) 
             .map(comparable)
             .collect();
             assert!(got.iter().all(|m| span.contains(m.timestamp_ms)));
+            let (got, want) = if inbox == LinkedinProduct::SalesNavigator {
+                (sales_messages(got), sales_messages(want))
+            } else {
+                (got, want)
+            };
             assert_eq!(got, want, "messages of {} in {inbox}", chat.provider_id);
             seen += got.len();
         }
@@ -133,6 +147,7 @@ async fn an_inbox_the_account_lacks_is_not_supported() {
                 cursor: None,
                 span: Span::default(),
                 limit: 25,
+                known_activity_ms: None,
             })
             .await
             .unwrap_err();

@@ -216,3 +216,21 @@ pub async fn credentials(
         .map(|s| cipher.decrypt(&s).map_err(Into::into))
         .transpose()
 }
+
+pub async fn credentials_update(
+    db: &SqlitePool,
+    cipher: &CredentialCipher,
+    u: &AccountCredentialsUpdate,
+) -> StoreResult<bool> {
+    let sealed = cipher.encrypt(&u.credentials)?;
+    let done = sqlx::query(
+        "UPDATE accounts SET credentials = ?, updated_at = ? WHERE id = ? AND updated_at = ?",
+    )
+    .bind(sealed)
+    .bind(u.now)
+    .bind(u.id.to_string())
+    .bind(u.expected_updated_at)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

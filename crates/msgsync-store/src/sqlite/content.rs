@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use msgsync_core::content::ProviderChat;
-use msgsync_core::{AccountId, ChatId, SyncId};
+use msgsync_core::{AccountId, ChatId, LinkedinProduct, SyncId};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
@@ -15,7 +15,7 @@ use crate::*;
 pub(super) const CHAT_COLUMNS: &str =
     "c.id, c.account_id, a.provider AS account_type, c.provider_id, c.inbox, \
      c.name, c.kind, c.timestamp, c.unread_count, c.archived, c.muted_until, c.read_only, \
-     c.folder, c.attendee_provider_id, c.content_type, c.deleted";
+     c.folder, c.attendee_provider_id, c.content_type, c.deleted, c.provider_ref";
 
 pub(super) fn chat_from_row(row: &SqliteRow) -> StoreResult<ChatRecord> {
     let id: String = row.try_get("id")?;
@@ -45,6 +45,7 @@ pub(super) fn chat_from_row(row: &SqliteRow) -> StoreResult<ChatRecord> {
         attendee_provider_id: row.try_get("attendee_provider_id")?,
         content_type: row.try_get("content_type")?,
         deleted: row.try_get("deleted")?,
+        provider_ref: row.try_get("provider_ref")?,
     })
 }
 
@@ -106,6 +107,23 @@ pub async fn chat_list(
     }))
 }
 
+pub async fn chat_activity_latest(
+    db: &SqlitePool,
+    account: AccountId,
+    inbox: Option<LinkedinProduct>,
+) -> StoreResult<Option<i64>> {
+    // Newest first along `chats_account_time`, to the first chat of the inbox.
+    let at: Option<i64> = sqlx::query_scalar(
+        "SELECT timestamp FROM chats WHERE account_id = ? AND deleted = 0 AND inbox IS ?
+         ORDER BY timestamp DESC, id DESC LIMIT 1",
+    )
+    .bind(account.to_string())
+    .bind(inbox.map(|i| i.as_str()))
+    .fetch_optional(db)
+    .await?;
+    Ok(at)
+}
+
 pub async fn chat_get(
     db: &SqlitePool,
     tenant: &Tenant,
@@ -132,12 +150,13 @@ pub struct ChatWrite<'a> {
     pub chat: &'a ProviderChat,
 }
 
-/// Rows per multi-row chat upsert (16 parameters a row).
+/// Rows per multi-row chat upsert (17 parameters a row).
 const CHAT_BATCH: usize = 500;
 
 /// Inserts or updates chats by (account, provider id), in multi-row statements (a chat listed
 /// twice ends as its last row says); returns the chats' ids by (account, provider id). A chat
-/// seen again at the provider is no longer deleted.
+/// seen again at the provider is no longer deleted. A listing without a `provider_ref` keeps
+/// the one stored.
 pub async fn chats_upsert(
     conn: &mut SqliteConnection,
     chats: &[ChatWrite<'_>],
@@ -147,7 +166,7 @@ pub async fn chats_upsert(
         let mut sql = QueryBuilder::<Sqlite>::new(
             "INSERT INTO chats (id, account_id, provider_id, inbox, name, kind, timestamp,
                 unread_count, archived, muted_until, read_only, folder, attendee_provider_id,
-                content_type, deleted, seen_series) ",
+                content_type, deleted, seen_series, provider_ref) ",
         );
         sql.push_values(batch, |mut row, w| {
             let c = w.chat;
@@ -166,7 +185,8 @@ pub async fn chats_upsert(
                 .push_bind(&c.attendee_provider_id)
                 .push_bind(&c.content_type)
                 .push_bind(false)
-                .push_bind(w.series);
+                .push_bind(w.series)
+                .push_bind(&c.provider_ref);
         });
         sql.push(
             " ON CONFLICT (account_id, provider_id) DO UPDATE SET
@@ -175,7 +195,8 @@ pub async fn chats_upsert(
                 archived = excluded.archived, muted_until = excluded.muted_until,
                 read_only = excluded.read_only, folder = excluded.folder,
                 attendee_provider_id = excluded.attendee_provider_id,
-                content_type = excluded.content_type, deleted = 0, seen_series = excluded.seen_series
+                content_type = excluded.content_type, deleted = 0, seen_series = excluded.seen_series,
+                provider_ref = COALESCE(excluded.provider_ref, chats.provider_ref)
              RETURNING id, account_id, provider_id",
         );
         for row in sql.build().fetch_all(&mut *conn).await? {

@@ -16,7 +16,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use msgsync_core::{AccountId, AccountState, AttendeeId, ChatId, MessageId, SyncId};
+use msgsync_core::{
+    AccountId, AccountState, AttendeeId, ChatId, LinkedinProduct, MessageId, SyncId,
+};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
@@ -215,12 +217,27 @@ impl Store for SqliteStore {
         accounts::credentials(&self.reader, &self.cipher, id).await
     }
 
+    async fn account_credentials_update(
+        &self,
+        update: &AccountCredentialsUpdate,
+    ) -> StoreResult<bool> {
+        accounts::credentials_update(&self.writer, &self.cipher, update).await
+    }
+
     async fn chat_list(&self, tenant: &Tenant, query: &ChatQuery) -> StoreResult<Page<ChatRecord>> {
         content::chat_list(&self.reader, tenant, query).await
     }
 
     async fn chat_get(&self, tenant: &Tenant, id: ChatId) -> StoreResult<Option<ChatRecord>> {
         content::chat_get(&self.reader, tenant, id).await
+    }
+
+    async fn chat_activity_latest(
+        &self,
+        account: AccountId,
+        inbox: Option<LinkedinProduct>,
+    ) -> StoreResult<Option<i64>> {
+        content::chat_activity_latest(&self.reader, account, inbox).await
     }
 
     async fn message_list(

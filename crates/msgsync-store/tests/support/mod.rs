@@ -70,6 +70,7 @@ pub fn chat(id: &str, at: i64) -> ProviderChat {
         content_type: None,
         inbox: None,
         attendees: Vec::new(),
+        provider_ref: None,
     }
 }
 

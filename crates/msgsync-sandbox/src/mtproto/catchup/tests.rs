@@ -27,6 +27,10 @@ fn account(text: &str) -> Account {
     Account {
         key: [0; KEY_LEN],
         key_id: [0; 8],
+        home_key: [0; KEY_LEN],
+        dc: 2,
+        authorized: None,
+        calls: Default::default(),
         dataset: hub.dataset(ProviderKind::Telegram, &scenario),
         scenario,
         served: Default::default(),

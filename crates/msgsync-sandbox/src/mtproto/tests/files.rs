@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use grammers_tl_types::{enums, functions, types, Cursor, Deserializable, Serializable};
 use msgsync_core::{AccountId, ProviderKind, Span};
+use msgsync_providers::telegram::TelegramConfig;
 use msgsync_providers::{
     Attachment, AttachmentDownload, AttachmentRequest, ChatKind, ChatPageRequest, ProviderError,
     ProviderSession,
@@ -99,6 +100,7 @@ fn ask(l: &Located) -> AttachmentRequest {
     AttachmentRequest {
         inbox: None,
         chat_provider_id: l.chat.clone(),
+        chat_provider_ref: None,
         message_provider_id: l.message.to_string(),
         attachment: l.attachment.clone(),
     }
@@ -268,6 +270,7 @@ async fn list(session: &dyn ProviderSession) {
             cursor: None,
             span: Span::default(),
             limit: 100,
+            known_activity_ms: None,
         })
         .await
         .unwrap();
@@ -355,6 +358,7 @@ async fn account(hub: SandboxHub, scenario: &Scenario) -> Account {
         local_addr: "127.0.0.1:1".parse().unwrap(),
         counters: Mutex::new(HashMap::new()),
         file_clocks: Mutex::new(HashMap::<_, std::sync::Arc<AtomicU64>>::new()),
+        calls: Mutex::new(HashMap::new()),
     };
     let registered = keys::lookup(&key_id).unwrap();
     shared.account(key_id, registered).await
@@ -504,4 +508,182 @@ async fn the_simulator_enforces_telegrams_download_rules() {
         file(get_file(&acct, &renewed, false, 0, 4096)).bytes.len(),
         4096
     );
+}
+
+#[tokio::test]
+async fn a_download_reaches_its_chat_from_the_stored_peer_without_listing_the_dialogs() {
+    let (hub, sim) = start().await;
+    let c = connector(&sim, Duration::from_secs(20));
+    let (scenario, _, all) = files_data(&hub, FILES);
+    let account = AccountId::new();
+    let session = open_as(&c, account, FILES).await;
+    // A file in a channel: no peer without an access hash.
+    let l = all
+        .iter()
+        .filter(|l| l.kind == ChatKind::Channel)
+        .min_by_key(|l| size(&l.attachment))
+        .unwrap();
+    let request = AttachmentRequest {
+        chat_provider_ref: Some(super::provider_ref(scenario.seed, l.kind, &l.chat)),
+        ..ask(l)
+    };
+    let got = receive(session.download_attachment(&request).await.unwrap()).await;
+    assert!(got.error.is_none(), "{:?}", got.error);
+    assert_eq!(got.digest, simulator_digest(&l.attachment));
+    let asked = sim.requests(&scenario, &account.to_string());
+    assert_eq!(asked.get("messages.getDialogs"), None, "{asked:?}");
+    assert_eq!(asked.get("messages.getPeerDialogs"), None, "{asked:?}");
+    assert_eq!(asked.get("channels.getMessages"), Some(&1), "{asked:?}");
+
+    // Without it, the chat is looked for in the dialogs.
+    let got = receive(session.download_attachment(&ask(l)).await.unwrap()).await;
+    assert!(got.error.is_none(), "{:?}", got.error);
+    let asked = sim.requests(&scenario, &account.to_string());
+    assert_eq!(asked.get("messages.getDialogs"), Some(&1), "{asked:?}");
+}
+
+#[tokio::test]
+async fn a_file_stored_in_another_dc_is_downloaded_from_there() {
+    let (hub, sim) = start().await;
+    let c = connector(&sim, Duration::from_secs(20));
+    let text = format!("{FILES},fault=migrate");
+    let (scenario, _, all) = files_data(&hub, &text);
+    // Several parts, and references that expire on the way.
+    let l = all
+        .iter()
+        .filter(|l| size(&l.attachment) > FILE_REFERENCE_LIFETIME as i64 * PART as i64)
+        .min_by_key(|l| size(&l.attachment))
+        .unwrap()
+        .clone();
+    let account = AccountId::new();
+    let session = open_as(&c, account, &text).await;
+    list(session.as_ref()).await;
+    let got = receive(session.download_attachment(&ask(&l)).await.unwrap()).await;
+    assert!(got.error.is_none(), "{:?}", got.error);
+    assert_eq!(got.digest, simulator_digest(&l.attachment));
+    let parts = (size(&l.attachment) as usize).div_ceil(PART);
+    assert!(parts > FILE_REFERENCE_LIFETIME as usize, "{parts} parts");
+    let asked = sim.requests(&scenario, &account.to_string());
+    // The account was logged in to the files DC once: exported at home, imported there.
+    assert_eq!(asked.get("auth.exportAuthorization"), Some(&1), "{asked:?}");
+    assert_eq!(asked.get("auth.importAuthorization"), Some(&1), "{asked:?}");
+    // The first part asked at home (FILE_MIGRATE_4), every part in DC 4, the refreshed ones
+    // again.
+    let expirations = parts.div_ceil(FILE_REFERENCE_LIFETIME as usize) - 1;
+    assert_eq!(
+        asked.get("upload.getFile").copied(),
+        Some((1 + parts + expirations) as u64),
+        "{asked:?}"
+    );
+
+    // A second file through the same session: the DC is logged in already.
+    let m = all
+        .iter()
+        .filter(|m| m.attachment.id != l.attachment.id)
+        .min_by_key(|m| size(&m.attachment))
+        .unwrap();
+    let got = receive(session.download_attachment(&ask(m)).await.unwrap()).await;
+    assert!(got.error.is_none(), "{:?}", got.error);
+    assert_eq!(got.digest, simulator_digest(&m.attachment));
+    let asked = sim.requests(&scenario, &account.to_string());
+    assert_eq!(asked.get("auth.importAuthorization"), Some(&1), "{asked:?}");
+}
+
+#[tokio::test]
+async fn the_files_dc_serves_nothing_before_the_account_is_logged_in_there() {
+    let hub = SandboxHub::with_anchor(ANCHOR);
+    let scenario =
+        Scenario::parse(ProviderKind::Telegram, "sandbox:chats=3,fault=migrate").unwrap();
+    let home = account(hub.clone(), &scenario).await;
+    let key = keys::files_dc_key(&home.key, keys::FILES_DC).unwrap();
+    assert!(
+        keys::files_dc_key(&home.key, 3).is_none(),
+        "only the files DC"
+    );
+    let key_id = keys::key_id(&key);
+    let shared = Shared {
+        hub,
+        local_addr: "127.0.0.1:1".parse().unwrap(),
+        counters: Mutex::new(HashMap::new()),
+        file_clocks: Mutex::new(HashMap::new()),
+        calls: Mutex::new(HashMap::new()),
+    };
+    let files_dc = shared.account(key_id, keys::lookup(&key_id).unwrap()).await;
+    assert_eq!(files_dc.dc, keys::FILES_DC);
+    let call = |acct: &Account, body: Vec<u8>| dispatch(acct, &body, 0);
+    let history = functions::messages::GetDialogs {
+        exclude_pinned: false,
+        folder_id: None,
+        offset_date: 0,
+        offset_id: 0,
+        offset_peer: enums::InputPeer::Empty,
+        limit: 10,
+        hash: 0,
+    }
+    .to_bytes();
+    // A key fresh out of the exchange: not logged in.
+    assert_eq!(
+        call(&files_dc, history.clone()),
+        Answer::Error(401, "AUTH_KEY_UNREGISTERED".into())
+    );
+    // Exports go to another DC the simulator plays, never to the DC asked from.
+    for dc in [2, 5] {
+        assert_eq!(
+            call(
+                &home,
+                functions::auth::ExportAuthorization { dc_id: dc }.to_bytes()
+            ),
+            Answer::Error(400, "DC_ID_INVALID".into()),
+            "DC {dc}"
+        );
+    }
+    let Answer::Result(bytes) = call(
+        &home,
+        functions::auth::ExportAuthorization {
+            dc_id: keys::FILES_DC,
+        }
+        .to_bytes(),
+    ) else {
+        panic!("export");
+    };
+    let enums::auth::ExportedAuthorization::Authorization(exported) =
+        enums::auth::ExportedAuthorization::deserialize(&mut Cursor::from_slice(&bytes)).unwrap();
+    let import =
+        |id: i64, bytes: Vec<u8>| functions::auth::ImportAuthorization { id, bytes }.to_bytes();
+    assert_eq!(
+        call(&files_dc, import(exported.id, vec![1, 2, 3])),
+        Answer::Error(400, "AUTH_BYTES_INVALID".into())
+    );
+    assert_eq!(
+        call(&files_dc, import(exported.id + 1, exported.bytes.clone())),
+        Answer::Error(400, "USER_ID_INVALID".into())
+    );
+    assert!(matches!(
+        call(&files_dc, import(exported.id, exported.bytes)),
+        Answer::Result(_)
+    ));
+    assert!(matches!(call(&files_dc, history), Answer::Result(_)));
+}
+
+#[tokio::test]
+async fn a_connection_with_an_invalid_api_id_is_refused() {
+    let (_hub, sim) = start().await;
+    for api_id in [0, -5] {
+        let config = TelegramConfig {
+            api_id,
+            request_timeout: Duration::from_secs(20),
+            ..TelegramConfig::default()
+        };
+        let c = super::SandboxTelegramConnector::new(sim.local_addr(), config);
+        use msgsync_providers::Connector;
+        let e = c
+            .open(&request(AccountId::new(), "sandbox:chats=2"))
+            .await
+            .err()
+            .expect("refused");
+        let ProviderError::Unavailable(why) = e else {
+            panic!("api_id {api_id}: {e:?}");
+        };
+        assert!(why.contains("CONNECTION_API_ID_INVALID"), "{why}");
+    }
 }

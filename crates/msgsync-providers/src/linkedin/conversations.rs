@@ -1,0 +1,209 @@
+//! The conversations of a messenger mailbox, walked one category at a time.
+//!
+//! Every public client sends exactly one category per `messengerConversations` query (most
+//! `PRIMARY_INBOX`, some `INBOX`: mautrix-linkedin `GetConversationsUpdatedBefore`, the
+//! captured request of UmairRathore/tradeapp `pythontest/fetchconnections.py`); what LinkedIn
+//! does with several is unknown, so the classic inbox is walked as `INBOX`, then `ARCHIVE`,
+//! each with its own LinkedIn cursor inside the connector's cursor (`cursor`).
+//!
+//! A page that repeats one the walk has already seen is not the end of the category: the query
+//! the web app runs on page load ignores cursors and answers the first page again (PROVIDERS.md
+//! field notes), so the walk tries the next known query id with the same cursor, and fails
+//! with the ids and the setting to change when none pages.
+
+use msgsync_core::LinkedinProduct;
+
+use super::client;
+use super::cursor::{mark, ChatCursor, Decoded};
+use super::graphql::data_field;
+use super::mapping;
+use super::queries::Query;
+use super::restli::Value as R;
+use super::session::LinkedinSession;
+use super::wire::{Collection, Conversation, ConversationsData, GraphqlAnswer};
+use super::MAX_CONVERSATIONS_PAGE;
+use crate::{ChatPage, ChatPageRequest, ProviderError};
+
+const FIELD: &str = "messengerConversationsByCategoryQuery";
+
+/// A messenger mailbox and the categories that together hold all its conversations.
+pub(crate) struct Mailbox {
+    urn: String,
+    categories: &'static [&'static str],
+    inbox: LinkedinProduct,
+}
+
+impl Mailbox {
+    /// The member's own mailbox (`urn:li:fsd_profile:<id>`, from `/voyager/api/me`): the inbox
+    /// (`INBOX`, focused and other), then the archived conversations (`ARCHIVE`).
+    pub(crate) fn classic(profile_id: &str) -> Mailbox {
+        Mailbox {
+            urn: format!("urn:li:fsd_profile:{profile_id}"),
+            categories: &["INBOX", "ARCHIVE"],
+            inbox: LinkedinProduct::Classic,
+        }
+    }
+
+    /// The simulator's Recruiter mailbox. No public client shows how LinkedIn's Recruiter web
+    /// app lists its inbox, so live accounts get 501 for it; the Voyager simulator serves the
+    /// sandbox's Recruiter threads under this msgsync-made mailbox URN
+    /// (`urn:li:fsd_recruiterMailbox:<id>`, category `INMAIL`), which LinkedIn does not know.
+    pub(crate) fn simulated_recruiter(profile_id: &str) -> Mailbox {
+        Mailbox {
+            urn: format!("urn:li:fsd_recruiterMailbox:{profile_id}"),
+            categories: &["INMAIL"],
+            inbox: LinkedinProduct::Recruiter,
+        }
+    }
+}
+
+/// A paging cursor; an empty one is none.
+fn nonempty(cursor: Option<&str>) -> Option<String> {
+    cursor.filter(|c| !c.is_empty()).map(str::to_string)
+}
+
+impl LinkedinSession {
+    pub(super) async fn conversations_page(
+        &self,
+        request: &ChatPageRequest,
+        mailbox: &Mailbox,
+    ) -> Result<ChatPage, ProviderError> {
+        let cursor = match ChatCursor::decode(request.cursor.as_deref()) {
+            Decoded::Fresh(c) => c,
+            Decoded::Legacy => {
+                tracing::warn!(
+                    "a chat cursor saved by an older msgsync (one query for two categories) \
+                     cannot be resumed; the walk of this inbox starts over"
+                );
+                ChatCursor::default()
+            }
+        };
+        let Some(&category) = mailbox.categories.get(cursor.category) else {
+            return Ok(ChatPage {
+                chats: Vec::new(),
+                next_cursor: None,
+            });
+        };
+        let mut vars = vec![
+            (
+                "query".to_string(),
+                R::record([(
+                    "predicateUnions",
+                    R::List(vec![R::record([(
+                        "conversationCategoryPredicate",
+                        R::record([("category", R::raw(category))]),
+                    )])]),
+                )]),
+            ),
+            (
+                "count".to_string(),
+                R::raw(request.limit.clamp(1, MAX_CONVERSATIONS_PAGE)),
+            ),
+            ("mailboxUrn".to_string(), R::leaf(mailbox.urn.clone())),
+        ];
+        if let Some(next) = &cursor.next {
+            vars.push(("nextCursor".to_string(), R::leaf(next.clone())));
+        }
+        let vars = R::Record(vars);
+        let mut failed = Vec::new();
+        loop {
+            let (id, body) = self.query(Query::Conversations, &vars, FIELD).await?;
+            let answer: GraphqlAnswer<ConversationsData> = client::parse(&body)?;
+            let Collection { elements, metadata } = data_field(self, answer, FIELD, |d| {
+                d.messenger_conversations_by_category_query
+            })?;
+            let raw = elements.ok_or_else(|| {
+                ProviderError::Protocol(format!("LinkedIn's `{FIELD}` has no `elements`"))
+            })?;
+            let mut page = Vec::with_capacity(raw.len());
+            for r in &raw {
+                let Ok(conv) = serde_json::from_str::<Conversation>(r.get()) else {
+                    self.skipped.note("conversations of an unexpected shape", 1);
+                    continue;
+                };
+                match mapping::chat(&conv, &self.profile_id, mailbox.inbox) {
+                    Ok(chat) => page.push((chat, conv.last_read_at)),
+                    Err(why) => self.skipped.note(why, 1),
+                }
+            }
+            if page.is_empty() && !raw.is_empty() {
+                return Err(ProviderError::Protocol(format!(
+                    "none of the {} conversations LinkedIn answered could be used",
+                    raw.len()
+                )));
+            }
+            let marks: Vec<u32> = page.iter().map(|(c, _)| mark(&c.provider_id)).collect();
+            if cursor.repeats(&marks) {
+                let why = format!(
+                    "LinkedIn answered the next page of the {category} conversations with a \
+                     page already seen (query id {id})"
+                );
+                tracing::info!(reason = %why, "trying the next conversations query id");
+                failed.push(id);
+                if self.next_id(Query::Conversations, &failed).await? {
+                    continue;
+                }
+                return Err(self.queries.exhausted(Query::Conversations, &why));
+            }
+            if cursor.next.is_some() {
+                // This id pages: it goes first from now on.
+                self.queries.confirm(Query::Conversations, &id);
+            }
+            let next = nonempty(metadata.as_ref().and_then(|m| m.next_cursor.as_deref()));
+            return Ok(self.keep(request, &cursor, page, marks, next, mailbox));
+        }
+    }
+
+    /// The chats of a page the walk takes, and where it goes on: newest activity first, the
+    /// first chat older than the span's start ends the category, and so does a page whose chats
+    /// are all already stored (`known_activity_ms`). A cursor LinkedIn hands back unchanged
+    /// ends the category too (PROVIDERS.md: "cursors can repeat — stop when they do").
+    fn keep(
+        &self,
+        request: &ChatPageRequest,
+        cursor: &ChatCursor,
+        page: Vec<(crate::ProviderChat, Option<i64>)>,
+        marks: Vec<u32>,
+        next: Option<String>,
+        mailbox: &Mailbox,
+    ) -> ChatPage {
+        let mut chats = Vec::new();
+        let mut read = Vec::new();
+        let mut ended = page.is_empty();
+        let mut known = 0;
+        for (chat, last_read) in page.iter() {
+            if request
+                .span
+                .after
+                .is_some_and(|after| chat.last_activity_ms < after)
+            {
+                ended = true;
+                break;
+            }
+            if request
+                .known_activity_ms
+                .is_some_and(|k| chat.last_activity_ms <= k)
+            {
+                known += 1;
+                continue;
+            }
+            if let Some(at) = last_read {
+                read.push((chat.provider_id.clone(), *at));
+            }
+            chats.push(chat.clone());
+        }
+        if known > 0 && chats.is_empty() {
+            // A whole page of chats already stored: everything behind it is older.
+            ended = true;
+        }
+        self.remember(read);
+        let next_cursor = match next {
+            Some(next) if !ended && cursor.next.as_ref() != Some(&next) => {
+                Some(cursor.after(next, marks).encode())
+            }
+            _ => (cursor.category + 1 < mailbox.categories.len())
+                .then(|| cursor.next_category().encode()),
+        };
+        ChatPage { chats, next_cursor }
+    }
+}
