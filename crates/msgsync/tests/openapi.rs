@@ -227,7 +227,9 @@ impl Ids {
     /// reconnecting get generated ids only, so that the synced accounts stay (until the stateful
     /// phase, last, follows the links from the account list to them). The attachment route, whose
     /// two ids must match, always gets a file of the synced data; the first operation entry that
-    /// names a setting decides it. `not_implemented` may answer 501.
+    /// names a setting decides it. `not_implemented` may answer 501. A connect or reconnect
+    /// may answer 503: the fuzzer gives proxies that do not exist, and msgsync answers a
+    /// provider call through an unreachable proxy as the provider being unavailable.
     fn config(&self, not_implemented: &[String]) -> String {
         let dictionary = |name: &str, values: &[String]| {
             format!(
@@ -256,6 +258,10 @@ impl Ids {
              [[operations]]\n\
              include-operation-id = \"get_message_attachment\"\n\
              parameters = {{ \"path.message_id\" = {message:?}, \"path.attachment_id\" = {attachment:?} }}\n\n\
+             [[operations]]\n\
+             include-operation-id = [\"create_account\", \"reconnect_account\"]\n\
+             checks.not_a_server_error.expected-statuses = \
+             [\"2xx\", \"3xx\", \"4xx\", \"501\", \"503\"]\n\n\
              [[operations]]\n\
              exclude-operation-id = [\"delete_account\", \"reconnect_account\"]\n\
              parameters = {{ {} }}\n\n\

@@ -39,15 +39,15 @@ pub struct LinkedinConnect {
     /// The browser's user agent the session was made with.
     #[schema(examples("Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"))]
     user_agent: Option<String>,
-    /// The `li_a` cookie of a premium (Recruiter, Sales Navigator) session. Accepted, not used
-    /// yet.
+    /// The `li_a` cookie of a premium session (Recruiter, Sales Navigator).
     premium_token: Option<String>,
-    /// The Recruiter contract to bind the session to. Accepted, not used yet.
+    /// The Recruiter contract to bind the session to.
     recruiter_contract_id: Option<String>,
     proxy: Option<Proxy>,
 }
 
-/// A Telegram account: its session.
+/// A Telegram account: its session. (A `proxy` is refused with 501
+/// `errors/feature_not_implemented`: msgsync does not carry MTProto through one yet.)
 #[derive(Serialize, ToSchema)]
 #[allow(dead_code)]
 pub struct TelegramConnect {
@@ -57,7 +57,6 @@ pub struct TelegramConnect {
     /// `sandbox:KEY=VALUE,…`. At most 16384 bytes.
     #[schema(min_length = 1, max_length = 16384, examples("sandbox:chats=5"))]
     session: String,
-    proxy: Option<Proxy>,
 }
 
 /// A WhatsApp or Instagram account: registered and listed, not synced (msgsync has no
@@ -72,16 +71,19 @@ pub struct OtherConnect {
     access_token: String,
 }
 
-/// A proxy for the provider traffic of the account. Accepted, not used yet.
+/// The proxy the account's provider traffic goes through (Unipile's `proxy`).
 #[derive(Serialize, ToSchema)]
 #[allow(dead_code)]
 pub struct Proxy {
     #[schema(schema_with = proxy_protocol)]
     protocol: Option<String>,
+    /// A host name or an IP address.
+    #[schema(min_length = 1)]
     host: String,
     #[schema(minimum = 1, maximum = 65535)]
     port: u16,
     username: Option<String>,
+    /// Only with `username`.
     password: Option<String>,
 }
 
@@ -100,5 +102,7 @@ fn whatsapp_or_instagram() -> utoipa::openapi::Object {
 }
 
 fn proxy_protocol() -> utoipa::openapi::Object {
-    schemas::one_of_strings(["https", "http", "socks5"])
+    let mut schema = schemas::one_of_strings(["http", "https", "socks5"]);
+    schema.description = Some("`http` when absent".to_owned());
+    schema
 }

@@ -51,6 +51,7 @@ pub const CONNECT_BODY: &[ErrorKind] = &[
 /// Routes that call the account's provider while the client waits (connect, reconnect,
 /// attachment download).
 pub const PROVIDER_CALL: &[ErrorKind] = &[
+    DisconnectedAccount,
     AccountRestricted,
     ServiceUnavailable,
     RequestTimeout,
@@ -169,7 +170,9 @@ pub fn meaning(kind: ErrorKind) -> &'static str {
             "the provider session of the account has expired: reconnect the account"
         }
         InsufficientPrivileges => "the API key lacks the scope this route needs",
-        DisconnectedAccount => "the account is disconnected: reconnect it",
+        DisconnectedAccount => {
+            "the provider account was deleted or banned: reconnect it if the provider restored it"
+        }
         DisconnectedFeature => "the feature is disconnected for this account",
         InvalidCredentialsButValidAccountImap => "IMAP credentials are wrong for a valid account",
         ExpiredLink => "the link has expired",
@@ -205,8 +208,9 @@ pub fn meaning(kind: ErrorKind) -> &'static str {
         NoHandler => "no handler for this request",
         NetworkDown => "the network is down",
         ServiceUnavailable => {
-            "the database is busy or unreachable, storage is full, or the provider is unavailable \
-             or rate limited (then with `Retry-After`): try again later"
+            "the database is busy or unreachable, storage is full, or the provider (or the \
+             account's proxy) is unavailable or rate limited (then with `Retry-After`): try \
+             again later"
         }
         RequestTimeout => "the request, or a provider call it made, took too long",
     }

@@ -68,6 +68,7 @@ pub fn chat(
         folder: folder.map(str::to_owned),
         attendee_provider_id: content_type.map(|_| "ACoAAB".to_owned()),
         content_type: content_type.map(str::to_owned),
+        provider_ref: None,
         deleted: false,
     }
 }
