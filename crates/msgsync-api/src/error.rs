@@ -147,15 +147,35 @@ pub fn provider_call_error(error: CallError, expired: ErrorKind) -> AppError {
     }
 }
 
+/// The body of every error answer (CONTRACT §4).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorEnvelope<'a> {
+    /// The reason phrase of the status (`Bad Request`, `Not Found`…).
+    title: &'static str,
+    /// What was wrong, in words a user can act on.
+    detail: &'a str,
+    /// The path of the request.
+    instance: &'a str,
+    /// The error type, one of the catalogue.
+    #[serde(rename = "type")]
+    #[schema(value_type = crate::openapi::schemas::shapes::ErrorType)]
+    kind: String,
+    /// The HTTP status, as answered.
+    #[schema(minimum = 400, maximum = 599)]
+    status: u16,
+}
+
 /// The JSON body of an error answer.
 pub(crate) fn envelope(error: &ApiError, instance: &str) -> serde_json::Value {
-    serde_json::json!({
-        "title": error.kind.title(),
-        "detail": error.detail,
-        "instance": instance,
-        "type": error.kind.type_uri(),
-        "status": error.kind.status(),
+    // Through a `Value`, whose keys are in sorted order, as these answers have always had them.
+    serde_json::to_value(ErrorEnvelope {
+        title: error.kind.title(),
+        detail: &error.detail,
+        instance,
+        kind: error.kind.type_uri(),
+        status: error.kind.status(),
     })
+    .expect("the envelope is plain JSON")
 }
 
 /// The envelope error for a bare non-2xx answer that no handler described (axum's own 404 and

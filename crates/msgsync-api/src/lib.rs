@@ -6,6 +6,7 @@ mod error;
 mod extract;
 mod metrics;
 mod middleware;
+mod openapi;
 mod router;
 mod routes;
 mod server;

@@ -88,6 +88,25 @@ pub async fn count_requests(
     response
 }
 
+crate::openapi::errors::route_errors!(MetricsErrors: ALWAYS; ServiceUnavailable);
+
+/// Metrics in Prometheus' text format.
+///
+/// Syncs by outcome and provider with their durations, pages and messages fetched, provider
+/// errors by kind, rate-limit waits, checkpoint latency and size, HTTP requests by route and
+/// status with their latencies, the sync queue at scrape time. No key needed. Served here
+/// unless `MSGSYNC_METRICS_LISTEN` gives the metrics an address of their own (then this
+/// document does not list this route).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "Operations",
+    operation_id = "get_metrics",
+    responses(
+        (status = 200, description = "The metrics", content_type = "text/plain", body = String),
+        MetricsErrors,
+    ),
+)]
 pub async fn get_metrics(State(state): State<AppState>) -> Result<Response, AppError> {
     let now = now_ms();
     let stats = state.store.sync_stats(now).await?;

@@ -1,17 +1,22 @@
 //! Every route of the API, in one place.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::metrics;
 use crate::middleware::{envelope, panic_response};
-use crate::routes::{accounts, attendees, chats, health, messages, sync};
+use crate::openapi::{self, ApiDoc, Reference};
+use crate::routes::{accounts, attendees, chats, messages, sync};
 
 /// JSON bodies above this are refused with `content_too_large`.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -21,62 +26,54 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub const MAX_READ_BYTES: usize = 4 * 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route(
-            "/accounts",
-            get(accounts::list_accounts).post(accounts::create_account),
-        )
-        .route(
-            "/accounts/{account_id}",
-            get(accounts::get_account)
-                .post(accounts::reconnect_account)
-                .delete(accounts::delete_account),
-        )
-        .route("/accounts/{account_id}/sync", get(sync::sync_account))
-        .route("/accounts/{account_id}/syncs", get(sync::list_syncs))
-        .route(
-            "/accounts/{account_id}/syncs/{sync_id}",
-            get(sync::get_sync),
-        )
-        .route("/chats", get(chats::list_chats))
-        .route("/chats/{chat_id}", get(chats::get_chat))
-        .route("/chats/{chat_id}/messages", get(chats::list_chat_messages))
-        .route(
-            "/chats/{chat_id}/attendees",
-            get(chats::list_chat_attendees),
-        )
-        .route("/chat_attendees", get(attendees::list_attendees))
-        .route(
-            "/chat_attendees/{attendee_id}",
-            get(attendees::get_attendee),
-        )
-        .route(
-            "/chat_attendees/{attendee_id}/chats",
-            get(attendees::list_attendee_chats),
-        )
-        .route(
-            "/chat_attendees/{attendee_id}/messages",
-            get(attendees::list_attendee_messages),
-        )
-        .route("/messages", get(messages::list_messages))
-        .route("/messages/{message_id}", get(messages::get_message))
-        .route(
-            "/messages/{message_id}/attachments/{attachment_id}",
-            get(messages::get_message_attachment),
-        );
-    let mut app = Router::new()
-        .nest("/api/v1", api)
-        .route("/health", get(health));
     // Where no address of its own is set for them, the metrics are served here.
-    if !state.metrics_elsewhere {
-        app = app.route("/metrics", get(metrics::get_metrics));
-    }
-    let app = app.with_state(state.clone());
+    let (app, document) = all_routes(!state.metrics_elsewhere).split_for_parts();
+    let app = app
+        .layer(Extension(Arc::new(Reference::new(&document))))
+        .with_state(state.clone());
     // Outermost, so that it counts each answer as it leaves, envelope included.
     with_layers(app).layer(axum::middleware::from_fn_with_state(
         state,
         metrics::count_requests,
     ))
+}
+
+/// Every route, in one place. Each is registered from its handler's `#[utoipa::path]` (method
+/// and path included) with `routes!`, which also adds it to the OpenAPI document: no route is
+/// served that `/api/v1/openapi.json` does not describe (the tests in `openapi::tests` walk the
+/// router to hold this).
+pub(crate) fn all_routes(with_metrics: bool) -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::new()
+        .routes(routes!(accounts::list_accounts, accounts::create_account))
+        .routes(routes!(
+            accounts::get_account,
+            accounts::reconnect_account,
+            accounts::delete_account
+        ))
+        .routes(routes!(sync::sync_account))
+        .routes(routes!(sync::list_syncs))
+        .routes(routes!(sync::get_sync))
+        .routes(routes!(chats::list_chats))
+        .routes(routes!(chats::get_chat))
+        .routes(routes!(chats::list_chat_messages))
+        .routes(routes!(chats::list_chat_attendees))
+        .routes(routes!(attendees::list_attendees))
+        .routes(routes!(attendees::get_attendee))
+        .routes(routes!(attendees::list_attendee_chats))
+        .routes(routes!(attendees::list_attendee_messages))
+        .routes(routes!(messages::list_messages))
+        .routes(routes!(messages::get_message))
+        .routes(routes!(messages::get_message_attachment))
+        .routes(routes!(openapi::get_openapi));
+    let app = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", api)
+        .routes(routes!(crate::routes::health))
+        .routes(routes!(openapi::get_docs));
+    if with_metrics {
+        app.routes(routes!(metrics::get_metrics))
+    } else {
+        app
+    }
 }
 
 /// `/metrics` alone, for `MSGSYNC_METRICS_LISTEN` (an address only the monitoring reaches).

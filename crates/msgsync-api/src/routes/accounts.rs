@@ -8,13 +8,16 @@ use msgsync_core::time::now_ms;
 use msgsync_core::{AccountId, ApiKeyMode, ErrorKind, ProviderKind, Scope};
 use msgsync_providers::{AccountProfile, Credentials, ProxyProtocol, ProxySettings};
 use msgsync_store::{AccountReconnect, AccountRecord, NewAccount};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{not_found, provider_call_error, AppError};
 use crate::extract::{path_id, AppJson, QueryMap};
-use crate::views;
+use crate::openapi::bodies::ConnectAccount;
+use crate::openapi::errors::route_errors;
+use crate::openapi::params::{AccountPath, PageQuery};
+use crate::views::{self, AccountCreated, AccountDeleted, AccountList, AccountReconnected};
 
 /// What a connect or reconnect body carries, validated.
 struct ConnectBody {
@@ -232,11 +235,31 @@ async fn identify(
     })
 }
 
+route_errors!(CreateAccountErrors: KEYED, CONNECT_BODY, PROVIDER_CALL);
+
+/// Connect an account.
+///
+/// Checks the credentials with the provider (who the account is: LinkedIn's `/voyager/api/me`,
+/// Telegram's own user) before storing them encrypted: a dead session is refused with 401
+/// `errors/invalid_credentials`. Connecting does not start a sync: call the resync route.
+/// Needs the `accounts:write` scope.
+#[utoipa::path(
+    post,
+    path = "/accounts",
+    tag = "Accounts",
+    operation_id = "create_account",
+    security(("api_key" = [])),
+    request_body(content = ConnectAccount, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Connected", body = AccountCreated),
+        CreateAccountErrors,
+    ),
+)]
 pub async fn create_account(
     State(state): State<AppState>,
     caller: Caller,
     AppJson(body): AppJson<Value>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+) -> Result<(StatusCode, Json<AccountCreated>), AppError> {
     caller.require(Scope::AccountsWrite)?;
     let body = parse_body(&body, None)?;
     let id = AccountId::new();
@@ -257,10 +280,24 @@ pub async fn create_account(
     tracing::info!(account = %account.id, provider = %account.provider, "account connected");
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "object": "AccountCreated", "account_id": account.id })),
+        Json(views::account_created(account.id)),
     ))
 }
 
+route_errors!(ListAccountsErrors: KEYED, QUERY, PAGED);
+
+/// List the accounts.
+///
+/// The accounts of the key's owner and mode, newest first. Needs the `accounts:read` scope.
+#[utoipa::path(
+    get,
+    path = "/accounts",
+    tag = "Accounts",
+    operation_id = "list_accounts",
+    security(("api_key" = [])),
+    params(PageQuery),
+    responses((status = 200, description = "A page of accounts", body = AccountList), ListAccountsErrors),
+)]
 pub async fn list_accounts(
     State(state): State<AppState>,
     caller: Caller,
@@ -274,6 +311,20 @@ pub async fn list_accounts(
     Ok(Json(views::list("AccountList", &page, views::account)).into_response())
 }
 
+route_errors!(GetAccountErrors: KEYED, PATH_ID);
+
+/// Get an account.
+///
+/// Needs the `accounts:read` scope.
+#[utoipa::path(
+    get,
+    path = "/accounts/{account_id}",
+    tag = "Accounts",
+    operation_id = "get_account",
+    security(("api_key" = [])),
+    params(AccountPath),
+    responses((status = 200, description = "The account", body = views::Account), GetAccountErrors),
+)]
 pub async fn get_account(
     State(state): State<AppState>,
     caller: Caller,
@@ -284,11 +335,26 @@ pub async fn get_account(
     Ok(Json(views::account(&account)).into_response())
 }
 
+route_errors!(DeleteAccountErrors: KEYED, PATH_ID);
+
+/// Delete an account.
+///
+/// Deletes the account with its chats, messages and syncs; a sync in progress stops. Needs the
+/// `accounts:write` scope.
+#[utoipa::path(
+    delete,
+    path = "/accounts/{account_id}",
+    tag = "Accounts",
+    operation_id = "delete_account",
+    security(("api_key" = [])),
+    params(AccountPath),
+    responses((status = 200, description = "Deleted", body = AccountDeleted), DeleteAccountErrors),
+)]
 pub async fn delete_account(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<AccountDeleted>, AppError> {
     caller.require(Scope::AccountsWrite)?;
     let id: AccountId = path_id(&id)?;
     if !state.store.account_delete(&caller.tenant, id).await? {
@@ -296,15 +362,33 @@ pub async fn delete_account(
     }
     state.engine.account_changed(id);
     tracing::info!(account = %id, "account deleted");
-    Ok(Json(json!({ "object": "AccountDeleted" })))
+    Ok(Json(views::account_deleted()))
 }
 
+route_errors!(ReconnectAccountErrors: KEYED, PATH_ID, CONNECT_BODY, PROVIDER_CALL; AccountMismatch);
+
+/// Reconnect an account.
+///
+/// Replaces the account's credentials, once the provider has confirmed them; `provider` may be
+/// left out (it must be the account's). Credentials of another provider user than the
+/// account's are refused with 403 `errors/account_mismatch`, changing nothing. Needs the
+/// `accounts:write` scope.
+#[utoipa::path(
+    post,
+    path = "/accounts/{account_id}",
+    tag = "Accounts",
+    operation_id = "reconnect_account",
+    security(("api_key" = [])),
+    params(AccountPath),
+    request_body(content = ConnectAccount, content_type = "application/json"),
+    responses((status = 200, description = "Reconnected", body = AccountReconnected), ReconnectAccountErrors),
+)]
 pub async fn reconnect_account(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     AppJson(body): AppJson<Value>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<AccountReconnected>, AppError> {
     caller.require(Scope::AccountsWrite)?;
     let account = find_account(&state, &caller, path_id(&id)?).await?;
     let id = account.id;
@@ -337,9 +421,7 @@ pub async fn reconnect_account(
         .await?;
     state.engine.account_changed(id);
     tracing::info!(account = %id, "account reconnected");
-    Ok(Json(
-        json!({ "object": "AccountReconnected", "account_id": id }),
-    ))
+    Ok(Json(views::account_reconnected(id)))
 }
 
 /// The caller's account `id`, or 404.

@@ -11,8 +11,25 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{not_found, AppError};
 use crate::extract::{path_id, QueryMap};
-use crate::views;
+use crate::openapi::errors::route_errors;
+use crate::openapi::params::{AccountFilter, AttendeePath, PageQuery, SpanQuery};
+use crate::views::{self, ChatAttendeeList, ChatList, MessageList};
 
+route_errors!(ListAttendeesErrors: KEYED, QUERY, PAGED; ResourceNotFound);
+
+/// List attendees.
+///
+/// The people of the key's accounts' chats (or of one account's), in id order. Needs the
+/// `messaging:read` scope.
+#[utoipa::path(
+    get,
+    path = "/chat_attendees",
+    tag = "Attendees",
+    operation_id = "list_attendees",
+    security(("api_key" = [])),
+    params(AccountFilter, PageQuery),
+    responses((status = 200, description = "A page of attendees", body = ChatAttendeeList), ListAttendeesErrors),
+)]
 pub async fn list_attendees(
     State(state): State<AppState>,
     caller: Caller,
@@ -44,6 +61,20 @@ async fn find_attendee(
         .ok_or_else(|| not_found("chat attendee", id))
 }
 
+route_errors!(GetAttendeeErrors: KEYED, PATH_ID);
+
+/// Get an attendee.
+///
+/// Needs the `messaging:read` scope.
+#[utoipa::path(
+    get,
+    path = "/chat_attendees/{attendee_id}",
+    tag = "Attendees",
+    operation_id = "get_attendee",
+    security(("api_key" = [])),
+    params(AttendeePath),
+    responses((status = 200, description = "The attendee", body = views::ChatAttendee), GetAttendeeErrors),
+)]
 pub async fn get_attendee(
     State(state): State<AppState>,
     caller: Caller,
@@ -54,6 +85,20 @@ pub async fn get_attendee(
     Ok(Json(views::attendee(&attendee)).into_response())
 }
 
+route_errors!(ListAttendeeChatsErrors: KEYED, QUERY, PAGED, PATH_ID);
+
+/// List the chats an attendee takes part in.
+///
+/// Newest first. Needs the `messaging:read` scope.
+#[utoipa::path(
+    get,
+    path = "/chat_attendees/{attendee_id}/chats",
+    tag = "Attendees",
+    operation_id = "list_attendee_chats",
+    security(("api_key" = [])),
+    params(AttendeePath, PageQuery),
+    responses((status = 200, description = "A page of chats", body = ChatList), ListAttendeeChatsErrors),
+)]
 pub async fn list_attendee_chats(
     State(state): State<AppState>,
     caller: Caller,
@@ -67,6 +112,20 @@ pub async fn list_attendee_chats(
     Ok(Json(views::list("ChatList", &chats, views::chat)).into_response())
 }
 
+route_errors!(ListAttendeeMessagesErrors: KEYED, QUERY, PAGED, PATH_ID);
+
+/// List the messages an attendee sent.
+///
+/// Newest first, across the chats of the attendee's account. Needs the `messaging:read` scope.
+#[utoipa::path(
+    get,
+    path = "/chat_attendees/{attendee_id}/messages",
+    tag = "Attendees",
+    operation_id = "list_attendee_messages",
+    security(("api_key" = [])),
+    params(AttendeePath, SpanQuery, PageQuery),
+    responses((status = 200, description = "A page of messages", body = MessageList), ListAttendeeMessagesErrors),
+)]
 pub async fn list_attendee_messages(
     State(state): State<AppState>,
     caller: Caller,

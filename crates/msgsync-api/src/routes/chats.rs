@@ -11,8 +11,25 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{not_found, AppError};
 use crate::extract::{path_id, QueryMap};
-use crate::views;
+use crate::openapi::errors::route_errors;
+use crate::openapi::params::{ChatPath, ChatsQuery, PageQuery, SpanQuery};
+use crate::views::{self, ChatAttendeeListOfChat, ChatList, MessageList};
 
+route_errors!(ListChatsErrors: KEYED, QUERY, PAGED; ResourceNotFound);
+
+/// List chats.
+///
+/// The chats of the key's accounts (or of one), by last activity, newest first. An `account_id`
+/// this key may not see is a 404. Needs the `messaging:read` scope.
+#[utoipa::path(
+    get,
+    path = "/chats",
+    tag = "Chats",
+    operation_id = "list_chats",
+    security(("api_key" = [])),
+    params(ChatsQuery, PageQuery),
+    responses((status = 200, description = "A page of chats", body = ChatList), ListChatsErrors),
+)]
 pub async fn list_chats(
     State(state): State<AppState>,
     caller: Caller,
@@ -69,6 +86,20 @@ pub(crate) async fn find_chat(
         .ok_or_else(|| not_found("chat", id))
 }
 
+route_errors!(GetChatErrors: KEYED, PATH_ID);
+
+/// Get a chat, with its newest message.
+///
+/// Needs the `messaging:read` scope.
+#[utoipa::path(
+    get,
+    path = "/chats/{chat_id}",
+    tag = "Chats",
+    operation_id = "get_chat",
+    security(("api_key" = [])),
+    params(ChatPath),
+    responses((status = 200, description = "The chat, with `lastMessage`", body = views::Chat), GetChatErrors),
+)]
 pub async fn get_chat(
     State(state): State<AppState>,
     caller: Caller,
@@ -80,6 +111,20 @@ pub async fn get_chat(
     Ok(Json(views::chat_with_last_message(&chat, last.as_ref())).into_response())
 }
 
+route_errors!(ListChatMessagesErrors: KEYED, QUERY, PAGED, PATH_ID);
+
+/// List the messages of a chat.
+///
+/// Newest first. Needs the `messaging:read` scope.
+#[utoipa::path(
+    get,
+    path = "/chats/{chat_id}/messages",
+    tag = "Chats",
+    operation_id = "list_chat_messages",
+    security(("api_key" = [])),
+    params(ChatPath, SpanQuery, PageQuery),
+    responses((status = 200, description = "A page of messages", body = MessageList), ListChatMessagesErrors),
+)]
 pub async fn list_chat_messages(
     State(state): State<AppState>,
     caller: Caller,
@@ -97,6 +142,21 @@ pub async fn list_chat_messages(
     Ok(Json(views::list("MessageList", &messages, views::message)).into_response())
 }
 
+route_errors!(ListChatAttendeesErrors: KEYED, PATH_ID);
+
+/// List the attendees of a chat.
+///
+/// The chat's participants and senders, all of them (not paged). Needs the `messaging:read`
+/// scope.
+#[utoipa::path(
+    get,
+    path = "/chats/{chat_id}/attendees",
+    tag = "Chats",
+    operation_id = "list_chat_attendees",
+    security(("api_key" = [])),
+    params(ChatPath),
+    responses((status = 200, description = "The chat's attendees", body = ChatAttendeeListOfChat), ListChatAttendeesErrors),
+)]
 pub async fn list_chat_attendees(
     State(state): State<AppState>,
     caller: Caller,

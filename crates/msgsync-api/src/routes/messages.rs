@@ -17,8 +17,27 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{not_found, provider_call_error, AppError};
 use crate::extract::{path_id, QueryMap};
-use crate::views;
+use crate::openapi::errors::route_errors;
+use crate::openapi::params::{
+    AccountFilter, AttachmentPath, MessagePath, PageQuery, SenderFilter, SpanQuery,
+};
+use crate::views::{self, MessageList};
 
+route_errors!(ListMessagesErrors: KEYED, QUERY, PAGED; ResourceNotFound);
+
+/// List messages across chats.
+///
+/// The messages of the key's accounts (or of one), newest first. Needs the `messaging:read`
+/// scope.
+#[utoipa::path(
+    get,
+    path = "/messages",
+    tag = "Messages",
+    operation_id = "list_messages",
+    security(("api_key" = [])),
+    params(AccountFilter, SenderFilter, SpanQuery, PageQuery),
+    responses((status = 200, description = "A page of messages", body = MessageList), ListMessagesErrors),
+)]
 pub async fn list_messages(
     State(state): State<AppState>,
     caller: Caller,
@@ -55,6 +74,20 @@ async fn find_message(
         .ok_or_else(|| not_found("message", id))
 }
 
+route_errors!(GetMessageErrors: KEYED, PATH_ID);
+
+/// Get a message.
+///
+/// Needs the `messaging:read` scope.
+#[utoipa::path(
+    get,
+    path = "/messages/{message_id}",
+    tag = "Messages",
+    operation_id = "get_message",
+    security(("api_key" = [])),
+    params(MessagePath),
+    responses((status = 200, description = "The message", body = views::Message), GetMessageErrors),
+)]
 pub async fn get_message(
     State(state): State<AppState>,
     caller: Caller,
@@ -65,9 +98,33 @@ pub async fn get_message(
     Ok(Json(views::message(&message)).into_response())
 }
 
-/// Streams an attachment's file from the provider, as it arrives: nothing is kept whole in
-/// memory. A failure before the first byte is an error in the envelope; a failure after it
-/// cuts the answer short of its `content-length`.
+route_errors!(GetMessageAttachmentErrors: KEYED, PATH_ID, PROVIDER_CALL; ExpiredCredentials);
+
+/// Download an attachment's file.
+///
+/// Streams the file from the provider as it arrives, with its content type (nothing is kept
+/// whole in memory). A failure before the first byte is an error in the envelope; a failure
+/// after it cuts the answer short of its `content-length`. An attachment the provider dropped
+/// (`unavailable`) and a shared LinkedIn post (a link, not a file) are 404. Needs the
+/// `messaging:read` scope.
+#[utoipa::path(
+    get,
+    path = "/messages/{message_id}/attachments/{attachment_id}",
+    tag = "Messages",
+    operation_id = "get_message_attachment",
+    security(("api_key" = [])),
+    params(MessagePath, AttachmentPath),
+    responses(
+        (
+            status = 200,
+            description = "The file, with its content type (`application/octet-stream` when \
+                           unknown), `content-length` when known, and `content-disposition`",
+            content_type = "*/*",
+            body = Vec<u8>,
+        ),
+        GetMessageAttachmentErrors,
+    ),
+)]
 pub async fn get_message_attachment(
     State(state): State<AppState>,
     caller: Caller,

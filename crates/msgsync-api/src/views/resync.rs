@@ -4,51 +4,92 @@ use msgsync_core::time::format_ms;
 use msgsync_core::{AccountId, LinkedinProduct, SyncId, SyncStatus};
 use msgsync_store::{JobState, SyncJob};
 use serde::Serialize;
+use utoipa::ToSchema;
 
-/// The resync route's answer: the contract's two fields, then the sync's details. Typed rather
-/// than a `Value`, because it is the answer clients poll for.
-#[derive(Serialize)]
+use crate::openapi::schemas::{object, shapes};
+
+// Typed rather than a `Value`, because it is the answer clients poll for.
+/// The resync route's answer: `object` and `status`, which every client reads, then the sync's
+/// details. The sync history shows each sync in the same shape, as an `AccountSync`, with four
+/// fields more.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AccountResync)]
 pub struct Resync<'a> {
+    /// `AccountResync` from the resync route; `AccountSync` in the sync history.
+    #[schema(schema_with = object::resync)]
     object: &'static str,
     /// Only in the sync history, where each sync is a resource of its own: its id.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = shapes::SyncId)]
     id: Option<SyncId>,
+    /// From the resync route: `SYNC_STARTED` (this request started it), `SYNC_RUNNING`, or the
+    /// outcome (`SYNC_DONE`, `CHUNK_DONE`, `SYNC_ERROR`), reported once. In the history: the
+    /// sync's state in the same words.
+    #[schema(value_type = shapes::SyncStatus)]
     status: SyncStatus,
-    /// Only in the sync history: the job's own state (`queued`, `running`, `done`,
-    /// `chunk_done`, `error`) and whether its outcome was reported by the resync route.
+    /// Only in the sync history: the job's own state.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = shapes::SyncState)]
     state: Option<&'static str>,
+    /// Only in the sync history: whether the resync route has reported the outcome.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     reported: Option<bool>,
+    /// Only in the sync history: when the sync last changed.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = shapes::Timestamp)]
     updated_at: Option<String>,
+    #[schema(value_type = shapes::SyncId)]
     sync_id: SyncId,
+    #[schema(value_type = shapes::AccountId)]
     account_id: AccountId,
+    /// The chunk this run is: 1 for the first (or only) one.
+    #[schema(minimum = 0)]
     chunk: i64,
     progress: ResyncProgress,
     params: ResyncParams,
+    #[schema(value_type = shapes::Timestamp)]
     started_at: String,
+    /// `null` until the sync has finished.
+    #[schema(value_type = Option<shapes::Timestamp>, required = true)]
     finished_at: Option<String>,
+    /// With `SYNC_ERROR`: why the sync failed.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     error: Option<ResyncError<'a>>,
     /// While a running sync waits to try again: why, and when it tries next.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     retry: Option<ResyncRetry<'a>>,
 }
 
-#[derive(Serialize)]
+/// A running sync waiting to try again.
+#[derive(Serialize, ToSchema)]
 struct ResyncRetry<'a> {
+    /// Attempts that failed so far.
+    #[schema(minimum = 1)]
     attempts: i64,
+    /// The error type of the last failure.
     #[serde(rename = "type")]
+    #[schema(value_type = shapes::ErrorType)]
     kind: &'a str,
+    /// The last failure, in words.
     reason: &'a str,
+    #[schema(value_type = shapes::Timestamp)]
     next_attempt_at: String,
 }
 
-#[derive(Serialize)]
+/// What the sync has stored so far.
+#[derive(Serialize, ToSchema)]
 struct ResyncProgress {
+    /// Chats synced, over every chunk of this sync.
+    #[schema(minimum = 0)]
     chats: i64,
+    /// Messages stored, over every chunk of this sync.
+    #[schema(minimum = 0)]
     messages: i64,
+    /// Chats synced in this chunk.
+    #[schema(minimum = 0)]
     chunk_chats: i64,
     /// The provider's count of the account's chats (Telegram gives one; LinkedIn none), so
     /// that a client can show `chats / chats_total`. A span sync visits only the chats active
@@ -59,18 +100,26 @@ struct ResyncProgress {
     messages_total: Option<i64>,
 }
 
-#[derive(Serialize)]
+/// The parameters the sync runs with (instants in epoch milliseconds).
+#[derive(Serialize, ToSchema)]
 struct ResyncParams {
+    #[schema(required = true, minimum = 1, maximum = 1000)]
     chunk_size: Option<u32>,
     partial: bool,
+    #[schema(required = true)]
     after: Option<i64>,
+    #[schema(required = true)]
     before: Option<i64>,
+    #[schema(value_type = Option<shapes::LinkedinProduct>, required = true)]
     linkedin_product: Option<LinkedinProduct>,
 }
 
-#[derive(Serialize)]
+/// Why a sync failed.
+#[derive(Serialize, ToSchema)]
 struct ResyncError<'a> {
+    /// The error type of the failure.
     #[serde(rename = "type")]
+    #[schema(value_type = shapes::ErrorType)]
     kind: &'a str,
     detail: &'a str,
 }
