@@ -46,18 +46,47 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) if is_storage_full(db.code().as_deref()) => {
                 StoreError::StorageFull(db.message().to_owned())
             }
+            sqlx::Error::Database(db) if is_busy(db.code().as_deref()) => {
+                StoreError::Unavailable(db.message().to_owned())
+            }
             e => StoreError::Database(e),
         }
     }
 }
 
-/// SQLite's `SQLITE_FULL` (13; the primary code is the low byte of an extended one) and
-/// PostgreSQL's `53100` (disk_full).
+/// SQLite's `SQLITE_FULL` (13) and PostgreSQL's `53100` (disk_full).
 fn is_storage_full(code: Option<&str>) -> bool {
-    match code {
-        Some("53100") => true,
-        Some(code) => code.parse::<i32>().is_ok_and(|c| c & 0xff == 13),
-        None => false,
+    code == Some("53100") || sqlite_primary_code(code) == Some(13)
+}
+
+/// SQLite's `SQLITE_BUSY` (5) and `SQLITE_LOCKED` (6), with their extended codes: another
+/// connection held the database past the busy timeout. Worth a retry, not a 500.
+fn is_busy(code: Option<&str>) -> bool {
+    matches!(sqlite_primary_code(code), Some(5 | 6))
+}
+
+/// The primary result code of a SQLite error: the low byte of its (extended) code, a number
+/// of at most four digits. PostgreSQL's SQLSTATEs have five characters and never match.
+fn sqlite_primary_code(code: Option<&str>) -> Option<i32> {
+    let code = code.filter(|c| c.len() < 5)?;
+    code.parse::<i32>().ok().map(|c| c & 0xff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_codes_are_told_apart_by_backend() {
+        // SQLite: SQLITE_FULL, SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT (517), SQLITE_LOCKED.
+        assert!(is_storage_full(Some("13")));
+        assert!(is_busy(Some("5")) && is_busy(Some("517")) && is_busy(Some("6")));
+        assert!(!is_busy(Some("13")) && !is_storage_full(Some("517")));
+        // PostgreSQL: disk_full; five-character codes whose number has a SQLite code's low
+        // byte (10245 is 0x2805, 10253 is 0x280D) are not SQLite's.
+        assert!(is_storage_full(Some("53100")));
+        assert!(!is_busy(Some("10245")) && !is_storage_full(Some("10253")));
+        assert!(!is_busy(None) && !is_storage_full(None));
     }
 }
 

@@ -120,7 +120,7 @@ async fn in_transaction(
     db: &SqlitePool,
     checkpoints: &[&SyncCheckpoint],
 ) -> StoreResult<Vec<StoreResult<()>>> {
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let results = write_checkpoints(&mut tx, checkpoints).await?;
     tx.commit().await?;
     Ok(results)

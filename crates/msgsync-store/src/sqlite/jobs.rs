@@ -83,7 +83,7 @@ pub async fn request(
     if let Some(job) = open.filter(|j| !j.state.is_finished()) {
         return Ok(SyncRequestResult::Running(job));
     }
-    let mut tx = writer.begin().await?;
+    let mut tx = super::begin_write(writer).await?;
     let open = fetch_optional(
         &mut tx,
         "SELECT * FROM sync_jobs WHERE account_id = ? AND reported = 0",
@@ -392,7 +392,7 @@ pub async fn release(db: &SqlitePool, r: &SyncRelease<'_>) -> StoreResult<()> {
 }
 
 pub async fn finish(db: &SqlitePool, f: &SyncFinish<'_>) -> StoreResult<()> {
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let (error_kind, error_detail) = match &f.error {
         Some((k, d)) => (Some(k.as_str()), Some(d.as_str())),
         None => (None, None),

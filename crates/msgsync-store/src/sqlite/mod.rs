@@ -97,6 +97,17 @@ impl SqliteStore {
     }
 }
 
+/// Starts a write transaction that holds SQLite's write lock from its start (`BEGIN
+/// IMMEDIATE`). A deferred transaction takes its snapshot at its first read; if another process
+/// on the same database (the CLI creating a key) commits before the transaction writes, that
+/// write fails at once with `SQLITE_BUSY_SNAPSHOT` (517), which no busy timeout retries. With
+/// the lock taken first, the transaction waits for the other process instead (busy timeout).
+pub(crate) async fn begin_write(
+    pool: &SqlitePool,
+) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}
+
 /// Whether the writer connection may serve the next write: not if a transaction is still open
 /// on it, by SQLite's account or by the driver's. A failed `COMMIT` (a full disk) can leave
 /// SQLite's transaction open while the driver believes it ended; every later write on the
