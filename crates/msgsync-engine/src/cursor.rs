@@ -14,13 +14,14 @@ pub struct SyncCursor {
     pub chat_index: usize,
     /// Provider cursor of the current chat's next message page (`None`: its newest page).
     pub message_cursor: Option<String>,
-    /// Incremental syncs: the newest activity stored in the inbox being walked, as it was when
-    /// its walk began (fixed then, so that the chats this sync stores do not move it).
+    /// Incremental syncs: the activity up to which the inbox being walked was already stored
+    /// whole, as it was when its walk began (fixed then, so that what this sync stores does not
+    /// move it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known: Option<KnownActivity>,
 }
 
-/// The newest stored activity of one inbox of the sync (see [`SyncCursor::known`]).
+/// Where an incremental sync of one inbox may stop (see [`SyncCursor::known`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KnownActivity {
     /// Index into the sync's list of inboxes.

@@ -395,9 +395,12 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Incremental syncs over everything (`partial`, no span): the newest activity stored in
-    /// the inbox before its walk began, for the connector to stop at (`ChatPageRequest::
-    /// known_activity_ms`). A sync with a span asks for that span in full.
+    /// Incremental syncs over everything (`partial`, no span): the activity up to which every
+    /// chat of the inbox is already stored whole, for the connector to stop at
+    /// (`ChatPageRequest::known_activity_ms`). Taken from what the last resync that walked the
+    /// inbox whole saw, never from the newest chat stored: a full resync that was interrupted
+    /// stored the newest chats but not the older ones. A sync with a span asks for that span in
+    /// full.
     async fn known_activity(&mut self, inbox: Option<LinkedinProduct>) -> Result<Option<i64>, End> {
         let params = &self.job.params;
         if !params.partial || params.span.after.is_some() || params.span.before.is_some() {
@@ -409,7 +412,7 @@ impl<'a> Run<'a> {
         let activity_ms = self
             .engine
             .store
-            .chat_activity_latest(self.job.account_id, inbox)
+            .inbox_complete_through(self.job.account_id, inbox)
             .await?;
         self.cursor.known = Some(KnownActivity {
             inbox: self.cursor.inbox,

@@ -139,9 +139,9 @@ pub struct ChatPageRequest {
     pub span: Span,
     /// At most this many chats (the connector may cap it lower).
     pub limit: u32,
-    /// An incremental (`partial`) sync without a span: the newest last activity among the
-    /// chats of this inbox already stored. The walk may end once a whole page holds only
-    /// chats at or before it (a recency-ordered inbox has nothing newer behind such a page).
+    /// An incremental (`partial`) sync without a span: every chat of this inbox whose last
+    /// activity is at or before it is already stored whole. The walk may end once a whole page
+    /// holds only such chats (a recency-ordered inbox has nothing newer behind such a page).
     pub known_activity_ms: Option<i64>,
 }
 

@@ -137,13 +137,6 @@ pub trait Store: Send + Sync + 'static {
     // --- synced data ---
     async fn chat_list(&self, tenant: &Tenant, query: &ChatQuery) -> StoreResult<Page<ChatRecord>>;
     async fn chat_get(&self, tenant: &Tenant, id: ChatId) -> StoreResult<Option<ChatRecord>>;
-    /// The newest last activity among the stored chats of one inbox of an account (`None`:
-    /// providers without inboxes), deleted chats aside (engine only).
-    async fn chat_activity_latest(
-        &self,
-        account: AccountId,
-        inbox: Option<LinkedinProduct>,
-    ) -> StoreResult<Option<i64>>;
     async fn message_list(
         &self,
         chat: &ChatRecord,
@@ -187,6 +180,16 @@ pub trait Store: Send + Sync + 'static {
     async fn sync_request(&self, request: &SyncRequest) -> StoreResult<SyncRequestResult>;
     /// The latest sync of an account, reported or not.
     async fn sync_latest(&self, account: AccountId) -> StoreResult<Option<SyncJob>>;
+    /// Where an incremental sync of one inbox may stop: the newest last activity among the
+    /// chats of the inbox last seen by a resync that walked it whole (no span; every inbox, or
+    /// this one) and finished `SYNC_DONE`. Every chat of the inbox up to it is stored whole; a
+    /// resync that did not finish may have stored newer chats and not the older ones (engine
+    /// only). `None` for providers without inboxes means the account's one inbox.
+    async fn inbox_complete_through(
+        &self,
+        account: AccountId,
+        inbox: Option<LinkedinProduct>,
+    ) -> StoreResult<Option<i64>>;
     /// An account's syncs, newest first (reading only).
     async fn sync_list(&self, account: AccountId, page: &PageRequest)
         -> StoreResult<Page<SyncJob>>;

@@ -476,64 +476,92 @@ async fn a_checkpoint_that_fails_among_others_fails_alone() {
     }
 }
 
+/// Runs one sync of `params` requested at `at`, which sees `chats`, to `outcome`, and has its
+/// outcome reported.
+async fn run_sync(
+    f: &Fixture,
+    acc: AccountId,
+    (params, at): (SyncParams, i64),
+    chats: &[ProviderChat],
+    outcome: JobState,
+) {
+    let started = f.store.sync_request(&request(acc, params, at)).await;
+    assert!(matches!(started.unwrap(), SyncRequestResult::Started(_)));
+    let job = claim(f, "w", at + 1).await.unwrap();
+    for c in chats {
+        write(f, &job, "w", c, &[]).await.unwrap();
+    }
+    finish(f, &job, "w", outcome, None).await.unwrap();
+    let reported = f.store.sync_request(&request(acc, params, at + 2)).await;
+    assert!(matches!(reported.unwrap(), SyncRequestResult::Finished(j) if j.state == outcome));
+}
+
 #[tokio::test]
-async fn the_newest_stored_activity_is_per_inbox_and_ignores_deleted_chats() {
+async fn an_inbox_is_complete_through_what_the_last_whole_walk_of_it_saw() {
     use msgsync_core::LinkedinProduct::{Classic, SalesNavigator};
+    use JobState::{ChunkDone, Done, Error};
     let f = fixture().await;
     let acc = account(&f).await;
-    assert_eq!(f.store.chat_activity_latest(acc, None).await.unwrap(), None);
-    f.store
-        .sync_request(&request(acc, SyncParams::default(), 1))
-        .await
-        .unwrap();
-    let job = claim(&f, "w", 2).await.unwrap();
-    let in_inbox = |id: &str, at: i64, inbox| ProviderChat {
+    let through = |inbox| f.store.inbox_complete_through(acc, inbox);
+    let c = |id: &str, at: i64, inbox| ProviderChat {
         inbox,
         ..chat(id, at)
     };
-    for c in [
-        in_inbox("a", 30, Some(Classic)),
-        in_inbox("b", 50, Some(Classic)),
-        in_inbox("c", 70, Some(SalesNavigator)),
-        in_inbox("t", 90, None),
-    ] {
-        write(&f, &job, "w", &c, &[]).await.unwrap();
-    }
-    let latest = |inbox| f.store.chat_activity_latest(acc, inbox);
-    assert_eq!(latest(Some(Classic)).await.unwrap(), Some(50));
-    assert_eq!(latest(Some(SalesNavigator)).await.unwrap(), Some(70));
-    assert_eq!(latest(None).await.unwrap(), Some(90));
-    assert_eq!(
-        f.store
-            .chat_activity_latest(AccountId::new(), None)
-            .await
-            .unwrap(),
-        None
-    );
-    // A full resync that no longer sees "b" marks it deleted: it no longer counts.
-    let scope = ReconcileScope {
-        span: Span::default(),
-        inbox: Some(Classic),
+    let every = SyncParams::default();
+    assert_eq!(through(Some(Classic)).await.unwrap(), None);
+
+    // A resync of every inbox that finished.
+    let seen = [
+        c("a", 30, Some(Classic)),
+        c("b", 50, Some(Classic)),
+        c("s", 70, Some(SalesNavigator)),
+        c("t", 90, None),
+    ];
+    run_sync(&f, acc, (every, 10), &seen, Done).await;
+    assert_eq!(through(Some(Classic)).await.unwrap(), Some(50));
+    assert_eq!(through(Some(SalesNavigator)).await.unwrap(), Some(70));
+    assert_eq!(through(None).await.unwrap(), Some(90));
+
+    // One that failed after storing a newer chat, and a newer state of "b": what is older than
+    // them may be missing, so neither counts; nor does a sync with a span.
+    let failed = [c("d", 80, Some(Classic)), c("b", 60, Some(Classic))];
+    run_sync(&f, acc, (every, 20), &failed, Error).await;
+    assert_eq!(through(Some(Classic)).await.unwrap(), Some(30));
+    let span = SyncParams {
+        span: Span {
+            after: Some(1),
+            before: None,
+        },
+        ..Default::default()
     };
-    let job2 = {
-        finish(&f, &job, "w", JobState::Done, None).await.unwrap();
-        f.store
-            .sync_request(&request(acc, SyncParams::default(), 30))
-            .await
-            .unwrap();
-        f.store
-            .sync_request(&request(acc, SyncParams::default(), 31))
-            .await
-            .unwrap();
-        claim(&f, "w", 32).await.unwrap()
+    run_sync(&f, acc, (span, 30), &[c("e", 100, Some(Classic))], Done).await;
+    assert_eq!(through(Some(Classic)).await.unwrap(), Some(30));
+
+    // A resync of one inbox counts for that one only.
+    let classic = SyncParams {
+        linkedin_product: Some(Classic),
+        partial: true,
+        ..Default::default()
     };
-    write(&f, &job2, "w", &in_inbox("a", 30, Some(Classic)), &[])
-        .await
-        .unwrap();
-    finish(&f, &job2, "w", JobState::Done, Some(scope))
-        .await
-        .unwrap();
-    assert_eq!(latest(Some(Classic)).await.unwrap(), Some(30));
+    let one = [c("b", 60, Some(Classic)), c("x", 75, Some(SalesNavigator))];
+    run_sync(&f, acc, (classic, 40), &one, Done).await;
+    assert_eq!(through(Some(Classic)).await.unwrap(), Some(60));
+    assert_eq!(through(Some(SalesNavigator)).await.unwrap(), Some(70));
+
+    // A chunked series counts once its last chunk is done.
+    let chunked = SyncParams {
+        chunk_size: Some(1),
+        ..Default::default()
+    };
+    let newest = [c("g", 200, Some(SalesNavigator))];
+    run_sync(&f, acc, (chunked, 50), &newest, ChunkDone).await;
+    assert_eq!(through(Some(SalesNavigator)).await.unwrap(), Some(70));
+    run_sync(&f, acc, (chunked, 60), &[], Done).await;
+    assert_eq!(through(Some(SalesNavigator)).await.unwrap(), Some(200));
+
+    // Another account's syncs are its own.
+    let other = account(&f).await;
+    assert_eq!(f.store.inbox_complete_through(other, None).await.unwrap(), None);
 }
 
 #[tokio::test]

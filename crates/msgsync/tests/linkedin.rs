@@ -306,3 +306,25 @@ async fn an_incremental_resync_adds_what_is_newer_than_what_is_stored() {
     assert_eq!(outcome["status"], "SYNC_DONE", "{outcome}");
     assert_eq!(server.all_chats(&key, &account).await.len(), 60);
 }
+
+#[tokio::test]
+async fn an_incremental_resync_after_an_unfinished_full_one_fetches_what_that_one_left() {
+    let server = TestServer::start().await;
+    let key = server.test_key();
+    let account = server
+        .connect(&key, "LINKEDIN", "sandbox:chats=25,messages=2,seed=9")
+        .await;
+    // The first chunk stores the 10 newest chats; the series is then left.
+    let chunk = server.sync_to_outcome(&key, &account, "chunk_size=10").await;
+    assert_eq!(chunk["status"], "CHUNK_DONE", "{chunk}");
+    assert_eq!(server.all_chats(&key, &account).await.len(), 10);
+    // Nothing walked the inbox whole yet: the incremental resync cannot stop at the newest
+    // chat stored, every older one is still missing.
+    let outcome = server.sync_to_outcome(&key, &account, "partial=true").await;
+    assert_eq!(outcome["status"], "SYNC_DONE", "{outcome}");
+    assert_eq!(server.all_chats(&key, &account).await.len(), 25);
+    // Once one has, the next incremental resync finds nothing newer.
+    let again = server.sync_to_outcome(&key, &account, "partial=true").await;
+    assert_eq!(again["status"], "SYNC_DONE", "{again}");
+    assert_eq!(again["progress"]["chats"], 0, "{again}");
+}

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use msgsync_core::content::ProviderChat;
-use msgsync_core::{AccountId, ChatId, LinkedinProduct, SyncId};
+use msgsync_core::{AccountId, ChatId, SyncId};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
@@ -105,23 +105,6 @@ pub async fn chat_list(
         at: c.timestamp,
         id: c.id.to_string(),
     }))
-}
-
-pub async fn chat_activity_latest(
-    db: &SqlitePool,
-    account: AccountId,
-    inbox: Option<LinkedinProduct>,
-) -> StoreResult<Option<i64>> {
-    // Newest first along `chats_account_time`, to the first chat of the inbox.
-    let at: Option<i64> = sqlx::query_scalar(
-        "SELECT timestamp FROM chats WHERE account_id = ? AND deleted = 0 AND inbox IS ?
-         ORDER BY timestamp DESC, id DESC LIMIT 1",
-    )
-    .bind(account.to_string())
-    .bind(inbox.map(|i| i.as_str()))
-    .fetch_optional(db)
-    .await?;
-    Ok(at)
 }
 
 pub async fn chat_get(

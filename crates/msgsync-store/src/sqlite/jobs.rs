@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use msgsync_core::{AccountId, SyncId, SyncParams};
+use msgsync_core::{AccountId, LinkedinProduct, SyncId, SyncParams};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
@@ -187,6 +187,34 @@ pub async fn latest(db: &SqlitePool, account: AccountId) -> StoreResult<Option<S
         account,
     )
     .await
+}
+
+/// The newest last activity among the chats of one inbox that a series which walked it whole
+/// saw (see [`crate::Store::inbox_complete_through`]).
+pub async fn inbox_complete_through(
+    db: &SqlitePool,
+    account: AccountId,
+    inbox: Option<LinkedinProduct>,
+) -> StoreResult<Option<i64>> {
+    // Newest chats first along `chats_account_time`: the first one a whole walk saw ends it.
+    // Syncs with a span, of another inbox, or unfinished saw only part of this one.
+    let at: Option<i64> = sqlx::query_scalar(
+        "SELECT c.timestamp FROM chats c
+         WHERE c.account_id = ?1 AND c.deleted = 0 AND c.inbox IS ?2
+           AND c.seen_series IN (
+               SELECT series_id FROM sync_jobs
+               WHERE account_id = ?1 AND state = 'done'
+                 AND json_extract(params, '$.span.after') IS NULL
+                 AND json_extract(params, '$.span.before') IS NULL
+                 AND (json_extract(params, '$.linkedin_product') IS NULL
+                      OR json_extract(params, '$.linkedin_product') = ?2))
+         ORDER BY c.timestamp DESC, c.id DESC LIMIT 1",
+    )
+    .bind(account.to_string())
+    .bind(inbox.map(|i| i.as_str()))
+    .fetch_optional(db)
+    .await?;
+    Ok(at)
 }
 
 pub async fn claim(db: &SqlitePool, c: &SyncClaim) -> StoreResult<Option<SyncJob>> {

@@ -243,14 +243,6 @@ impl Store for SqliteStore {
         content::chat_get(&self.reader, tenant, id).await
     }
 
-    async fn chat_activity_latest(
-        &self,
-        account: AccountId,
-        inbox: Option<LinkedinProduct>,
-    ) -> StoreResult<Option<i64>> {
-        content::chat_activity_latest(&self.reader, account, inbox).await
-    }
-
     async fn message_list(
         &self,
         chat: &ChatRecord,
@@ -313,6 +305,14 @@ impl Store for SqliteStore {
 
     async fn sync_latest(&self, account: AccountId) -> StoreResult<Option<SyncJob>> {
         jobs::latest(&self.reader, account).await
+    }
+
+    async fn inbox_complete_through(
+        &self,
+        account: AccountId,
+        inbox: Option<LinkedinProduct>,
+    ) -> StoreResult<Option<i64>> {
+        jobs::inbox_complete_through(&self.reader, account, inbox).await
     }
 
     async fn sync_list(
