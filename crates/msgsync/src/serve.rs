@@ -149,14 +149,22 @@ pub async fn run() -> anyhow::Result<()> {
         let lock = lock_embedded_database(&config.database_url)?;
         // Alone by construction: syncs a crash interrupted resume now, not when their leases
         // run out.
-        let released = store
+        // On a full disk this write fails; serving reads matters more, and the interrupted
+        // syncs still resume once their leases run out.
+        match store
             .sync_leases_end_all(msgsync_core::time::now_ms())
-            .await?;
-        if released > 0 {
-            tracing::info!(
+            .await
+        {
+            Ok(0) => {}
+            Ok(released) => tracing::info!(
                 syncs = released,
                 "resuming syncs interrupted by the last stop"
-            );
+            ),
+            Err(e) => tracing::warn!(
+                error = %e,
+                "could not release the syncs interrupted by the last stop; they resume when \
+                 their leases run out"
+            ),
         }
         Some(lock)
     } else {

@@ -315,7 +315,9 @@ async fn an_incremental_resync_after_an_unfinished_full_one_fetches_what_that_on
         .connect(&key, "LINKEDIN", "sandbox:chats=25,messages=2,seed=9")
         .await;
     // The first chunk stores the 10 newest chats; the series is then left.
-    let chunk = server.sync_to_outcome(&key, &account, "chunk_size=10").await;
+    let chunk = server
+        .sync_to_outcome(&key, &account, "chunk_size=10")
+        .await;
     assert_eq!(chunk["status"], "CHUNK_DONE", "{chunk}");
     assert_eq!(server.all_chats(&key, &account).await.len(), 10);
     // Nothing walked the inbox whole yet: the incremental resync cannot stop at the newest

@@ -169,3 +169,45 @@ async fn a_full_disk_acknowledges_no_lost_write_and_recovers_when_space_returns(
     assert!(full_lines <= 3, "{full_lines} lines:\n{log}");
     drop(server);
 }
+
+#[tokio::test]
+async fn a_server_killed_on_a_full_disk_starts_again_and_its_sync_resumes_when_space_returns() {
+    let fs = Tmpfs::mount("64m");
+    let data = fs.path.join("data");
+    let server = TestServer::start_with(&[
+        ("MSGSYNC_DATA_DIR", data.to_str().unwrap()),
+        ("MSGSYNC_RETRY_ATTEMPTS", "1000"),
+    ])
+    .await;
+    let key = server.test_key();
+    // Slow enough (about 25 round trips of 300 ms) to be killed in the middle.
+    let scenario = "sandbox:chats=20,messages=50,seed=9,latency_ms=300";
+    let account = server.connect(&key, "TELEGRAM", scenario).await;
+    let (_, started) = server.sync(&key, &account, "").await;
+    assert_eq!(started["status"], "SYNC_STARTED", "{started}");
+    server.wait_progress(&key, &account).await;
+
+    // The disk fills up to the last byte, and the server dies in the middle of the sync.
+    let ballast = fill(&fs.path, 0);
+    let server = server.kill_and_restart().await;
+    // It serves again, reads first: the account and the running sync are there.
+    let (s, body) = server
+        .get(&format!("/api/v1/accounts/{account}"), &key)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let (s, body) = server.sync(&key, &account, "").await;
+    assert_eq!(
+        (s, &body["status"]),
+        (200, &"SYNC_RUNNING".into()),
+        "{body}"
+    );
+
+    // Space comes back: the interrupted sync ends with exactly the data of an undisturbed one.
+    std::fs::remove_file(&ballast).unwrap();
+    let done = server.wait_outcome(&key, &account).await;
+    assert_eq!(done["status"], "SYNC_DONE", "{done}\n{}", server.log_text());
+    let reference = server.synced_account(&key, "TELEGRAM", scenario).await;
+    let snapshot = server.snapshot(&key, &account).await;
+    assert_eq!(snapshot.len(), 20 * 50);
+    assert!(snapshot == server.snapshot(&key, &reference).await);
+}
