@@ -199,6 +199,8 @@ impl Driver {
         // Whether a request went unanswered since the last answer: its answer may have been
         // the outcome of the sync followed.
         let mut gap = false;
+        // Whether the server answered this resync with a sync's state yet.
+        let mut answered = false;
         let mut last = String::new();
         let mut settle_from: Option<Instant> = None;
         loop {
@@ -272,6 +274,27 @@ impl Driver {
             };
             let status = body["status"].as_str().unwrap_or_default();
             let id = body["sync_id"].as_str().unwrap_or_default().to_owned();
+            let finished = matches!(status, "CHUNK_DONE" | "SYNC_DONE" | "SYNC_ERROR");
+            if !plan.matches(&body["params"]) && finished && following.is_none() && !answered {
+                // Rule 3 reports a finished sync to the next request, whatever its parameters:
+                // an earlier resync of this account left an outcome no answer carried (one that
+                // went unanswered). Not this plan's: it starts with the next request.
+                self.ctx.finding(format!(
+                    "{who}: resync {plan} was first answered with the unreported outcome of a \
+                     sync of other parameters: {body}"
+                ));
+                if run.reported.as_deref() == Some(id.as_str()) {
+                    self.ctx.violation(
+                        &who,
+                        format!("the outcome of sync {id} was reported twice: {body}"),
+                    );
+                }
+                run.reported = Some(id);
+                run.count("an earlier sync's outcome".to_owned());
+                answered = true;
+                continue;
+            }
+            answered = true;
             if !plan.matches(&body["params"]) {
                 self.ctx.violation(
                     &who,
@@ -293,7 +316,6 @@ impl Driver {
                     );
                 }
             }
-            let finished = matches!(status, "CHUNK_DONE" | "SYNC_DONE" | "SYNC_ERROR");
             if finished {
                 if run.reported.as_deref() == Some(id.as_str()) {
                     self.ctx.violation(
