@@ -1,5 +1,5 @@
-//! What every sandbox connector (in-process, Voyager, MTProto) does with the credential of a
-//! sandbox account: the credential *is* the scenario.
+//! What both sandbox connectors (Voyager, MTProto) do with the credential of a sandbox
+//! account: the credential *is* the scenario.
 
 use msgsync_core::{ApiError, ProviderKind};
 use msgsync_providers::{AccountProfile, Credentials, ProviderError};
