@@ -4,7 +4,7 @@
 //! ends at), `span_days`, the LinkedIn products and the indexes of the chat and message. The
 //! counts never enter a chat's or a message's own fields, so a scenario with fewer chats or
 //! messages sees a subset of the data of a larger one. This module knows nothing of the
-//! in-process connector: the protocol simulators build on it too.
+//! protocols: the simulators render it as each provider would.
 
 mod common;
 mod hash;

@@ -26,15 +26,14 @@
 //!   takes any positive one. `initConnection` with an `api_id` of 0 or less is answered
 //!   `400 CONNECTION_API_ID_INVALID`, the name Telegram gives it (core.telegram.org/method/
 //!   invokeWithLayer lists it; Telethon's `errors.csv`: "The provided API id is invalid").
-//! - Data: `hub.dataset(ProviderKind::Telegram, scenario)`, so the data is the in-process
-//!   sandbox's — except message ids, which grow with time here (see [`paging`]). Users carry
-//!   their usernames, media their sizes and attributes; [`attachment_bytes`] gives the bytes
-//!   served for an attachment.
-//! - Faults, counted per auth key (so per account and scenario) by every connection, like the
-//!   in-process connector counts per account and secret: only the provider requests of a sync
-//!   or a download count (`messages.getDialogs`, `messages.getHistory`, `messages.getMessages`,
-//!   `messages.getPeerDialogs`, `channels.getMessages`, `upload.getFile`; connection set-up,
-//!   config, state, user look-ups and authorization transfers do not). The first
+//! - Data: `hub.dataset(ProviderKind::Telegram, scenario)`, the generator's — except message
+//!   ids, which grow with time here (see [`paging`]). Users carry their usernames, media their
+//!   sizes and attributes; [`attachment_bytes`] gives the bytes served for an attachment.
+//! - Faults, counted per auth key (so per account and scenario) by every connection: only the
+//!   provider requests of a sync or a download count (`messages.getDialogs`,
+//!   `messages.getHistory`, `messages.getMessages`, `messages.getPeerDialogs`,
+//!   `channels.getMessages`, `upload.getFile`; connection set-up, config, state, user look-ups
+//!   and authorization transfers do not). The first
 //!   `fault_after` are served; then `rate_limited` answers `420 FLOOD_WAIT_1` once and
 //!   recovers; `expired` answers `401 AUTH_KEY_UNREGISTERED`; `auth_key_duplicated` answers
 //!   `406 AUTH_KEY_DUPLICATED` (the key was used from two places at once and is dead:
@@ -86,7 +85,7 @@ use crate::SandboxHub;
 use keys::{Binding, KeyId, Registered, KEY_LEN};
 use rpc::Answer;
 
-/// A flaky DC drops this many requests in a row, then recovers (as the in-process one).
+/// A flaky DC drops this many requests in a row, then recovers (as a flaky LinkedIn does).
 const FLAKY_FAILURES: u64 = 3;
 const DAY_MS: i64 = 86_400_000;
 

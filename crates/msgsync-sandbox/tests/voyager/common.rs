@@ -1,5 +1,6 @@
 //! Shared helpers of the Voyager simulator tests: a simulator on loopback, the connector in
-//! front of it, and walks that collect whole inboxes and chats.
+//! front of it, walks that collect whole inboxes and chats, and what the generator says those
+//! walks must find.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +11,9 @@ use msgsync_providers::{
     ChatPageRequest, ConnectRequest, Connector, Credentials, MessagePageRequest, ProviderChat,
     ProviderError, ProviderMessage, ProviderSession,
 };
-use msgsync_sandbox::{SandboxHub, SandboxLinkedinConnector, VoyagerHandle, VoyagerSimulator};
+use msgsync_sandbox::{
+    Dataset, SandboxHub, SandboxLinkedinConnector, Scenario, VoyagerHandle, VoyagerSimulator,
+};
 
 /// 2026-01-01T00:00:00Z.
 pub const ANCHOR: i64 = 1_767_225_600_000;
@@ -50,11 +53,35 @@ pub async fn open(
         .await
 }
 
-pub fn in_process(hub: &SandboxHub) -> Arc<dyn Connector> {
-    hub.connectors()
-        .into_iter()
-        .find(|c| c.provider() == ProviderKind::Linkedin)
+/// The data set the simulator on `hub` serves for a LinkedIn scenario.
+pub fn dataset(hub: &SandboxHub, secret: &str) -> Arc<Dataset> {
+    let scenario = Scenario::parse(ProviderKind::Linkedin, secret).unwrap();
+    hub.dataset(ProviderKind::Linkedin, &scenario)
+}
+
+/// The chats of an inbox as the generator has them: newest activity first, none older than
+/// the span's start (a chat list is cut by its last activity, never by the span's end).
+pub fn generated_chats(ds: &Dataset, inbox: LinkedinProduct, span: Span) -> Vec<ProviderChat> {
+    ds.chat_list(Some(inbox))
+        .unwrap_or_else(|| panic!("the data set has no {inbox} inbox"))
+        .iter()
+        .filter(|e| span.after.is_none_or(|a| e.last_activity_ms >= a))
+        .map(|e| ds.chat(e.index).unwrap())
+        .collect()
+}
+
+/// The messages of a chat in a span as the generator has them, oldest first.
+pub fn generated_messages(ds: &Dataset, chat: &str, span: Span) -> Vec<ProviderMessage> {
+    let index = ds
+        .chat_index(chat)
+        .unwrap_or_else(|| panic!("no chat {chat} in the data set"));
+    let info = ds.chat_info(index).unwrap();
+    ds.message_keys(index)
         .unwrap()
+        .iter()
+        .filter(|k| span.contains(k.timestamp_ms))
+        .map(|k| ds.message(&info, *k))
+        .collect()
 }
 
 pub async fn walk_chats(
@@ -117,9 +144,10 @@ pub async fn walk_messages(
     panic!("the message walk did not end");
 }
 
-/// What both connectors must agree on. LinkedIn's reaction summaries name only the viewer
-/// among the reactors, `original` is each one's own JSON, and the seen state of the owner's
-/// own messages needs seen receipts (not fetched).
+/// What the connector must agree with the generator on. LinkedIn's reaction summaries name
+/// only the viewer among the reactors, `original` is each side's own JSON (the generator's,
+/// the payload the connector read), and the seen state of the owner's own messages needs seen
+/// receipts (not fetched).
 pub fn comparable(mut m: ProviderMessage) -> ProviderMessage {
     m.original = String::new();
     for r in &mut m.reactions {
@@ -135,8 +163,8 @@ pub fn comparable(mut m: ProviderMessage) -> ProviderMessage {
     m
 }
 
-/// A message of the in-process connector as the simulator shows it: the generator writes
-/// LinkedIn's URLs, the simulator serves them on its own address.
+/// A generated message as the simulator shows it: the generator writes LinkedIn's URLs, the
+/// simulator serves them on its own address.
 pub fn on_simulator(sim: &VoyagerHandle, mut m: ProviderMessage) -> ProviderMessage {
     for a in &mut m.attachments {
         a.url = a.url.as_deref().map(|u| sim.simulated_url(u));
@@ -144,7 +172,7 @@ pub fn on_simulator(sim: &VoyagerHandle, mut m: ProviderMessage) -> ProviderMess
     m
 }
 
-/// A chat of the in-process connector as the simulator shows it (see [`on_simulator`]).
+/// A generated chat as the simulator shows it (see [`on_simulator`]).
 pub fn chat_on_simulator(sim: &VoyagerHandle, mut chat: ProviderChat) -> ProviderChat {
     for a in &mut chat.attendees {
         a.profile_url = a.profile_url.as_deref().map(|u| sim.simulated_url(u));

@@ -1,5 +1,5 @@
-//! The scenario faults, as LinkedIn shows them over HTTP, come out as the same typed errors as
-//! from the in-process connector, with the same counting.
+//! The scenario faults, as LinkedIn shows them over HTTP, come out of the connector as the
+//! typed errors the engine acts on, counted per account across sessions.
 
 use std::time::Duration;
 

@@ -43,20 +43,14 @@ async fn open_with(
         .await
 }
 
-/// The classic chats of a scenario as the in-process connector has them: the walk's order is
-/// the inbox's chats, newest first, then the archived ones.
-async fn classic_chats(hub: &SandboxHub, scenario: &str) -> Vec<ProviderChat> {
-    let session = open(in_process(hub).as_ref(), AccountId::new(), scenario)
-        .await
-        .unwrap();
-    let all = walk_chats(
-        session.as_ref(),
+/// The classic chats of a scenario as the generator has them, in the walk's order: the
+/// inbox's chats, newest first, then the archived ones.
+fn classic_chats(hub: &SandboxHub, scenario: &str) -> Vec<ProviderChat> {
+    let all = generated_chats(
+        &dataset(hub, scenario),
         LinkedinProduct::Classic,
         Span::default(),
-        100,
-    )
-    .await
-    .unwrap();
+    );
     let (archived, inbox): (Vec<_>, Vec<_>) = all.into_iter().partition(|c| c.archived);
     inbox.into_iter().chain(archived).collect()
 }
@@ -98,7 +92,7 @@ const MANY: &str = "sandbox:chats=120,messages=2,seed=11";
 async fn each_category_is_walked_on_its_own_with_its_own_cursor() {
     let hub = SandboxHub::with_anchor(ANCHOR);
     let sim = simulator(&hub).await;
-    let want = classic_chats(&hub, MANY).await;
+    let want = classic_chats(&hub, MANY);
     assert!(
         want.iter().any(|c| c.archived),
         "the data set has archived chats"
@@ -247,7 +241,7 @@ async fn a_query_that_ignores_cursors_is_an_error_naming_the_setting_never_the_e
 async fn the_paging_query_is_found_in_the_web_apps_script_and_followed_across_deploys() {
     let hub = SandboxHub::with_anchor(ANCHOR);
     let sim = simulator(&hub).await;
-    let want = classic_chats(&hub, MANY).await;
+    let want = classic_chats(&hub, MANY);
     // The configured id is the page-load one: the walk learns from the web app which pages.
     let on_load = sim.query_ids().conversations_on_load;
     let connector = live(&sim, |c| c.conversations_query_id = on_load.clone());
@@ -336,7 +330,7 @@ async fn the_web_app_serves_its_query_ids_in_a_script() {
 async fn an_incremental_walk_stops_once_a_whole_page_is_already_stored() {
     let hub = SandboxHub::with_anchor(ANCHOR);
     let sim = simulator(&hub).await;
-    let want_all = classic_chats(&hub, MANY).await;
+    let want_all = classic_chats(&hub, MANY);
     let mut by_time: Vec<i64> = want_all.iter().map(|c| c.last_activity_ms).collect();
     by_time.sort_unstable_by(|a, b| b.cmp(a));
     let known = by_time[30];
@@ -536,17 +530,11 @@ async fn sales_navigator_pages_back_in_time_without_repeats() {
     )
     .await
     .unwrap();
-    let local = open(in_process(&hub).as_ref(), AccountId::new(), scenario)
-        .await
-        .unwrap();
-    let want = walk_chats(
-        local.as_ref(),
+    let want = generated_chats(
+        &dataset(&hub, scenario),
         LinkedinProduct::SalesNavigator,
         Span::default(),
-        25,
-    )
-    .await
-    .unwrap();
+    );
     assert_eq!(ids(&got), ids(&want));
     assert_eq!(
         got.iter()

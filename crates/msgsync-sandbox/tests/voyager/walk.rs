@@ -1,4 +1,4 @@
-//! Whole walks: the connector over HTTP sees exactly what the in-process connector serves.
+//! Whole walks: the connector over HTTP sees exactly the data the generator made.
 
 use std::time::Duration;
 
@@ -10,24 +10,17 @@ use crate::common::*;
 
 const ALL: &str = "products=classic+recruiter+sales_navigator";
 
-/// Walks every inbox of `secret` through both connectors and compares all chats and messages.
+/// Walks every inbox of `secret` through the connector over HTTP and compares all chats and
+/// messages with the data set the simulator serves.
 async fn compare(secret: &str, span: Span, chat_limit: u32, message_limit: u32) -> usize {
     let hub = SandboxHub::with_anchor(ANCHOR);
     let sim = simulator(&hub).await;
     let http = connector(&sim, Duration::from_secs(30));
-    let account = AccountId::new();
-    let remote = open(&http, account, secret).await.unwrap();
-    let local = open(in_process(&hub).as_ref(), account, secret)
-        .await
-        .unwrap();
-    let products = msgsync_sandbox::Scenario::parse(msgsync_core::ProviderKind::Linkedin, secret)
-        .unwrap()
-        .products;
+    let remote = open(&http, AccountId::new(), secret).await.unwrap();
+    let ds = dataset(&hub, secret);
     let mut seen = 0;
-    for inbox in products {
-        let mut theirs = walk_chats(local.as_ref(), inbox, span, chat_limit)
-            .await
-            .unwrap();
+    for inbox in ds.inboxes().into_iter().flatten() {
+        let mut theirs = generated_chats(&ds, inbox, span);
         if inbox == LinkedinProduct::Classic {
             // The classic inbox is walked one category at a time: the inbox, then the archive.
             theirs.sort_by_key(|c| c.archived);
@@ -46,10 +39,7 @@ async fn compare(secret: &str, span: Span, chat_limit: u32, message_limit: u32) 
         };
         assert_eq!(ours, shown, "chats of {inbox} ({secret}, {span:?})");
         for chat in &theirs {
-            assert!(span.after.is_none_or(|a| chat.last_activity_ms >= a));
-            let want: Vec<_> = walk_messages(local.as_ref(), inbox, &chat.provider_id, span, 100)
-                .await
-                .unwrap()
+            let want: Vec<_> = generated_messages(&ds, &chat.provider_id, span)
                 .into_iter()
                 .map(|m| on_simulator(&sim, comparable(m)))
                 .collect();
@@ -80,7 +70,7 @@ async fn compare(secret: &str, span: Span, chat_limit: u32, message_limit: u32) 
 }
 
 #[tokio::test]
-async fn default_scenario_matches_the_in_process_connector() {
+async fn default_scenario_matches_the_generated_data() {
     let n = compare("sandbox", Span::default(), 25, 20).await;
     assert_eq!(n, 20 * 25);
 }

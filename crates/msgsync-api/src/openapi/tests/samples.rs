@@ -196,6 +196,9 @@ pub fn job(state: JobState, error: Option<(ErrorKind, &str)>, attempts: i64) -> 
         chats_synced: 12,
         messages_synced: 300,
         chunk_chats: 2,
+        // A queued job has seen no provider total yet (null); the others have one.
+        chats_total: (state != JobState::Queued).then_some(40),
+        messages_total: (state != JobState::Queued).then_some(1_200),
         attempts,
         error_kind: error.map(|(k, _)| k.type_uri()),
         error_detail: error.map(|(_, d)| d.to_owned()),

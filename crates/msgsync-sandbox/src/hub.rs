@@ -1,30 +1,18 @@
-//! The in-process sandbox connectors and the hub they share.
-//!
-//! The hub keeps what must outlive one session: the anchor the data hangs from, the data sets
-//! (built once per scenario) and the request counters that drive faults.
-
-mod paging;
-mod session;
+//! The hub the simulators share: the anchor the data hangs from and the data sets, built once
+//! per scenario.
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use async_trait::async_trait;
-use msgsync_core::{AccountId, ApiError, LinkedinProduct, ProviderKind};
-use msgsync_providers::{
-    AccountProfile, ConnectRequest, Connector, Credentials, ProviderError, ProviderSession,
-};
+use msgsync_core::{LinkedinProduct, ProviderKind};
 
 use crate::generator::Dataset;
 use crate::scenario::Scenario;
-use session::{FaultState, SandboxSession};
 
 const DAY_MS: i64 = 86_400_000;
 
-/// At most this many data sets are kept; the least recently used goes first. Sessions hold
-/// their own reference, so an eviction never disturbs a running sync.
+/// At most this many data sets are kept; the least recently used goes first. Whoever asked
+/// for one holds its own reference, so an eviction never disturbs a request being served.
 const MAX_CACHED_DATASETS: usize = 16;
 
 /// What the data of a scenario depends on: latency and faults do not change it, so scenarios
@@ -69,8 +57,6 @@ struct DatasetCache {
 struct HubInner {
     anchor_ms: i64,
     datasets: Mutex<DatasetCache>,
-    /// Requests served, per account and secret; only scenarios with a fault get one.
-    counters: Mutex<HashMap<(AccountId, String), Arc<AtomicU64>>>,
 }
 
 /// The sandbox's shared state; cheap to clone (all clones share it).
@@ -107,7 +93,6 @@ impl SandboxHub {
             inner: Arc::new(HubInner {
                 anchor_ms,
                 datasets: Mutex::new(DatasetCache::default()),
-                counters: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -144,7 +129,7 @@ impl SandboxHub {
         dataset
     }
 
-    fn lock_datasets(&self) -> std::sync::MutexGuard<'_, DatasetCache> {
+    fn lock_datasets(&self) -> MutexGuard<'_, DatasetCache> {
         self.inner
             .datasets
             .lock()
@@ -159,79 +144,6 @@ impl SandboxHub {
             *used = clock;
             dataset.clone()
         })
-    }
-
-    fn counter(&self, account: AccountId, secret: &str) -> Arc<AtomicU64> {
-        let mut counters = self
-            .inner
-            .counters
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        counters
-            .entry((account, secret.to_string()))
-            .or_default()
-            .clone()
-    }
-
-    /// The sandbox connectors: LinkedIn and Telegram.
-    pub fn connectors(&self) -> Vec<Arc<dyn Connector>> {
-        [ProviderKind::Linkedin, ProviderKind::Telegram]
-            .into_iter()
-            .map(|provider| {
-                Arc::new(SandboxConnector {
-                    hub: self.clone(),
-                    provider,
-                }) as Arc<dyn Connector>
-            })
-            .collect()
-    }
-}
-
-/// The in-process connector of one provider for sandbox accounts.
-struct SandboxConnector {
-    hub: SandboxHub,
-    provider: ProviderKind,
-}
-
-#[async_trait]
-impl Connector for SandboxConnector {
-    fn provider(&self) -> ProviderKind {
-        self.provider
-    }
-
-    fn check_credentials(&self, credentials: &Credentials) -> Result<AccountProfile, ApiError> {
-        crate::credentials::check(self.provider, credentials)
-    }
-
-    async fn open(
-        &self,
-        request: &ConnectRequest,
-    ) -> Result<Box<dyn ProviderSession>, ProviderError> {
-        let scenario = crate::credentials::scenario(self.provider, &request.credentials)?;
-        let dataset = match self.hub.cached(&DataKey::new(self.provider, &scenario)) {
-            Some(dataset) => dataset,
-            None => {
-                // A large scenario takes a while to index: keep it off the async workers.
-                let (hub, provider, s) = (self.hub.clone(), self.provider, scenario.clone());
-                tokio::task::spawn_blocking(move || hub.dataset(provider, &s))
-                    .await
-                    .map_err(|e| {
-                        ProviderError::Transient(format!("sandbox data generation failed: {e}"))
-                    })?
-            }
-        };
-        let fault = scenario.fault.map(|fault| FaultState {
-            fault,
-            after: scenario.fault_after,
-            served: self
-                .hub
-                .counter(request.account_id, &request.credentials.secret),
-        });
-        Ok(Box::new(SandboxSession {
-            dataset,
-            latency: Duration::from_millis(scenario.latency_ms),
-            fault,
-        }))
     }
 }
 
