@@ -466,10 +466,10 @@ mod tests {
         let b = matrix(&mut StdRng::seed_from_u64(7), &all_faults(), None);
         let labels = |m: &[AccountPlan]| m.iter().map(AccountPlan::label).collect::<Vec<_>>();
         assert_eq!(labels(&a), labels(&b));
-        // Every fault of each provider at each moment, and clean accounts.
+        // Every fault of each provider (LinkedIn 6, Telegram 9) at each moment, and clean accounts.
         assert_eq!(
             a.len(),
-            2 * (CLEAN_PER_PROVIDER + JOINING_PER_PROVIDER) + 3 * (6 + 8)
+            2 * (CLEAN_PER_PROVIDER + JOINING_PER_PROVIDER) + 3 * (6 + 9)
         );
     }
 

@@ -67,5 +67,10 @@ async fn another_process_writing_the_database_never_fails_the_state_machine() {
         other_writes.load(Ordering::SeqCst) > 0,
         "the other process never wrote"
     );
-    assert!(failures.is_empty(), "{} failed: {:?}", failures.len(), failures);
+    assert!(
+        failures.is_empty(),
+        "{} failed: {:?}",
+        failures.len(),
+        failures
+    );
 }

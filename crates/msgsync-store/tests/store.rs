@@ -561,7 +561,10 @@ async fn an_inbox_is_complete_through_what_the_last_whole_walk_of_it_saw() {
 
     // Another account's syncs are its own.
     let other = account(&f).await;
-    assert_eq!(f.store.inbox_complete_through(other, None).await.unwrap(), None);
+    assert_eq!(
+        f.store.inbox_complete_through(other, None).await.unwrap(),
+        None
+    );
 }
 
 #[tokio::test]
