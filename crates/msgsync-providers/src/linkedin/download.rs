@@ -20,12 +20,18 @@ impl VoyagerClient {
     /// host gets none, and any other address is refused. A stored URL is provider data, not
     /// something to fetch blindly with the member's session.
     fn media_target(&self, raw: &str) -> Result<(Url, bool), ProviderError> {
+        // The answer names the host only: the stored URL may carry a signature.
+        let url = Url::parse(raw).map_err(|_| {
+            ProviderError::NotSupported(
+                "refusing to download an attachment: its stored address is not a URL".to_owned(),
+            )
+        })?;
+        let host = url.host_str().unwrap_or_default().to_owned();
         let refuse = |why: &str| {
             ProviderError::NotSupported(format!(
-                "refusing to download an attachment from {raw:?}: {why}"
+                "refusing to download an attachment from host {host:?}: {why}"
             ))
         };
-        let url = Url::parse(raw).map_err(|_| refuse("not a URL"))?;
         if !url.username().is_empty() || url.password().is_some() {
             return Err(refuse("it carries credentials"));
         }
@@ -184,5 +190,17 @@ mod tests {
         ));
         assert!(sim.media_target("http://127.0.0.1:4001/dms/prv/x").is_err());
         assert!(sim.media_target("http://localhost:4000/dms/prv/x").is_err());
+    }
+
+    #[test]
+    fn a_refused_download_names_the_host_and_never_the_signed_address() {
+        let sim = client("http://127.0.0.1:4000");
+        let Err(ProviderError::NotSupported(why)) =
+            sim.media_target("http://127.0.0.1:4001/dms/prv/x?sig=SECRET&user=user:pw")
+        else {
+            panic!("another port is refused");
+        };
+        assert!(why.contains("\"127.0.0.1\""), "{why}");
+        assert!(!why.contains("SECRET") && !why.contains("/dms/"), "{why}");
     }
 }

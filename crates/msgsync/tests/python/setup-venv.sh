@@ -16,7 +16,7 @@ fi
 
 python=${PYTHON:-python3}
 if ! command -v "$python" >/dev/null 2>&1; then
-  echo "the tests driving msgsync with Python clients need CPython 3 (3.8 or newer) with venv and pip: '$python' is not on PATH" >&2
+  echo "the tests driving msgsync with Python clients need CPython 3.11 to 3.13 with venv and pip: '$python' is not on PATH" >&2
   echo "install it, e.g. 'apt-get install python3 python3-venv python3-pip' on Debian" >&2
   exit 1
 fi
