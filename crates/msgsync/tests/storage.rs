@@ -79,8 +79,8 @@ fn connect_body(credential: &str) -> Value {
     json!({"provider": "LINKEDIN", "access_token": credential})
 }
 
-#[tokio::test]
-async fn a_full_disk_acknowledges_no_lost_write_and_recovers_when_space_returns() {
+/// A server whose data directory is on a 64 MB tmpfs of its own.
+async fn server_on_tmpfs() -> (Tmpfs, TestServer) {
     let fs = Tmpfs::mount("64m");
     let data = fs.path.join("data");
     let server = TestServer::start_with(&[
@@ -89,6 +89,12 @@ async fn a_full_disk_acknowledges_no_lost_write_and_recovers_when_space_returns(
         ("MSGSYNC_RETRY_ATTEMPTS", "1000"),
     ])
     .await;
+    (fs, server)
+}
+
+#[tokio::test]
+async fn a_full_disk_acknowledges_no_lost_write_and_recovers_when_space_returns() {
+    let (fs, server) = server_on_tmpfs().await;
     let key = server.test_key();
     let account = server
         .connect(&key, "LINKEDIN", "sandbox:chats=60,messages=80,seed=5")
@@ -172,13 +178,7 @@ async fn a_full_disk_acknowledges_no_lost_write_and_recovers_when_space_returns(
 
 #[tokio::test]
 async fn a_server_killed_on_a_full_disk_starts_again_and_its_sync_resumes_when_space_returns() {
-    let fs = Tmpfs::mount("64m");
-    let data = fs.path.join("data");
-    let server = TestServer::start_with(&[
-        ("MSGSYNC_DATA_DIR", data.to_str().unwrap()),
-        ("MSGSYNC_RETRY_ATTEMPTS", "1000"),
-    ])
-    .await;
+    let (fs, server) = server_on_tmpfs().await;
     let key = server.test_key();
     // Slow enough (about 25 round trips of 300 ms) to be killed in the middle.
     let scenario = "sandbox:chats=20,messages=50,seed=9,latency_ms=300";
