@@ -72,24 +72,6 @@ fn sqlite_primary_code(code: Option<&str>) -> Option<i32> {
     code.parse::<i32>().ok().map(|c| c & 0xff)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn database_codes_are_told_apart_by_backend() {
-        // SQLite: SQLITE_FULL, SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT (517), SQLITE_LOCKED.
-        assert!(is_storage_full(Some("13")));
-        assert!(is_busy(Some("5")) && is_busy(Some("517")) && is_busy(Some("6")));
-        assert!(!is_busy(Some("13")) && !is_storage_full(Some("517")));
-        // PostgreSQL: disk_full; five-character codes whose number has a SQLite code's low
-        // byte (10245 is 0x2805, 10253 is 0x280D) are not SQLite's.
-        assert!(is_storage_full(Some("53100")));
-        assert!(!is_busy(Some("10245")) && !is_storage_full(Some("10253")));
-        assert!(!is_busy(None) && !is_storage_full(None));
-    }
-}
-
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything msgsync keeps. Methods are named noun_verb.
@@ -214,4 +196,22 @@ pub trait Store: Send + Sync + 'static {
     async fn sync_release(&self, release: &SyncRelease<'_>) -> StoreResult<()>;
     /// Ends the job; a full resync that covered its whole scope first marks what it did not see.
     async fn sync_finish(&self, finish: &SyncFinish<'_>) -> StoreResult<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_codes_are_told_apart_by_backend() {
+        // SQLite: SQLITE_FULL, SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT (517), SQLITE_LOCKED.
+        assert!(is_storage_full(Some("13")));
+        assert!(is_busy(Some("5")) && is_busy(Some("517")) && is_busy(Some("6")));
+        assert!(!is_busy(Some("13")) && !is_storage_full(Some("517")));
+        // PostgreSQL: disk_full; five-character codes whose number has a SQLite code's low
+        // byte (10245 is 0x2805, 10253 is 0x280D) are not SQLite's.
+        assert!(is_storage_full(Some("53100")));
+        assert!(!is_busy(Some("10245")) && !is_storage_full(Some("10253")));
+        assert!(!is_busy(None) && !is_storage_full(None));
+    }
 }
