@@ -196,6 +196,8 @@ pub fn job(state: JobState, error: Option<(ErrorKind, &str)>, attempts: i64) -> 
         chats_synced: 12,
         messages_synced: 300,
         chunk_chats: 2,
+        chats_total: Some(40),
+        messages_total: None,
         attempts,
         error_kind: error.map(|(k, _)| k.type_uri()),
         error_detail: error.map(|(_, d)| d.to_owned()),
