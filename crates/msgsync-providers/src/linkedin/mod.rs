@@ -16,7 +16,7 @@
 //! - `cursor`: the connector's chat cursor (category, LinkedIn's cursor, pages seen).
 //! - `wire` / `mapping` / `skipped`: Voyager's JSON, read leniently.
 //! - `reader`: what reading an answer needs of the session, so that answers are read apart
-//!   from the requests.
+//!   from the requests (and fuzzed: `fuzzing`).
 //! - [`restli`]: the Rest.li tuple syntax of GraphQL `variables`.
 
 mod browser;
@@ -25,6 +25,8 @@ mod conversations;
 pub mod cookies;
 mod cursor;
 mod download;
+#[doc(hidden)]
+pub mod fuzzing;
 mod graphql;
 mod mapping;
 mod messages;

@@ -1,6 +1,6 @@
 //! What reading LinkedIn's answers needs to know of a session, so that the answers can be read
 //! apart from the requests that fetch them (the walks in `conversations`, `messages` and
-//! `sales`).
+//! `sales`, and the fuzz targets through [`super::fuzzing`]).
 
 use super::skipped::Skipped;
 
