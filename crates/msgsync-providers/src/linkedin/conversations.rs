@@ -18,11 +18,12 @@ use super::cursor::{mark, ChatCursor, Decoded};
 use super::graphql::data_field;
 use super::mapping;
 use super::queries::Query;
+use super::reader::Reader;
 use super::restli::Value as R;
 use super::session::LinkedinSession;
 use super::wire::{Collection, Conversation, ConversationsData, GraphqlAnswer};
 use super::MAX_CONVERSATIONS_PAGE;
-use crate::{ChatPage, ChatPageRequest, ProviderError};
+use crate::{ChatPage, ChatPageRequest, ProviderChat, ProviderError};
 
 const FIELD: &str = "messengerConversationsByCategoryQuery";
 
@@ -60,6 +61,47 @@ impl Mailbox {
 /// A paging cursor; an empty one is none.
 fn nonempty(cursor: Option<&str>) -> Option<String> {
     cursor.filter(|c| !c.is_empty()).map(str::to_string)
+}
+
+/// The usable chats of a page, each with the owner's `lastReadAt`, in LinkedIn's order.
+pub(crate) type ChatsRead = Vec<(ProviderChat, Option<i64>)>;
+
+impl Reader<'_> {
+    /// An answer of `messengerConversations` in a mailbox of `inbox`: its usable chats and
+    /// LinkedIn's cursor to the next page. A conversation of an unexpected shape, or without
+    /// what msgsync needs, is skipped and counted; the page fails when none could be used.
+    pub(crate) fn conversations(
+        &self,
+        body: &[u8],
+        inbox: LinkedinProduct,
+    ) -> Result<(ChatsRead, Option<String>), ProviderError> {
+        let answer: GraphqlAnswer<ConversationsData> = client::parse(body)?;
+        let Collection { elements, metadata } = data_field(self.skipped, answer, FIELD, |d| {
+            d.messenger_conversations_by_category_query
+        })?;
+        let raw = elements.ok_or_else(|| {
+            ProviderError::Protocol(format!("LinkedIn's `{FIELD}` has no `elements`"))
+        })?;
+        let mut page = Vec::with_capacity(raw.len());
+        for r in &raw {
+            let Ok(conv) = serde_json::from_str::<Conversation>(r.get()) else {
+                self.skipped.note("conversations of an unexpected shape", 1);
+                continue;
+            };
+            match mapping::chat(&conv, self.owner, inbox) {
+                Ok(chat) => page.push((chat, conv.last_read_at)),
+                Err(why) => self.skipped.note(why, 1),
+            }
+        }
+        if page.is_empty() && !raw.is_empty() {
+            return Err(ProviderError::Protocol(format!(
+                "none of the {} conversations LinkedIn answered could be used",
+                raw.len()
+            )));
+        }
+        let next = nonempty(metadata.as_ref().and_then(|m| m.next_cursor.as_deref()));
+        Ok((page, next))
+    }
 }
 
 impl LinkedinSession {
@@ -109,30 +151,7 @@ impl LinkedinSession {
         let mut failed = Vec::new();
         loop {
             let (id, body) = self.query(Query::Conversations, &vars, FIELD).await?;
-            let answer: GraphqlAnswer<ConversationsData> = client::parse(&body)?;
-            let Collection { elements, metadata } = data_field(self, answer, FIELD, |d| {
-                d.messenger_conversations_by_category_query
-            })?;
-            let raw = elements.ok_or_else(|| {
-                ProviderError::Protocol(format!("LinkedIn's `{FIELD}` has no `elements`"))
-            })?;
-            let mut page = Vec::with_capacity(raw.len());
-            for r in &raw {
-                let Ok(conv) = serde_json::from_str::<Conversation>(r.get()) else {
-                    self.skipped.note("conversations of an unexpected shape", 1);
-                    continue;
-                };
-                match mapping::chat(&conv, &self.profile_id, mailbox.inbox) {
-                    Ok(chat) => page.push((chat, conv.last_read_at)),
-                    Err(why) => self.skipped.note(why, 1),
-                }
-            }
-            if page.is_empty() && !raw.is_empty() {
-                return Err(ProviderError::Protocol(format!(
-                    "none of the {} conversations LinkedIn answered could be used",
-                    raw.len()
-                )));
-            }
+            let (page, next) = self.reader().conversations(&body, mailbox.inbox)?;
             let marks: Vec<u32> = page.iter().map(|(c, _)| mark(&c.provider_id)).collect();
             if cursor.repeats(&marks) {
                 let why = format!(
@@ -150,7 +169,6 @@ impl LinkedinSession {
                 // This id pages: it goes first from now on.
                 self.queries.confirm(Query::Conversations, &id);
             }
-            let next = nonempty(metadata.as_ref().and_then(|m| m.next_cursor.as_deref()));
             return Ok(self.keep(request, &cursor, page, marks, next, mailbox));
         }
     }
@@ -163,7 +181,7 @@ impl LinkedinSession {
         &self,
         request: &ChatPageRequest,
         cursor: &ChatCursor,
-        page: Vec<(crate::ProviderChat, Option<i64>)>,
+        page: ChatsRead,
         marks: Vec<u32>,
         next: Option<String>,
         mailbox: &Mailbox,

@@ -7,6 +7,7 @@ use super::client::Answer;
 use super::queries::Query;
 use super::restli::{encode, Value as R};
 use super::session::LinkedinSession;
+use super::skipped::Skipped;
 use super::wire::{Collection, GraphqlAnswer};
 use super::GRAPHQL_PATH;
 use crate::ProviderError;
@@ -83,7 +84,7 @@ fn memchr_str(haystack: &[u8], needle: &str) -> bool {
 /// data are noted and the data used, as GraphQL answers partial data with the errors of the
 /// fields it could not resolve; `errors` alone fail the page.
 pub(super) fn data_field<'a, D, T>(
-    session: &LinkedinSession,
+    skipped: &Skipped,
     answer: GraphqlAnswer<'a, D>,
     field: &str,
     pick: impl FnOnce(D) -> Option<Collection<'a, T>>,
@@ -92,9 +93,7 @@ pub(super) fn data_field<'a, D, T>(
     match answer.data.and_then(pick) {
         Some(collection) => {
             if errors.is_some_and(|e| e != "null" && e != "[]") {
-                session
-                    .skipped
-                    .note("GraphQL errors next to usable data", 1);
+                skipped.note("GraphQL errors next to usable data", 1);
             }
             Ok(collection)
         }

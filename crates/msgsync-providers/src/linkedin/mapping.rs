@@ -178,9 +178,10 @@ fn record_id(urn: Option<&str>, place: usize) -> String {
         .map_or_else(|| place.to_string(), str::to_string)
 }
 
-/// Milliseconds to whole seconds, as the API gives durations.
+/// Milliseconds to whole seconds, as the API gives durations (LinkedIn's numbers are any
+/// `i64`: the largest ones saturate rather than overflow).
 fn seconds(ms: i64) -> i64 {
-    (ms.max(0) + 500) / 1000
+    ms.max(0).saturating_add(500) / 1000
 }
 
 fn size(width: Option<i64>, height: Option<i64>) -> Option<AttachmentSize> {
@@ -642,5 +643,21 @@ mod tests {
         );
         let msg = message(m, "me", None, WEB).unwrap().message;
         assert!(msg.deleted && msg.attachments.is_empty() && msg.text.is_none());
+    }
+
+    /// Rounding a duration of `i64::MAX` milliseconds to seconds overflowed (a panic with
+    /// overflow checks, a negative duration without): the `voyager_decoders` fuzz target
+    /// crashed on this message.
+    #[test]
+    fn the_longest_durations_do_not_overflow() {
+        let m = raw(
+            r#"{"entityUrn": "urn:li:msg_message:(urn:li:fsd_profile:me,2-a)", "deliveredAt": 5,
+                "sender": {"hostIdentityUrn": "urn:li:fsd_profile:other"},
+                "renderContent": [{"video": {"duration": 9223372036854775807}},
+                                  {"audio": {"duration": -9223372036854775808}}]}"#,
+        );
+        let msg = message(m, "me", None, WEB).unwrap().message;
+        let durations: Vec<_> = msg.attachments.iter().map(|a| a.duration).collect();
+        assert_eq!(durations, [Some(i64::MAX / 1000), Some(0)]);
     }
 }

@@ -5,16 +5,62 @@
 
 use super::client;
 use super::graphql::data_field;
-use super::mapping;
+use super::mapping::{self, MappedMessage};
 use super::queries::Query;
+use super::reader::Reader;
 use super::restli::Value as R;
 use super::session::LinkedinSession;
 use super::wire::{Collection, GraphqlAnswer, MessagesData};
 use super::MAX_MESSAGES_PAGE;
 use crate::{MessagePage, MessagePageRequest, ProviderAttendee, ProviderError};
 
-const BY_ANCHOR: &str = "messengerMessagesByAnchorTimestamp";
-const BY_CONVERSATION: &str = "messengerMessagesByConversation";
+pub(crate) const BY_ANCHOR: &str = "messengerMessagesByAnchorTimestamp";
+pub(crate) const BY_CONVERSATION: &str = "messengerMessagesByConversation";
+
+impl Reader<'_> {
+    /// An answer of `messengerMessages` under `field` (the variant's: [`BY_ANCHOR`] or
+    /// [`BY_CONVERSATION`]), for conversation `chat` whose owner last read it at `last_read`:
+    /// its usable messages in LinkedIn's order, and LinkedIn's `prevCursor` to older ones. A
+    /// message msgsync cannot use is skipped and counted; the page fails when none could be
+    /// used.
+    pub(crate) fn messages(
+        &self,
+        body: &[u8],
+        field: &str,
+        chat: &str,
+        last_read: Option<i64>,
+    ) -> Result<(Vec<MappedMessage>, Option<String>), ProviderError> {
+        let answer: GraphqlAnswer<MessagesData> = client::parse(body)?;
+        let Collection { elements, metadata } = data_field(self.skipped, answer, field, |data| {
+            if field == BY_ANCHOR {
+                data.messenger_messages_by_anchor_timestamp
+            } else {
+                data.messenger_messages_by_conversation
+            }
+        })?;
+        let raw = elements.ok_or_else(|| {
+            ProviderError::Protocol(format!("LinkedIn's `{field}` has no `elements`"))
+        })?;
+        let mut mapped = Vec::with_capacity(raw.len());
+        for m in &raw {
+            match mapping::message(m, self.owner, last_read, self.web) {
+                Ok(m) => mapped.push(m),
+                Err(why) => self.skipped.note(why, 1),
+            }
+        }
+        if mapped.is_empty() && !raw.is_empty() {
+            return Err(ProviderError::Protocol(format!(
+                "none of the {} messages LinkedIn answered for conversation {chat} could be used",
+                raw.len()
+            )));
+        }
+        let prev_cursor = metadata
+            .and_then(|m| m.prev_cursor)
+            .filter(|c| !c.is_empty())
+            .map(|c| c.to_string());
+        Ok((mapped, prev_cursor))
+    }
+}
 
 impl LinkedinSession {
     fn conversation_urn(&self, thread: &str) -> String {
@@ -55,34 +101,11 @@ impl LinkedinSession {
             }
         };
         let (id, body) = self.query(query, &vars, field).await?;
-        let answer: GraphqlAnswer<MessagesData> = client::parse(&body)?;
-        let Collection { elements, metadata } = data_field(self, answer, field, |data| {
-            if field == BY_ANCHOR {
-                data.messenger_messages_by_anchor_timestamp
-            } else {
-                data.messenger_messages_by_conversation
-            }
-        })?;
-        self.queries.confirm(query, &id);
-        let raw = elements.ok_or_else(|| {
-            ProviderError::Protocol(format!("LinkedIn's `{field}` has no `elements`"))
-        })?;
         let last_read = self.recalled(&request.chat_provider_id);
-        let web = self.client.base_url();
-        let mut mapped = Vec::with_capacity(raw.len());
-        for m in &raw {
-            match mapping::message(m, &self.profile_id, last_read, web) {
-                Ok(m) => mapped.push(m),
-                Err(why) => self.skipped.note(why, 1),
-            }
-        }
-        if mapped.is_empty() && !raw.is_empty() {
-            return Err(ProviderError::Protocol(format!(
-                "none of the {} messages LinkedIn answered for conversation {} could be used",
-                raw.len(),
-                request.chat_provider_id
-            )));
-        }
+        let (mut mapped, prev_cursor) =
+            self.reader()
+                .messages(&body, field, &request.chat_provider_id, last_read)?;
+        self.queries.confirm(query, &id);
         mapped.sort_by_key(|m| m.message.timestamp_ms);
         let oldest = mapped.first().map(|m| m.message.timestamp_ms);
         let reached_start = match (request.span.after, oldest) {
@@ -90,10 +113,7 @@ impl LinkedinSession {
             _ => false,
         };
         mapped.retain(|m| request.span.contains(m.message.timestamp_ms));
-        let next_cursor = metadata
-            .and_then(|m| m.prev_cursor)
-            .filter(|c| !c.is_empty())
-            .map(|c| c.to_string())
+        let next_cursor = prev_cursor
             .filter(|_| !reached_start && oldest.is_some())
             .filter(|prev| Some(prev) != request.cursor.as_ref());
         // Each sender once, as their first message on the page describes them.

@@ -11,9 +11,12 @@
 //! - `client` / `download` / `signals`: one HTTP client per session (its proxy, pacing,
 //!   cookies), and LinkedIn's failure signals as [`ProviderError`]s.
 //! - `queries` / `graphql`: which persisted query ids to use, discovered from the web app.
-//! - `session`, `conversations`, `messages`, `sales`: the walks behind [`ProviderSession`].
+//! - `session`, `conversations`, `messages`, `sales`: the walks behind [`ProviderSession`];
+//!   `sales_read`: Sales Navigator's answers.
 //! - `cursor`: the connector's chat cursor (category, LinkedIn's cursor, pages seen).
 //! - `wire` / `mapping` / `skipped`: Voyager's JSON, read leniently.
+//! - `reader`: what reading an answer needs of the session, so that answers are read apart
+//!   from the requests (and fuzzed: `fuzzing`).
 //! - [`restli`]: the Rest.li tuple syntax of GraphQL `variables`.
 
 mod browser;
@@ -22,12 +25,16 @@ mod conversations;
 pub mod cookies;
 mod cursor;
 mod download;
+#[doc(hidden)]
+pub mod fuzzing;
 mod graphql;
 mod mapping;
 mod messages;
 mod queries;
+mod reader;
 pub mod restli;
 mod sales;
+mod sales_read;
 mod session;
 mod signals;
 mod skipped;

@@ -10,6 +10,7 @@ use msgsync_core::LinkedinProduct;
 use super::client::{self, Kind, VoyagerClient};
 use super::mapping::urn_id;
 use super::queries::{discover, discovery_due, QueryBook, MESSAGING_PAGE};
+use super::reader::Reader;
 use super::skipped::Skipped;
 use super::wire::Me;
 use super::{LinkedinConfig, ME_PATH, RECRUITER_NOT_IMPLEMENTED};
@@ -40,6 +41,38 @@ pub(crate) struct LinkedinSession {
     pub(super) skipped: Skipped,
     /// The credentials the session was opened with, to hand back with LinkedIn's new cookies.
     credentials: Credentials,
+}
+
+/// An answer of `/voyager/api/me`: the owner's member id and name.
+pub(crate) fn read_me(body: &[u8]) -> Result<(String, String), ProviderError> {
+    let me: Me = client::parse(body)?;
+    // `miniProfile.dashEntityUrn` is `urn:li:fsd_profile:<id>`, the mailbox URN; older
+    // answers only carry `entityUrn` (`urn:li:fs_miniProfile:<id>`), with the same id.
+    let profile_id = me
+        .mini_profile
+        .iter()
+        .flat_map(|p| [p.dash_entity_urn.as_deref(), p.entity_urn.as_deref()])
+        .flatten()
+        .find_map(urn_id)
+        .ok_or_else(|| ProviderError::Protocol("/voyager/api/me has no miniProfile URN".into()))?
+        .to_string();
+    let owner_name = me
+        .mini_profile
+        .as_ref()
+        .map(|p| {
+            let name = [p.first_name.as_deref(), p.last_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            match (name.trim(), p.public_identifier.as_deref()) {
+                ("", Some(public)) => public.to_string(),
+                (name, _) => name.to_string(),
+            }
+        })
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| profile_id.clone());
+    Ok((profile_id, owner_name))
 }
 
 /// Whether an error says something about the account (and must not be swallowed by an
@@ -85,35 +118,7 @@ impl LinkedinSession {
         }
         let queries = QueryBook::new(&config);
         let body = client.get(ME_PATH, Kind::Voyager(ACCEPT_JSON)).await?;
-        let me: Me = client::parse(&body)?;
-        // `miniProfile.dashEntityUrn` is `urn:li:fsd_profile:<id>`, the mailbox URN; older
-        // answers only carry `entityUrn` (`urn:li:fs_miniProfile:<id>`), with the same id.
-        let profile_id = me
-            .mini_profile
-            .iter()
-            .flat_map(|p| [p.dash_entity_urn.as_deref(), p.entity_urn.as_deref()])
-            .flatten()
-            .find_map(urn_id)
-            .ok_or_else(|| {
-                ProviderError::Protocol("/voyager/api/me has no miniProfile URN".into())
-            })?
-            .to_string();
-        let owner_name = me
-            .mini_profile
-            .as_ref()
-            .map(|p| {
-                let name = [p.first_name.as_deref(), p.last_name.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                match (name.trim(), p.public_identifier.as_deref()) {
-                    ("", Some(public)) => public.to_string(),
-                    (name, _) => name.to_string(),
-                }
-            })
-            .filter(|name| !name.is_empty())
-            .unwrap_or_else(|| profile_id.clone());
+        let (profile_id, owner_name) = read_me(&body)?;
         Ok(LinkedinSession {
             client,
             config,
@@ -135,6 +140,15 @@ impl LinkedinSession {
                 tracing::warn!(error = %e, "LinkedIn's messaging page could not be loaded to discover the query ids again");
                 Ok(false)
             }
+        }
+    }
+
+    /// The reader of this session's answers.
+    pub(super) fn reader(&self) -> Reader<'_> {
+        Reader {
+            owner: &self.profile_id,
+            web: self.client.base_url(),
+            skipped: &self.skipped,
         }
     }
 

@@ -24,8 +24,8 @@ use super::rpc::{self, Answer};
 use super::wire::{self, Framing, Incoming, Outgoing};
 use super::{Account, Shared};
 
-const MSG_CONTAINER: u32 = 0x73f1_f8dc;
-const GZIP_PACKED: u32 = 0x3072_cfa1;
+pub(super) const MSG_CONTAINER: u32 = 0x73f1_f8dc;
+pub(super) const GZIP_PACKED: u32 = 0x3072_cfa1;
 const RPC_RESULT: u32 = 0xf35c_6d01;
 /// Inflated requests larger than this are refused.
 const MAX_INFLATED: u64 = 1024 * 1024;
@@ -37,7 +37,7 @@ fn now() -> Duration {
 }
 
 /// What the server sends on one connection: its message ids and sequence numbers.
-struct Out<W> {
+pub(super) struct Out<W> {
     writer: W,
     framing: Framing,
     last_msg_id: i64,
@@ -45,6 +45,15 @@ struct Out<W> {
 }
 
 impl<W: AsyncWrite + Unpin> Out<W> {
+    pub(super) fn new(writer: W) -> Self {
+        Out {
+            writer,
+            framing: Framing::default(),
+            last_msg_id: 0,
+            content_sent: 0,
+        }
+    }
+
     /// Server message ids are time-based, increasing, and ≡ 1 (mod 4) for answers, 3 otherwise.
     fn msg_id(&mut self, answer: bool) -> i64 {
         let t = now();
@@ -95,12 +104,7 @@ async fn run<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     writer: W,
 ) {
     let mut framing = Framing::default();
-    let mut out = Out {
-        writer,
-        framing: Framing::default(),
-        last_msg_id: 0,
-        content_sent: 0,
-    };
+    let mut out = Out::new(writer);
     let mut acct: Option<Account> = None;
     let mut session: Option<i64> = None;
     while let Some(payload) = framing.read(&mut reader).await {
@@ -166,7 +170,7 @@ fn read_u32(cur: &mut Cursor<'_>) -> Option<u32> {
 }
 
 /// Handles one message; `false` closes the connection.
-async fn handle<W: AsyncWrite + Unpin>(
+pub(super) async fn handle<W: AsyncWrite + Unpin>(
     acct: &Account,
     out: &mut Out<W>,
     msg: &Incoming,

@@ -492,7 +492,9 @@ fn check_part(precise: bool, offset: i64, limit: i32) -> Result<(), &'static str
     if (precise && limit > CHUNK) || (!precise && CHUNK % limit != 0) {
         return Err("LIMIT_INVALID");
     }
-    if offset / CHUNK != (offset + limit - 1) / CHUNK {
+    // The part may not cross a chunk boundary (written so as not to overflow: any offset may
+    // be asked for, and one past the end of the file answers no bytes).
+    if offset % CHUNK + limit > CHUNK {
         return Err("LIMIT_INVALID");
     }
     Ok(())

@@ -54,6 +54,8 @@ mod config;
 mod conn;
 mod connector;
 mod dialogs;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod keys;
 mod media;
 mod messages;

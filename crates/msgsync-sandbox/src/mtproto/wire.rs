@@ -196,24 +196,44 @@ pub(crate) fn encrypt(key: &[u8; KEY_LEN], key_id: &KeyId, m: &Outgoing<'_>) -> 
     out
 }
 
+/// Encrypts a client message as a client does (`x = 0`): what the tests and the fuzz targets
+/// send the server. `plain` is laid out as the client lays it out (salt, session id, message
+/// id, sequence number, length, body, padding) and its length a multiple of 16.
+pub(crate) fn encrypt_as_client(key: &[u8; KEY_LEN], key_id: &KeyId, plain: &[u8]) -> Vec<u8> {
+    let mut plain = plain.to_vec();
+    let mk = msg_key(key, &plain, 0);
+    let (k, iv) = kdf(key, &mk, 0);
+    grammers_crypto::aes::ige_encrypt(&mut plain, &k, &iv);
+    [key_id.as_slice(), &mk, &plain].concat()
+}
+
+/// A client message's plaintext: its header and body, and padding of 12 to 27 bytes.
+pub(crate) fn client_plaintext(m: &Incoming) -> Vec<u8> {
+    let mut plain = Vec::new();
+    plain.extend_from_slice(&m.salt.to_le_bytes());
+    plain.extend_from_slice(&m.session_id.to_le_bytes());
+    plain.extend_from_slice(&m.msg_id.to_le_bytes());
+    plain.extend_from_slice(&m.seq_no.to_le_bytes());
+    plain.extend_from_slice(&(m.body.len() as i32).to_le_bytes());
+    plain.extend_from_slice(&m.body);
+    plain.resize(plain.len() + 12 + (16 - (plain.len() + 12) % 16) % 16, 0xAB);
+    plain
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// Encrypts as a client would (x = 0), to check the server's decryption.
     fn client_encrypt(key: &[u8; KEY_LEN], key_id: &KeyId, body: &[u8]) -> Vec<u8> {
-        let mut plain = Vec::new();
-        plain.extend_from_slice(&7i64.to_le_bytes());
-        plain.extend_from_slice(&9i64.to_le_bytes());
-        plain.extend_from_slice(&(1i64 << 32).to_le_bytes());
-        plain.extend_from_slice(&1i32.to_le_bytes());
-        plain.extend_from_slice(&(body.len() as i32).to_le_bytes());
-        plain.extend_from_slice(body);
-        plain.resize(plain.len() + 12 + (16 - (plain.len() + 12) % 16) % 16, 0xAB);
-        let mk = msg_key(key, &plain, 0);
-        let (k, iv) = kdf(key, &mk, 0);
-        grammers_crypto::aes::ige_encrypt(&mut plain, &k, &iv);
-        [key_id.as_slice(), &mk, &plain].concat()
+        let plain = client_plaintext(&Incoming {
+            salt: 7,
+            session_id: 9,
+            msg_id: 1 << 32,
+            seq_no: 1,
+            body: body.to_vec(),
+        });
+        encrypt_as_client(key, key_id, &plain)
     }
 
     #[test]
