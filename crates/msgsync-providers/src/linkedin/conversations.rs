@@ -186,34 +186,14 @@ impl LinkedinSession {
         next: Option<String>,
         mailbox: &Mailbox,
     ) -> ChatPage {
-        let mut chats = Vec::new();
+        let (taken, ended) = take_page(request, page);
+        let mut chats = Vec::with_capacity(taken.len());
         let mut read = Vec::new();
-        let mut ended = page.is_empty();
-        let mut known = 0;
-        for (chat, last_read) in page.iter() {
-            if request
-                .span
-                .after
-                .is_some_and(|after| chat.last_activity_ms < after)
-            {
-                ended = true;
-                break;
-            }
-            if request
-                .known_activity_ms
-                .is_some_and(|k| chat.last_activity_ms <= k)
-            {
-                known += 1;
-                continue;
-            }
+        for (chat, last_read) in taken {
             if let Some(at) = last_read {
-                read.push((chat.provider_id.clone(), *at));
+                read.push((chat.provider_id.clone(), at));
             }
-            chats.push(chat.clone());
-        }
-        if known > 0 && chats.is_empty() {
-            // A whole page of chats already stored: everything behind it is older.
-            ended = true;
+            chats.push(chat);
         }
         self.remember(read);
         let next_cursor = match next {
@@ -230,4 +210,36 @@ impl LinkedinSession {
             total: None,
         }
     }
+}
+
+/// The chats of a page, newest activity first, that a walk takes, and whether the walk of the
+/// category ends with this page: at the first chat older than the span's start, and at a page
+/// whose chats were all already stored (`known_activity_ms`: everything behind it is older).
+pub(super) fn take_page<T>(
+    request: &ChatPageRequest,
+    page: Vec<(crate::ProviderChat, T)>,
+) -> (Vec<(crate::ProviderChat, T)>, bool) {
+    let mut ended = page.is_empty();
+    let mut known = 0;
+    let mut taken = Vec::with_capacity(page.len());
+    for (chat, extra) in page {
+        if request
+            .span
+            .after
+            .is_some_and(|after| chat.last_activity_ms < after)
+        {
+            ended = true;
+            break;
+        }
+        if request
+            .known_activity_ms
+            .is_some_and(|k| chat.last_activity_ms <= k)
+        {
+            known += 1;
+            continue;
+        }
+        taken.push((chat, extra));
+    }
+    ended |= known > 0 && taken.is_empty();
+    (taken, ended)
 }

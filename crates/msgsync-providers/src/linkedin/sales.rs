@@ -77,30 +77,13 @@ impl LinkedinSession {
                  page already seen"
             )));
         }
-        let mut chats = Vec::new();
-        let mut ended = page.is_empty();
-        let mut known = 0;
+        let (taken, ended) = super::conversations::take_page(request, page);
+        let mut chats = Vec::with_capacity(taken.len());
         let mut unread = Vec::new();
-        for (chat, count) in page {
-            if request
-                .span
-                .after
-                .is_some_and(|a| chat.last_activity_ms < a)
-            {
-                ended = true;
-                break;
-            }
-            if request
-                .known_activity_ms
-                .is_some_and(|k| chat.last_activity_ms <= k)
-            {
-                known += 1;
-                continue;
-            }
+        for (chat, count) in taken {
             unread.push((chat.provider_id.clone(), count));
             chats.push(chat);
         }
-        ended |= known > 0 && chats.is_empty();
         self.remember(unread);
         let next = next.map(|n| n.to_string());
         let next_cursor = match next {
