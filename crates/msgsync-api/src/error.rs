@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use msgsync_core::{ApiError, ErrorKind};
-use msgsync_engine::CallError;
+use msgsync_engine::{CallError, SyncServiceError};
 use msgsync_providers::ProviderError;
 use msgsync_store::StoreError;
 
@@ -54,6 +54,16 @@ impl From<StoreError> for AppError {
                  operator has freed space",
             ),
             e => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<SyncServiceError> for AppError {
+    fn from(e: SyncServiceError) -> Self {
+        match e {
+            SyncServiceError::Refused(e) => AppError::Api(e),
+            SyncServiceError::Store(e) => e.into(),
+            SyncServiceError::Internal(e) => AppError::Internal(e),
         }
     }
 }
@@ -103,10 +113,7 @@ impl IntoResponse for AppError {
 /// 404 `resource_not_found` for `what` (`chat`, `message`…) `id` of the caller's tenant: also
 /// what another owner's or mode's key gets, so that ids of other tenants are not confirmed.
 pub fn not_found(what: &str, id: impl std::fmt::Display) -> AppError {
-    AppError::new(
-        ErrorKind::ResourceNotFound,
-        format!("no {what} {id} for this API key"),
-    )
+    AppError::Api(ApiError::unknown(what, id))
 }
 
 /// What a provider call made for the API (not a sync) answers when it fails. `expired` is the

@@ -138,6 +138,12 @@ impl ApiError {
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(ErrorKind::ResourceNotFound, detail)
     }
+
+    /// A resource (`what`: "account", "sync", …) the caller's key does not see: the same
+    /// answer whether it does not exist or belongs to another key.
+    pub fn unknown(what: &str, id: impl fmt::Display) -> Self {
+        Self::not_found(format!("no {what} {id} for this API key"))
+    }
 }
 
 impl fmt::Display for ApiError {

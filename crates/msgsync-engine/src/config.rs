@@ -5,7 +5,8 @@ use std::time::Duration;
 pub struct EngineConfig {
     /// Syncs this node runs at once.
     pub workers: usize,
-    /// How long a claimed job stays ours without a renewal.
+    /// How long a claimed job stays ours without a renewal (renewed every third of it): how
+    /// long a dead node's syncs wait before another node takes them over.
     pub lease: Duration,
     /// How often an idle node looks for due jobs (new requests wake it at once).
     pub poll_interval: Duration,
@@ -23,13 +24,17 @@ pub struct EngineConfig {
     pub message_page_size: u32,
     /// How long running syncs get to reach a page boundary at shutdown before they are cut.
     pub shutdown_grace: Duration,
+    /// Whether other nodes work on the same database (a cluster on PostgreSQL): a run whose
+    /// lease lapsed then stops, since another node may have taken its job over. Alone on the
+    /// embedded database, a run waits for the database instead.
+    pub shared_database: bool,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             workers: 32,
-            lease: Duration::from_secs(30),
+            lease: Duration::from_secs(15),
             poll_interval: Duration::from_millis(250),
             provider_timeout: Duration::from_secs(30),
             retry_base: Duration::from_millis(500),
@@ -38,6 +43,7 @@ impl Default for EngineConfig {
             chat_page_size: 25,
             message_page_size: 100,
             shutdown_grace: Duration::from_secs(10),
+            shared_database: false,
         }
     }
 }

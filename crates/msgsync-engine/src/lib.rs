@@ -13,11 +13,12 @@ mod live;
 mod metrics;
 mod on_demand;
 mod run;
+mod service;
 mod worker;
 
 pub use config::EngineConfig;
 pub use cursor::SyncCursor;
-pub use live::LiveSync;
 pub use metrics::EngineMetrics;
 pub use on_demand::CallError;
+pub use service::{Resync, SyncServiceError, LIVE_RECHECK_MS};
 pub use worker::Engine;

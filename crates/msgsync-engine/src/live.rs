@@ -8,7 +8,10 @@
 //! answered from there.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
+
+use msgsync_core::time::now_ms;
 
 use msgsync_core::AccountId;
 use msgsync_store::{AccountRecord, SyncJob, SyncProgress};
@@ -19,6 +22,9 @@ use msgsync_store::{AccountRecord, SyncJob, SyncProgress};
 pub struct LiveSync {
     pub account: AccountRecord,
     pub job: SyncJob,
+    /// When `account` was last found unchanged in the database (epoch ms; see
+    /// [`crate::service::LIVE_RECHECK_MS`]).
+    pub(crate) checked_at: AtomicI64,
 }
 
 #[derive(Default)]
@@ -34,7 +40,15 @@ impl LiveSyncs {
     /// A run has opened its session: polls of its account are answered from here.
     pub(crate) fn insert(&self, account: AccountRecord, job: SyncJob) {
         let id = account.id;
-        self.write().insert(id, Arc::new(LiveSync { account, job }));
+        let checked_at = AtomicI64::new(now_ms());
+        self.write().insert(
+            id,
+            Arc::new(LiveSync {
+                account,
+                job,
+                checked_at,
+            }),
+        );
     }
 
     /// A page of `job` was saved. Only updates a listed sync: one that was forgotten (its
@@ -81,6 +95,7 @@ impl LiveSyncs {
         *live = Arc::new(LiveSync {
             account: live.account.clone(),
             job: updated,
+            checked_at: AtomicI64::new(live.checked_at.load(Ordering::Relaxed)),
         });
     }
 

@@ -87,6 +87,7 @@ async fn run_job_in_span(engine: &Engine, job: SyncJob, shutdown: &CancellationT
             job.clone(),
             engine.node.clone(),
             engine.config.lease,
+            engine.config.shared_database,
             lost.clone(),
         )
         .in_current_span(),
@@ -113,15 +114,21 @@ async fn run_job_in_span(engine: &Engine, job: SyncJob, shutdown: &CancellationT
     engine.live.remove(&run.job);
 }
 
-/// Renews the lease while the job runs; cancels `lost` when the job is no longer ours.
+/// Renews the lease while the job runs; cancels `lost` when the job is no longer ours, and, in
+/// a cluster, when the lease could not be renewed before it ran out: another node may hold the
+/// job by then, and a run that goes on would only spend the provider's patience on pages whose
+/// writes are refused.
 async fn heartbeat(
     store: Arc<dyn msgsync_store::Store>,
     job: SyncJob,
     worker: String,
     lease: Duration,
+    shared: bool,
     lost: CancellationToken,
 ) {
     let mut failing = false;
+    // When the lease last surely ran to (the claim, or the last renewal that succeeded).
+    let mut held_until = tokio::time::Instant::now() + lease;
     loop {
         tokio::time::sleep(lease / 3).await;
         let renew = SyncRenew {
@@ -130,18 +137,34 @@ async fn heartbeat(
             now: now_ms(),
             lease_ms: lease.as_millis() as i64,
         };
+        let asked = tokio::time::Instant::now();
         match store.sync_renew(&renew).await {
-            Ok(()) => failing = false,
+            Ok(()) => {
+                failing = false;
+                held_until = asked + lease;
+            }
             Err(StoreError::LostLease) => {
                 lost.cancel();
                 return;
             }
-            // Said once while it lasts (the run reports a failing database itself).
-            Err(e) if !failing => {
-                tracing::warn!(error = %e, "renewing a sync lease failed");
-                failing = true;
+            Err(e) => {
+                if shared && tokio::time::Instant::now() >= held_until {
+                    tracing::warn!(
+                        error = %e,
+                        "the lease could not be renewed before it ran out: the sync stops here \
+                         and goes on wherever it is claimed next"
+                    );
+                    lost.cancel();
+                    return;
+                }
+                // Said once while it lasts (the run reports a failing database itself).
+                if failing {
+                    tracing::debug!(error = %e, "renewing a sync lease still fails");
+                } else {
+                    tracing::warn!(error = %e, "renewing a sync lease failed");
+                    failing = true;
+                }
             }
-            Err(e) => tracing::debug!(error = %e, "renewing a sync lease still fails"),
         }
     }
 }
@@ -820,7 +843,14 @@ impl<'a> Run<'a> {
                 // Either the account went (deleted) or another run holds the job now.
                 match store.account_find(self.job.account_id).await {
                     Ok(None) => tracing::info!("the account was deleted: the sync stops"),
-                    _ => tracing::info!("another run holds this sync now: this one stops"),
+                    Ok(Some(_)) => {
+                        tracing::info!("another run holds this sync now: this one stops")
+                    }
+                    Err(e) => tracing::info!(
+                        error = %e,
+                        "the sync's lease lapsed while the database was unreachable: this run \
+                         stops, and the sync goes on wherever it is claimed next"
+                    ),
                 }
                 Ok(())
             }

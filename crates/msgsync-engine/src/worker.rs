@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use msgsync_core::time::now_ms;
-use msgsync_core::AccountId;
 use msgsync_providers::Connectors;
 use msgsync_store::{Store, StoreResult, SyncClaim, SyncRequest, SyncRequestResult};
 use tokio::sync::{Notify, Semaphore};
@@ -11,7 +10,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::EngineConfig;
-use crate::live::{LiveSync, LiveSyncs};
+use crate::live::LiveSyncs;
 use crate::metrics::EngineMetrics;
 use crate::run::run_job;
 
@@ -67,19 +66,11 @@ impl Engine {
         &self.store
     }
 
-    /// The sync running on this node for `account`, as of its last saved page.
-    pub fn live_sync(&self, account: AccountId) -> Option<Arc<LiveSync>> {
-        self.live.get(account)
-    }
-
-    /// The account was reconnected or deleted: its polls go to the database again, which
-    /// knows what the change did to its sync.
-    pub fn account_changed(&self, account: AccountId) {
-        self.live.forget(account);
-    }
-
     /// Runs the resync state machine for one request and wakes a worker when a sync starts.
-    pub async fn request_sync(&self, request: &SyncRequest) -> StoreResult<SyncRequestResult> {
+    pub(crate) async fn request_sync(
+        &self,
+        request: &SyncRequest,
+    ) -> StoreResult<SyncRequestResult> {
         let result = self.store.sync_request(request).await?;
         if matches!(result, SyncRequestResult::Started(_)) {
             self.wake.notify_one();

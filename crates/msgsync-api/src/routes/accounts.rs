@@ -357,10 +357,7 @@ pub async fn delete_account(
 ) -> Result<Json<AccountDeleted>, AppError> {
     caller.require(Scope::AccountsWrite)?;
     let id: AccountId = path_id(&id)?;
-    if !state.store.account_delete(&caller.tenant, id).await? {
-        return Err(account_not_found(id));
-    }
-    state.engine.account_changed(id);
+    state.engine.delete_account(&caller.tenant, id).await?;
     tracing::info!(account = %id, "account deleted");
     Ok(Json(views::account_deleted()))
 }
@@ -407,8 +404,8 @@ pub async fn reconnect_account(
         }
     }
     state
-        .store
-        .account_reconnect(
+        .engine
+        .reconnect_account(
             id,
             &AccountReconnect {
                 name: profile.name,
@@ -419,7 +416,6 @@ pub async fn reconnect_account(
             },
         )
         .await?;
-    state.engine.account_changed(id);
     tracing::info!(account = %id, "account reconnected");
     Ok(Json(views::account_reconnected(id)))
 }
