@@ -204,3 +204,82 @@ async fn an_unreachable_database_is_unavailable() {
         "{opened:?}"
     );
 }
+
+/// Accounts deleted, and checkpointed from another node at the same time.
+const DELETED_ACCOUNTS: usize = 12;
+/// Checkpoints each of their syncs tries, one after the other, before it finishes.
+const CHECKPOINTS_EACH: usize = 20;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deleting_accounts_while_they_sync_fails_nothing_but_their_syncs() {
+    let f = pg_fixture().await;
+    let nodes = two_nodes(&f).await;
+    let jobs = claimed_jobs(&f, DELETED_ACCOUNTS).await;
+    let start = Arc::new(Barrier::new(2 * DELETED_ACCOUNTS));
+    let mut tasks = Vec::new();
+    for job in jobs {
+        // The sync writes pages of a few chats through one node…
+        let (node, start_sync) = (nodes[1].clone(), start.clone());
+        let synced = job.clone();
+        tasks.push(tokio::spawn(async move {
+            start_sync.wait().await;
+            for round in 0..CHECKPOINTS_EACH {
+                let pages = vec![
+                    page(&format!("a{round}"), &["m1", "m2"]),
+                    page(&format!("b{round}"), &["m3"]),
+                ];
+                match node
+                    .sync_checkpoint(checkpoint_of(&synced, "a", pages))
+                    .await
+                {
+                    Ok(()) => {}
+                    Err(StoreError::LostLease) => return,
+                    Err(e) => panic!("a checkpoint failed otherwise than LostLease: {e}"),
+                }
+            }
+            // …and ends it with a reconciliation and a verdict on the account.
+            let finished = node
+                .sync_finish(&SyncFinish {
+                    job: &synced,
+                    worker: "a",
+                    now: 20,
+                    state: JobState::Done,
+                    progress: SyncProgress::default(),
+                    cursor: None,
+                    error: None,
+                    reconcile: Some(ReconcileScope {
+                        span: Default::default(),
+                        inbox: None,
+                    }),
+                    account_state: Some(msgsync_core::AccountState::Restricted),
+                })
+                .await;
+            match finished {
+                Ok(()) | Err(StoreError::LostLease) => {}
+                Err(e) => panic!("a finish failed otherwise than LostLease: {e}"),
+            }
+        }));
+        // …while the API deletes its account through the other.
+        let (node, tenant, start_delete) = (nodes[0].clone(), f.tenant.clone(), start.clone());
+        tasks.push(tokio::spawn(async move {
+            start_delete.wait().await;
+            tokio::task::yield_now().await;
+            assert!(node.account_delete(&tenant, job.account_id).await.unwrap());
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let left = f
+        .store
+        .account_list(
+            &f.tenant,
+            &PageRequest {
+                limit: 100,
+                cursor: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(left.items.is_empty(), "{:?}", left.items);
+}

@@ -53,9 +53,12 @@ pub async fn insert(
     .bind(sealed)
     .bind(a.now)
     .bind(a.now)
-    .fetch_one(db)
+    // Every row, to the statement's end, where its commit happens (see `jobs::claim`).
+    .fetch_all(db)
     .await?;
-    from_row(&row)
+    from_row(row.first().ok_or(StoreError::Corrupt(
+        "an INSERT … RETURNING returned no row".into(),
+    ))?)
 }
 
 pub async fn get(

@@ -20,6 +20,7 @@ use crate::{StoreError, StoreResult, SyncCheckpoint};
 pub async fn write(db: &PgPool, checkpoint: &SyncCheckpoint) -> StoreResult<()> {
     let mut tx = db.begin().await?;
     // On any error, dropping `tx` rolls back what was written.
+    jobs::lock_account(&mut tx, checkpoint.job.account_id).await?;
     save_cursor(&mut tx, checkpoint).await?;
     write_pages(&mut tx, checkpoint).await?;
     tx.commit().await?;

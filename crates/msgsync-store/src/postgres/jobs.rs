@@ -8,7 +8,7 @@
 
 use msgsync_core::{AccountId, LinkedinProduct, SyncId, SyncParams};
 use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, PgPool, Row};
 
 use super::{content, corrupt};
 use crate::sqlite::accounts::paginate;
@@ -219,9 +219,11 @@ pub async fn claim(db: &PgPool, c: &SyncClaim) -> StoreResult<Option<SyncJob>> {
     .bind(&c.worker)
     .bind(c.now + c.lease_ms)
     .bind(c.now)
-    .fetch_optional(db)
+    // To the statement's end, where its commit happens: a commit that fails after the row
+    // was sent must fail the claim, not hand out a job the database never gave.
+    .fetch_all(db)
     .await?
-    .as_ref()
+    .first()
     .map(from_row)
     .transpose()
 }
@@ -358,9 +360,27 @@ pub async fn release(db: &PgPool, r: &SyncRelease<'_>) -> StoreResult<()> {
     ensure_held(done.rows_affected())
 }
 
+/// Holds the account for the rest of the transaction of a run's write (`LostLease` if it is
+/// gone, and its jobs with it). Deleting an account locks its row, then deletes its chats,
+/// messages and jobs (ON DELETE CASCADE); a write that locked its job and then its account's
+/// row (inserting a chat checks its account) or its chats would deadlock with it. Taking the
+/// account first puts every such transaction in one order. `FOR KEY SHARE` is what the chats'
+/// foreign key takes anyway: writers of the account do not wait for each other on it.
+pub(super) async fn lock_account(conn: &mut PgConnection, account: AccountId) -> StoreResult<()> {
+    let found = sqlx::query("SELECT 1 FROM accounts WHERE id = $1 FOR KEY SHARE")
+        .bind(account.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(StoreError::LostLease),
+    }
+}
+
 /// The outcome, the reconciliation and the account's new state in one transaction.
 pub async fn finish(db: &PgPool, f: &SyncFinish<'_>) -> StoreResult<()> {
     let mut tx = db.begin().await?;
+    lock_account(&mut tx, f.job.account_id).await?;
     let (error_kind, error_detail) = match &f.error {
         Some((k, d)) => (Some(k.as_str()), Some(d.as_str())),
         None => (None, None),
