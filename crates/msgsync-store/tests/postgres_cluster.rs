@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use msgsync_core::SyncParams;
 use msgsync_store::*;
+use sqlx::Connection;
 use support::*;
 use tokio::sync::Barrier;
 
@@ -282,4 +283,31 @@ async fn deleting_accounts_while_they_sync_fails_nothing_but_their_syncs() {
         .await
         .unwrap();
     assert!(left.items.is_empty(), "{:?}", left.items);
+}
+
+#[tokio::test]
+async fn the_store_outlives_its_connections_being_cut() {
+    let f = pg_fixture().await;
+    let acc = account(&f).await;
+    // Cut every connection of the store, as a server restart or a failover does.
+    let name = f.pg_url().rsplit('/').next().unwrap().to_owned();
+    let mut admin = sqlx::PgConnection::connect(f.pg_url()).await.unwrap();
+    let cut: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind(&name)
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    admin.close().await.unwrap();
+    assert!(!cut.is_empty() && cut.iter().all(|&c| c), "{cut:?}");
+    // The pool replaces the dead connections: nothing of the store fails.
+    assert!(f.store.account_find(acc).await.unwrap().is_some());
+    let started = f
+        .store
+        .sync_request(&request(acc, SyncParams::default(), 1))
+        .await
+        .unwrap();
+    assert!(matches!(started, SyncRequestResult::Started(_)));
 }
