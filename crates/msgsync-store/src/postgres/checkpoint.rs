@@ -2,10 +2,11 @@
 //!
 //! SQLite has one writer, so its backend groups checkpoints into shared transactions
 //! (`sqlite/group_commit.rs`). PostgreSQL takes writers side by side: each checkpoint is written
-//! directly, on its own connection, and stands or falls on its own. Its job's cursor comes first,
-//! under the lease and fencing token, so that a run that lost its job writes nothing; then its
-//! chats, attendees and messages in multi-row statements, each in key order, so that concurrent
-//! checkpoints lock shared rows in the same order and never deadlock.
+//! directly, on its own connection, and stands or falls on its own. It holds its account first
+//! (`jobs::lock_account`), then writes its job's cursor under the lease and fencing token, so
+//! that a run that lost its job writes nothing; then its chats, attendees and messages in
+//! multi-row statements, each in key order, so that transactions writing the same rows lock
+//! them in the same order and never deadlock.
 
 use std::collections::HashSet;
 
