@@ -170,6 +170,7 @@ mod tests {
             run_after: 0,
             lease_owner: None,
             lease_expires_at: None,
+            lease_token: 0,
             created_at: 0,
             updated_at: 0,
             finished_at: None,

@@ -2,8 +2,14 @@
 
 use aes_gcm::aead::{Aead, KeyInit, OsRng};
 use aes_gcm::{AeadCore, Aes256Gcm, Key, Nonce};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 const NONCE_LEN: usize = 12;
+
+/// What the key check value authenticates: a fixed label, so that the value says nothing of the
+/// key but who holds the key can recompute it.
+const KEY_CHECK_LABEL: &[u8] = b"msgsync key check v1";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
@@ -17,6 +23,7 @@ pub enum CryptoError {
 #[derive(Clone)]
 pub struct CredentialCipher {
     cipher: Aes256Gcm,
+    key_check: [u8; 32],
 }
 
 impl std::fmt::Debug for CredentialCipher {
@@ -29,7 +36,16 @@ impl CredentialCipher {
     pub fn new(master_key: &[u8; 32]) -> Self {
         Self {
             cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(master_key)),
+            key_check: key_check_of(master_key),
         }
+    }
+
+    /// A value derived from the master key (HMAC-SHA-256 of a fixed label), stored beside data
+    /// the key encrypted: nodes sharing one database compare it with their own before writing,
+    /// so that a node started with another key refuses to start instead of writing credentials
+    /// no other node can read. It reveals nothing of the key.
+    pub fn key_check(&self) -> [u8; 32] {
+        self.key_check
     }
 
     /// `nonce || ciphertext+tag`.
@@ -56,6 +72,14 @@ impl CredentialCipher {
     }
 }
 
+fn key_check_of(master_key: &[u8; 32]) -> [u8; 32] {
+    // HMAC takes keys of any length: this cannot fail.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(master_key)
+        .expect("HMAC accepts a key of any length");
+    mac.update(KEY_CHECK_LABEL);
+    mac.finalize().into_bytes().into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +97,14 @@ mod tests {
         assert!(other.decrypt(&sealed).is_err());
         // Two encryptions of the same value differ (fresh nonce).
         assert_ne!(c.encrypt(b"x").unwrap(), c.encrypt(b"x").unwrap());
+    }
+
+    #[test]
+    fn key_check_tells_keys_apart_and_is_not_the_key() {
+        let key = [7u8; 32];
+        let c = CredentialCipher::new(&key);
+        assert_eq!(c.key_check(), CredentialCipher::new(&key).key_check());
+        assert_ne!(c.key_check(), CredentialCipher::new(&[8u8; 32]).key_check());
+        assert_ne!(c.key_check(), key);
     }
 }

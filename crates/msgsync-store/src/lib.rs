@@ -1,16 +1,19 @@
 //! msgsync's database.
 //!
-//! [`Store`] is what the API and the engine see; [`SqliteStore`] is the embedded backend. A
-//! PostgreSQL backend implements the same trait (the job claim then uses
-//! `FOR UPDATE SKIP LOCKED`), so neither the engine nor the API changes with the backend.
+//! [`Store`] is what the API and the engine see; [`SqliteStore`] is the embedded backend, and
+//! [`PgStore`] the PostgreSQL one that several nodes share (its job claim uses
+//! `FOR UPDATE SKIP LOCKED`). Both implement the same trait with the same semantics, so neither
+//! the engine nor the API changes with the backend.
 
 pub mod api_keys;
 mod crypto;
 mod model;
+mod postgres;
 mod sqlite;
 
 pub use crypto::{CredentialCipher, CryptoError};
 pub use model::*;
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -29,6 +32,10 @@ pub enum StoreError {
     /// The job is no longer ours: its lease ran out and another worker took it, or it was deleted.
     #[error("the sync job is no longer held by this worker")]
     LostLease,
+    /// The database was written with another master key than this node's: its credentials
+    /// could not be read, and the node's own writes could not be read by the other nodes.
+    #[error("MSGSYNC_MASTER_KEY does not match the key this database was written with")]
+    KeyMismatch,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error(transparent)]
@@ -40,13 +47,16 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+            // The database is out of reach (the network, a restarting server): worth a retry.
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 StoreError::Unavailable(e.to_string())
             }
             sqlx::Error::Database(db) if is_storage_full(db.code().as_deref()) => {
                 StoreError::StorageFull(db.message().to_owned())
             }
-            sqlx::Error::Database(db) if is_busy(db.code().as_deref()) => {
+            sqlx::Error::Database(db)
+                if is_busy(db.code().as_deref()) || is_disconnected(db.code().as_deref()) =>
+            {
                 StoreError::Unavailable(db.message().to_owned())
             }
             e => StoreError::Database(e),
@@ -63,6 +73,12 @@ fn is_storage_full(code: Option<&str>) -> bool {
 /// connection held the database past the busy timeout. Worth a retry, not a 500.
 fn is_busy(code: Option<&str>) -> bool {
     matches!(sqlite_primary_code(code), Some(5 | 6))
+}
+
+/// PostgreSQL's connection_exception class (08…), admin_shutdown (57P01) and
+/// cannot_connect_now (57P03): the server went away or is starting; worth a retry, not a 500.
+fn is_disconnected(code: Option<&str>) -> bool {
+    matches!(code, Some(c) if c.len() == 5 && (c.starts_with("08") || c == "57P01" || c == "57P03"))
 }
 
 /// The primary result code of a SQLite error: the low byte of its (extended) code, a number
@@ -213,5 +229,33 @@ mod tests {
         assert!(is_storage_full(Some("53100")));
         assert!(!is_busy(Some("10245")) && !is_storage_full(Some("10253")));
         assert!(!is_busy(None) && !is_storage_full(None));
+        // PostgreSQL: connection failures and a server shutting down or starting up.
+        for code in ["08000", "08003", "08006", "08001", "57P01", "57P03"] {
+            assert!(is_disconnected(Some(code)), "{code}");
+        }
+        // Not: a unique violation, a query cancel (57014), SQLite's codes.
+        for code in ["23505", "57014", "53100", "8", "5"] {
+            assert!(!is_disconnected(Some(code)), "{code}");
+        }
+        assert!(!is_disconnected(None));
+    }
+
+    #[test]
+    fn connection_failures_are_unavailable() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        for e in [
+            sqlx::Error::Io(io),
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+        ] {
+            assert!(
+                matches!(StoreError::from(e), StoreError::Unavailable(_)),
+                "not unavailable"
+            );
+        }
+        assert!(matches!(
+            StoreError::from(sqlx::Error::RowNotFound),
+            StoreError::Database(_)
+        ));
     }
 }

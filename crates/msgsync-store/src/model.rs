@@ -281,6 +281,10 @@ pub struct SyncJob {
     pub run_after: i64,
     pub lease_owner: Option<String>,
     pub lease_expires_at: Option<i64>,
+    /// The fencing token of the current run: incremented by every claim. Every write of a run
+    /// (renew, checkpoint, release, finish) carries the token its claim returned and is refused
+    /// once another claim took a newer one, even by a worker of the same name.
+    pub lease_token: i64,
     pub created_at: i64,
     pub updated_at: i64,
     pub finished_at: Option<i64>,

@@ -1,4 +1,5 @@
-//! The store's read surface of synced data: attendees, messages across chats, one message.
+//! The store's read surface of synced data: attendees, messages across chats, one message; on
+//! both backends.
 
 mod support;
 
@@ -75,9 +76,7 @@ fn names(attendees: &[AttendeeRecord]) -> Vec<(&str, &str, bool)> {
     v
 }
 
-#[tokio::test]
-async fn attendees_come_with_their_pages_and_keep_what_was_known_of_them() {
-    let f = fixture().await;
+async fn attendees_come_with_their_pages_and_keep_what_was_known_of_them(f: Fixture) {
     let job = claimed_jobs(&f, 1).await.remove(0);
     let acc = job.account_id;
     let alice = ProviderAttendee {
@@ -238,9 +237,7 @@ async fn walk(f: &Fixture, tenant: &Tenant, mut search: MessageSearch) -> Vec<Me
     panic!("the walk did not end");
 }
 
-#[tokio::test]
-async fn messages_across_chats_and_accounts_page_newest_first_to_the_end() {
-    let f = fixture().await;
+async fn messages_across_chats_and_accounts_page_newest_first_to_the_end(f: Fixture) {
     let jobs = claimed_jobs(&f, 2).await;
     // Two accounts, three chats each; timestamps collide across chats and accounts, so the
     // order's tie-break (the id) is exercised too.
@@ -367,9 +364,7 @@ async fn messages_across_chats_and_accounts_page_newest_first_to_the_end() {
     assert_eq!(&last, newest);
 }
 
-#[tokio::test]
-async fn pages_across_many_chats_are_exactly_the_sorted_messages() {
-    let f = fixture().await;
+async fn pages_across_many_chats_are_exactly_the_sorted_messages(f: Fixture) {
     let job = claimed_jobs(&f, 1).await.remove(0);
     // 25 chats of uneven sizes, times drawn from a small range so that many collide.
     let mut state = 0x9e37_79b9_7f4a_7c15_u64;
@@ -455,3 +450,9 @@ async fn pages_across_many_chats_are_exactly_the_sorted_messages() {
         assert_eq!(got, want, "limit {limit}, sender {sender:?}, span {span:?}");
     }
 }
+
+conformance!(
+    attendees_come_with_their_pages_and_keep_what_was_known_of_them,
+    messages_across_chats_and_accounts_page_newest_first_to_the_end,
+    pages_across_many_chats_are_exactly_the_sorted_messages,
+);

@@ -16,7 +16,7 @@ use support::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_process_writing_the_database_never_fails_the_state_machine() {
     let f = fixture().await;
-    let path = f.dir.path().join("t.db");
+    let path = f.sqlite_path();
     // The other process: its own connection to the same file, as `msgsync keys create` has.
     let other = SqlitePoolOptions::new()
         .max_connections(1)

@@ -1,17 +1,14 @@
-//! The store's contract, run against the embedded SQLite backend on a real database file.
-//! (A PostgreSQL backend runs the same `exercise_*` functions.)
+//! The store's contract, run against both backends (`sqlite::…` on a real database file,
+//! `postgres::…` on a database of its own): the same bodies, the same expectations.
 
 mod support;
 
 use msgsync_core::content::ProviderChat;
 use msgsync_core::{AccountId, Span, SyncParams};
 use msgsync_store::*;
-use sqlx::Connection;
 use support::*;
 
-#[tokio::test]
-async fn state_machine_reports_each_outcome_once() {
-    let f = fixture().await;
+async fn state_machine_reports_each_outcome_once(f: Fixture) {
     let acc = account(&f).await;
     let p = SyncParams::default();
     let SyncRequestResult::Started(job) = f.store.sync_request(&request(acc, p, 1)).await.unwrap()
@@ -44,9 +41,7 @@ async fn state_machine_reports_each_outcome_once() {
     );
 }
 
-#[tokio::test]
-async fn chunk_done_continues_only_with_the_same_scope() {
-    let f = fixture().await;
+async fn chunk_done_continues_only_with_the_same_scope(f: Fixture) {
     let acc = account(&f).await;
     let chunked = SyncParams {
         chunk_size: Some(2),
@@ -161,9 +156,7 @@ async fn chunk_done_continues_only_with_the_same_scope() {
     );
 }
 
-#[tokio::test]
-async fn an_expired_lease_is_taken_over_and_the_old_worker_is_locked_out() {
-    let f = fixture().await;
+async fn an_expired_lease_is_taken_over_and_the_old_worker_is_locked_out(f: Fixture) {
     let acc = account(&f).await;
     f.store
         .sync_request(&request(acc, SyncParams::default(), 1))
@@ -205,9 +198,98 @@ async fn an_expired_lease_is_taken_over_and_the_old_worker_is_locked_out() {
     assert_eq!(ids, ["from-b"]);
 }
 
-#[tokio::test]
-async fn pages_are_idempotent_and_reconciliation_marks_only_what_was_not_seen() {
-    let f = fixture().await;
+/// Every message of the fixture's tenant.
+async fn all_messages(f: &Fixture) -> Vec<MessageRecord> {
+    let search = MessageSearch {
+        page: PageRequest {
+            limit: 100,
+            cursor: None,
+        },
+        ..Default::default()
+    };
+    f.store
+        .message_search(&f.tenant, &search)
+        .await
+        .unwrap()
+        .items
+}
+
+async fn a_stale_run_of_the_same_worker_is_fenced_off(f: Fixture) {
+    let acc = account(&f).await;
+    f.store
+        .sync_request(&request(acc, SyncParams::default(), 1))
+        .await
+        .unwrap();
+    // One node, one worker name: it claims the job, stalls past its lease, and claims the
+    // job again. Only the claim's token tells the two runs apart.
+    let old = claim(&f, "node", 2).await.unwrap();
+    let new = claim(&f, "node", 500).await.expect("the lease ran out");
+    assert_eq!(old.id, new.id);
+    assert!(new.lease_token > old.lease_token, "{old:?} {new:?}");
+
+    let renew = |job| SyncRenew {
+        job,
+        worker: "node",
+        now: 501,
+        lease_ms: 100,
+    };
+    let release = |job| SyncRelease {
+        job,
+        worker: "node",
+        now: 502,
+        run_after: 600,
+        attempts: 1,
+        reason: None,
+    };
+    let stale = chat("stale", 5);
+    assert!(matches!(
+        f.store.sync_renew(&renew(&old)).await,
+        Err(StoreError::LostLease)
+    ));
+    assert!(matches!(
+        write(&f, &old, "node", &stale, &[message("ms", 5)]).await,
+        Err(StoreError::LostLease)
+    ));
+    assert!(matches!(
+        f.store.sync_release(&release(&old)).await,
+        Err(StoreError::LostLease)
+    ));
+    assert!(matches!(
+        finish(&f, &old, "node", JobState::Done, None).await,
+        Err(StoreError::LostLease)
+    ));
+    // The stale run wrote nothing: no chat, no message, the job as the new claim left it.
+    assert!(chats_of(&f, acc).await.is_empty());
+    assert!(all_messages(&f).await.is_empty());
+    assert_eq!(f.store.sync_latest(acc).await.unwrap(), Some(new.clone()));
+
+    // The current run's writes are accepted.
+    f.store.sync_renew(&renew(&new)).await.unwrap();
+    write(&f, &new, "node", &chat("fresh", 5), &[message("m1", 5)])
+        .await
+        .unwrap();
+    let chats: Vec<_> = chats_of(&f, acc)
+        .await
+        .into_iter()
+        .map(|c| c.provider_id)
+        .collect();
+    assert_eq!(chats, ["fresh"]);
+    assert_eq!(all_messages(&f).await.len(), 1);
+    f.store.sync_release(&release(&new)).await.unwrap();
+    let again = claim(&f, "node", 600).await.unwrap();
+    assert!(again.lease_token > new.lease_token);
+    finish(&f, &again, "node", JobState::Done, None)
+        .await
+        .unwrap();
+    let done = f.store.sync_latest(acc).await.unwrap().unwrap();
+    assert_eq!(
+        (done.state, done.cursor.as_deref()),
+        (JobState::Done, None),
+        "finished by the third run"
+    );
+}
+
+async fn pages_are_idempotent_and_reconciliation_marks_only_what_was_not_seen(f: Fixture) {
     let acc = account(&f).await;
     f.store
         .sync_request(&request(acc, SyncParams::default(), 1))
@@ -341,9 +423,7 @@ async fn pages_are_idempotent_and_reconciliation_marks_only_what_was_not_seen() 
     );
 }
 
-#[tokio::test]
-async fn credentials_are_encrypted_and_deleting_an_account_takes_its_data() {
-    let f = fixture().await;
+async fn credentials_are_encrypted_and_deleting_an_account_takes_its_data(f: Fixture) {
     let acc = account(&f).await;
     assert_eq!(
         f.store.account_credentials(acc).await.unwrap().unwrap(),
@@ -366,9 +446,7 @@ async fn credentials_are_encrypted_and_deleting_an_account_takes_its_data() {
     assert!(f.store.sync_latest(acc).await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn a_checkpoint_of_several_pages_is_written_whole_or_not_at_all() {
-    let f = fixture().await;
+async fn a_checkpoint_of_several_pages_is_written_whole_or_not_at_all(f: Fixture) {
     let a = claimed_jobs(&f, 1).await.remove(0);
     let acc = a.account_id;
     let checkpoint = |job: &SyncJob, worker: &str, pages: Vec<PageWrite>| {
@@ -412,9 +490,7 @@ async fn a_checkpoint_of_several_pages_is_written_whole_or_not_at_all() {
     assert_eq!(chats_of(&f, acc).await.len(), 2);
 }
 
-#[tokio::test]
-async fn checkpoints_of_many_jobs_at_once_stand_or_fall_each_on_its_own() {
-    let f = fixture().await;
+async fn checkpoints_of_many_jobs_at_once_stand_or_fall_each_on_its_own(f: Fixture) {
     let jobs = claimed_jobs(&f, 8).await;
     // Worker "b" takes over one job whose lease ran out; "a" then writes all eight at once,
     // so that they queue for the writer together.
@@ -439,20 +515,8 @@ async fn checkpoints_of_many_jobs_at_once_stand_or_fall_each_on_its_own() {
     }
 }
 
-#[tokio::test]
-async fn a_checkpoint_that_fails_among_others_fails_alone() {
-    let f = fixture().await;
-    // A trigger stands for any failure that only one job's rows cause.
-    let url = format!("sqlite://{}", f.dir.path().join("t.db").display());
-    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-    sqlx::query(
-        "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.provider_id = 'poison'
-         BEGIN SELECT RAISE(ABORT, 'a poisoned row'); END",
-    )
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    conn.close().await.unwrap();
+async fn a_checkpoint_that_fails_among_others_fails_alone(f: Fixture) {
+    poison_messages(&f, "poison").await;
     let jobs = claimed_jobs(&f, 4).await;
     let writes = jobs.iter().enumerate().map(|(i, job)| {
         let first = if i == 2 { "poison" } else { "m1" };
@@ -496,11 +560,9 @@ async fn run_sync(
     assert!(matches!(reported.unwrap(), SyncRequestResult::Finished(j) if j.state == outcome));
 }
 
-#[tokio::test]
-async fn an_inbox_is_complete_through_what_the_last_whole_walk_of_it_saw() {
+async fn an_inbox_is_complete_through_what_the_last_whole_walk_of_it_saw(f: Fixture) {
     use msgsync_core::LinkedinProduct::{Classic, SalesNavigator};
     use JobState::{ChunkDone, Done, Error};
-    let f = fixture().await;
     let acc = account(&f).await;
     let through = |inbox| f.store.inbox_complete_through(acc, inbox);
     let c = |id: &str, at: i64, inbox| ProviderChat {
@@ -567,9 +629,7 @@ async fn an_inbox_is_complete_through_what_the_last_whole_walk_of_it_saw() {
     );
 }
 
-#[tokio::test]
-async fn credentials_a_sync_updates_never_overwrite_a_reconnect() {
-    let f = fixture().await;
+async fn credentials_a_sync_updates_never_overwrite_a_reconnect(f: Fixture) {
     let acc = account(&f).await;
     let read = f.store.account_find(acc).await.unwrap().unwrap();
     let update = |credentials: &[u8], expected, now| AccountCredentialsUpdate {
@@ -629,9 +689,7 @@ async fn stored_ref(f: &Fixture, acc: msgsync_core::AccountId) -> Option<String>
     listed
 }
 
-#[tokio::test]
-async fn a_chat_keeps_its_provider_ref_until_a_listing_gives_another() {
-    let f = fixture().await;
+async fn a_chat_keeps_its_provider_ref_until_a_listing_gives_another(f: Fixture) {
     let acc = account(&f).await;
     f.store
         .sync_request(&request(acc, SyncParams::default(), 1))
@@ -655,3 +713,18 @@ async fn a_chat_keeps_its_provider_ref_until_a_listing_gives_another() {
         .unwrap();
     assert_eq!(stored_ref(&f, acc).await.as_deref(), Some("u:1:3"));
 }
+
+conformance!(
+    state_machine_reports_each_outcome_once,
+    chunk_done_continues_only_with_the_same_scope,
+    an_expired_lease_is_taken_over_and_the_old_worker_is_locked_out,
+    a_stale_run_of_the_same_worker_is_fenced_off,
+    pages_are_idempotent_and_reconciliation_marks_only_what_was_not_seen,
+    credentials_are_encrypted_and_deleting_an_account_takes_its_data,
+    a_checkpoint_of_several_pages_is_written_whole_or_not_at_all,
+    checkpoints_of_many_jobs_at_once_stand_or_fall_each_on_its_own,
+    a_checkpoint_that_fails_among_others_fails_alone,
+    an_inbox_is_complete_through_what_the_last_whole_walk_of_it_saw,
+    credentials_a_sync_updates_never_overwrite_a_reconnect,
+    a_chat_keeps_its_provider_ref_until_a_listing_gives_another,
+);

@@ -14,7 +14,9 @@ pub(crate) fn products_to_text(products: &Option<Vec<LinkedinProduct>>) -> Optio
         .map(|ps| ps.iter().map(|p| p.as_str()).collect::<Vec<_>>().join("+"))
 }
 
-fn products_from_text(text: Option<String>) -> StoreResult<Option<Vec<LinkedinProduct>>> {
+pub(crate) fn products_from_text(
+    text: Option<String>,
+) -> StoreResult<Option<Vec<LinkedinProduct>>> {
     text.map(|t| {
         t.split('+')
             .filter(|s| !s.is_empty())

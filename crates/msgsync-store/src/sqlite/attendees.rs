@@ -127,16 +127,17 @@ pub async fn chats_of(
     }))
 }
 
-/// What a group of checkpoints writes about attendees.
+/// What a group of checkpoints writes about attendees. Backend-neutral: the PostgreSQL
+/// backend collects a checkpoint's attendees with it too, and writes them its own way.
 #[derive(Default)]
 pub struct AttendeeWrites<'a> {
     /// Attendees as the provider described them, once each by id (the last description wins).
-    described: HashMap<String, (&'a str, &'a ProviderAttendee)>,
+    pub(crate) described: HashMap<String, (&'a str, &'a ProviderAttendee)>,
     /// Senders the provider did not describe: kept as an attendee named by its id, unless
     /// one exists already.
-    undescribed: HashMap<String, (&'a str, &'a str, bool)>,
+    pub(crate) undescribed: HashMap<String, (&'a str, &'a str, bool)>,
     /// (chat id, attendee id), once each.
-    links: Vec<(&'a str, String)>,
+    pub(crate) links: Vec<(&'a str, String)>,
 }
 
 impl<'a> AttendeeWrites<'a> {

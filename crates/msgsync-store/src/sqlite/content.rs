@@ -12,7 +12,7 @@ use super::accounts::paginate;
 use super::corrupt;
 use crate::*;
 
-pub(super) const CHAT_COLUMNS: &str =
+pub(crate) const CHAT_COLUMNS: &str =
     "c.id, c.account_id, a.provider AS account_type, c.provider_id, c.inbox, \
      c.name, c.kind, c.timestamp, c.unread_count, c.archived, c.muted_until, c.read_only, \
      c.folder, c.attendee_provider_id, c.content_type, c.deleted, c.provider_ref";
@@ -49,7 +49,7 @@ pub(super) fn chat_from_row(row: &SqliteRow) -> StoreResult<ChatRecord> {
     })
 }
 
-pub(super) fn cursor_bounds(page: &PageRequest) -> (i64, String) {
+pub(crate) fn cursor_bounds(page: &PageRequest) -> (i64, String) {
     match &page.cursor {
         Some(c) => (c.at, c.id.clone()),
         None => (i64::MAX, String::new()),

@@ -44,6 +44,7 @@ fn from_row(row: &SqliteRow) -> StoreResult<SyncJob> {
         run_after: row.try_get("run_after")?,
         lease_owner: row.try_get("lease_owner")?,
         lease_expires_at: row.try_get("lease_expires_at")?,
+        lease_token: row.try_get("lease_token")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         finished_at: row.try_get("finished_at")?,
@@ -121,7 +122,7 @@ pub async fn request(
 
 /// The job a request starts: the next chunk of a series left at `CHUNK_DONE` with the same
 /// span, product and `partial`, or a fresh series.
-fn new_job(r: &SyncRequest, latest: Option<&SyncJob>) -> SyncJob {
+pub(crate) fn new_job(r: &SyncRequest, latest: Option<&SyncJob>) -> SyncJob {
     let id = SyncId::new();
     let continued =
         latest.filter(|l| l.state == JobState::ChunkDone && l.params.continues_with(&r.params));
@@ -145,6 +146,7 @@ fn new_job(r: &SyncRequest, latest: Option<&SyncJob>) -> SyncJob {
         run_after: r.now,
         lease_owner: None,
         lease_expires_at: None,
+        lease_token: 0,
         created_at: r.now,
         updated_at: r.now,
         finished_at: None,
@@ -222,7 +224,8 @@ pub async fn claim(db: &SqlitePool, c: &SyncClaim) -> StoreResult<Option<SyncJob
     // the claim are one statement.
     sqlx::query(
         "UPDATE sync_jobs
-         SET state = 'running', lease_owner = ?, lease_expires_at = ?, updated_at = ?
+         SET state = 'running', lease_owner = ?, lease_expires_at = ?,
+             lease_token = lease_token + 1, updated_at = ?
          WHERE id = (SELECT id FROM sync_jobs
                      WHERE (state = 'queued' AND run_after <= ?)
                         OR (state = 'running' AND lease_expires_at < ?)
@@ -341,18 +344,19 @@ fn ensure_held(rows: u64) -> StoreResult<()> {
 pub async fn renew(db: &SqlitePool, r: &SyncRenew<'_>) -> StoreResult<()> {
     let done = sqlx::query(
         "UPDATE sync_jobs SET lease_expires_at = ?, updated_at = ?
-         WHERE id = ? AND lease_owner = ? AND state = 'running'",
+         WHERE id = ? AND lease_owner = ? AND lease_token = ? AND state = 'running'",
     )
     .bind(r.now + r.lease_ms)
     .bind(r.now)
     .bind(r.job.id.to_string())
     .bind(r.worker)
+    .bind(r.job.lease_token)
     .execute(db)
     .await?;
     ensure_held(done.rows_affected())
 }
 
-/// Jobs per multi-row cursor update (10 parameters a job).
+/// Jobs per multi-row cursor update (11 parameters a job).
 const CURSOR_BATCH: usize = 1_000;
 
 /// Saves the cursor and progress of each checkpoint whose job this worker still holds, in
@@ -381,12 +385,13 @@ pub async fn save_cursors(
                 .push_bind(c.progress.messages_total)
                 .push_bind(c.now + c.lease_ms)
                 .push_bind(c.now)
-                .push_bind(&c.worker);
+                .push_bind(&c.worker)
+                .push_bind(c.job.lease_token);
         });
         sql.push(
             ") AS v
              WHERE sync_jobs.id = v.column1 AND sync_jobs.lease_owner = v.column10
-               AND sync_jobs.state = 'running'
+               AND sync_jobs.lease_token = v.column11 AND sync_jobs.state = 'running'
              RETURNING sync_jobs.id",
         );
         for row in sql.build().fetch_all(&mut *conn).await? {
@@ -405,7 +410,7 @@ pub async fn release(db: &SqlitePool, r: &SyncRelease<'_>) -> StoreResult<()> {
         "UPDATE sync_jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL,
                               run_after = ?, attempts = ?, error_kind = ?, error_detail = ?,
                               updated_at = ?
-         WHERE id = ? AND lease_owner = ? AND state = 'running'",
+         WHERE id = ? AND lease_owner = ? AND lease_token = ? AND state = 'running'",
     )
     .bind(r.run_after)
     .bind(r.attempts)
@@ -414,6 +419,7 @@ pub async fn release(db: &SqlitePool, r: &SyncRelease<'_>) -> StoreResult<()> {
     .bind(r.now)
     .bind(r.job.id.to_string())
     .bind(r.worker)
+    .bind(r.job.lease_token)
     .execute(db)
     .await?;
     ensure_held(done.rows_affected())
@@ -429,7 +435,7 @@ pub async fn finish(db: &SqlitePool, f: &SyncFinish<'_>) -> StoreResult<()> {
         "UPDATE sync_jobs SET state = ?, chats_synced = ?, messages_synced = ?, chunk_chats = ?,
                               chats_total = ?, messages_total = ?, cursor = ?, error_kind = ?, error_detail = ?, lease_owner = NULL,
                               lease_expires_at = NULL, updated_at = ?, finished_at = ?
-         WHERE id = ? AND lease_owner = ? AND state = 'running'",
+         WHERE id = ? AND lease_owner = ? AND lease_token = ? AND state = 'running'",
     )
     .bind(f.state.as_str())
     .bind(f.progress.chats_synced)
@@ -444,6 +450,7 @@ pub async fn finish(db: &SqlitePool, f: &SyncFinish<'_>) -> StoreResult<()> {
     .bind(f.now)
     .bind(f.job.id.to_string())
     .bind(f.worker)
+    .bind(f.job.lease_token)
     .execute(&mut *tx)
     .await?;
     ensure_held(done.rows_affected())?;

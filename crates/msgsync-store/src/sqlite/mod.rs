@@ -4,13 +4,15 @@
 //! funnelling every write through one connection means transactions queue in the pool instead
 //! of failing with `SQLITE_BUSY` on a lock upgrade. WAL mode lets readers run beside the writer.
 
-mod accounts;
-mod attendees;
-mod content;
+// Some of their helpers (paging, the collection of a checkpoint's rows, the new job a request
+// starts) are backend-neutral and shared with the PostgreSQL backend.
+pub(crate) mod accounts;
+pub(crate) mod attendees;
+pub(crate) mod content;
 mod group_commit;
-mod jobs;
+pub(crate) mod jobs;
 mod keys;
-mod messages;
+pub(crate) mod messages;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -205,6 +205,7 @@ pub fn job(state: JobState, error: Option<(ErrorKind, &str)>, attempts: i64) -> 
         run_after: T0 + 5000,
         lease_owner: None,
         lease_expires_at: None,
+        lease_token: 0,
         created_at: T0,
         updated_at: T0 + 10,
         finished_at: matches!(

@@ -1,0 +1,202 @@
+use msgsync_core::{AccountId, AccountState};
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+
+use super::corrupt;
+use crate::sqlite::accounts::{paginate, products_from_text, products_to_text};
+use crate::*;
+
+const COLUMNS: &str = "id, owner, mode, provider, name, state, provider_user_id, \
+                       linkedin_products, created_at, updated_at";
+
+fn from_row(row: &PgRow) -> StoreResult<AccountRecord> {
+    let id: String = row.try_get("id")?;
+    let mode: String = row.try_get("mode")?;
+    let provider: String = row.try_get("provider")?;
+    let state: String = row.try_get("state")?;
+    Ok(AccountRecord {
+        id: id.parse().map_err(|_| corrupt("account id", &id))?,
+        owner: row.try_get("owner")?,
+        mode: mode.parse().map_err(|_| corrupt("account mode", &mode))?,
+        provider: provider
+            .parse()
+            .map_err(|_| corrupt("provider", &provider))?,
+        name: row.try_get("name")?,
+        state: state
+            .parse()
+            .map_err(|_| corrupt("account state", &state))?,
+        provider_user_id: row.try_get("provider_user_id")?,
+        linkedin_products: products_from_text(row.try_get("linkedin_products")?)?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+pub async fn insert(
+    db: &PgPool,
+    cipher: &CredentialCipher,
+    a: &NewAccount,
+) -> StoreResult<AccountRecord> {
+    let sealed = cipher.encrypt(&a.credentials)?;
+    let row = sqlx::query(&format!(
+        "INSERT INTO accounts (id, owner, mode, provider, name, state, provider_user_id,
+                               linkedin_products, credentials, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'ok', $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
+    ))
+    .bind(a.id.to_string())
+    .bind(&a.tenant.owner)
+    .bind(a.tenant.mode.as_str())
+    .bind(a.provider.as_str())
+    .bind(&a.name)
+    .bind(&a.provider_user_id)
+    .bind(products_to_text(&a.linkedin_products))
+    .bind(sealed)
+    .bind(a.now)
+    .bind(a.now)
+    // Every row, to the statement's end, where its commit happens (see `jobs::claim`).
+    .fetch_all(db)
+    .await?;
+    from_row(row.first().ok_or(StoreError::Corrupt(
+        "an INSERT … RETURNING returned no row".into(),
+    ))?)
+}
+
+pub async fn get(
+    db: &PgPool,
+    tenant: &Tenant,
+    id: AccountId,
+) -> StoreResult<Option<AccountRecord>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM accounts WHERE id = $1 AND owner = $2 AND mode = $3"
+    ))
+    .bind(id.to_string())
+    .bind(&tenant.owner)
+    .bind(tenant.mode.as_str())
+    .fetch_optional(db)
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}
+
+pub async fn find(db: &PgPool, id: AccountId) -> StoreResult<Option<AccountRecord>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM accounts WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(db)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+pub async fn list(
+    db: &PgPool,
+    tenant: &Tenant,
+    page: &PageRequest,
+) -> StoreResult<Page<AccountRecord>> {
+    let (at, id) = match &page.cursor {
+        Some(c) => (c.at, c.id.clone()),
+        None => (i64::MAX, String::new()),
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM accounts
+         WHERE owner = $1 AND mode = $2
+           AND (created_at < $3 OR (created_at = $3 AND ($4 = '' OR id < $4)))
+         ORDER BY created_at DESC, id DESC LIMIT $5"
+    ))
+    .bind(&tenant.owner)
+    .bind(tenant.mode.as_str())
+    .bind(at)
+    .bind(&id)
+    .bind(i64::from(page.limit) + 1)
+    .fetch_all(db)
+    .await?;
+    let items = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
+    Ok(paginate(items, page.limit, |a| PageCursor {
+        at: a.created_at,
+        id: a.id.to_string(),
+    }))
+}
+
+pub async fn delete(db: &PgPool, tenant: &Tenant, id: AccountId) -> StoreResult<bool> {
+    // Chats, messages and sync jobs go with it (ON DELETE CASCADE); a worker still syncing the
+    // account loses its lease at its next checkpoint and stops.
+    let done = sqlx::query("DELETE FROM accounts WHERE id = $1 AND owner = $2 AND mode = $3")
+        .bind(id.to_string())
+        .bind(&tenant.owner)
+        .bind(tenant.mode.as_str())
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn reconnect(
+    db: &PgPool,
+    cipher: &CredentialCipher,
+    id: AccountId,
+    u: &AccountReconnect,
+) -> StoreResult<()> {
+    let sealed = cipher.encrypt(&u.credentials)?;
+    sqlx::query(
+        "UPDATE accounts SET name = $1, provider_user_id = $2, linkedin_products = $3,
+                             credentials = $4, state = 'ok', updated_at = $5
+         WHERE id = $6",
+    )
+    .bind(&u.name)
+    .bind(&u.provider_user_id)
+    .bind(products_to_text(&u.linkedin_products))
+    .bind(sealed)
+    .bind(u.now)
+    .bind(id.to_string())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_state(
+    db: &PgPool,
+    id: AccountId,
+    state: AccountState,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE accounts SET state = $1, updated_at = $2 WHERE id = $3")
+        .bind(state.as_str())
+        .bind(now)
+        .bind(id.to_string())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn credentials(
+    db: &PgPool,
+    cipher: &CredentialCipher,
+    id: AccountId,
+) -> StoreResult<Option<Vec<u8>>> {
+    let sealed: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT credentials FROM accounts WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(db)
+            .await?;
+    sealed
+        .map(|s| cipher.decrypt(&s).map_err(Into::into))
+        .transpose()
+}
+
+pub async fn credentials_update(
+    db: &PgPool,
+    cipher: &CredentialCipher,
+    u: &AccountCredentialsUpdate,
+) -> StoreResult<bool> {
+    let sealed = cipher.encrypt(&u.credentials)?;
+    let done = sqlx::query(
+        "UPDATE accounts SET credentials = $1, updated_at = $2 WHERE id = $3 AND updated_at = $4",
+    )
+    .bind(sealed)
+    .bind(u.now)
+    .bind(u.id.to_string())
+    .bind(u.expected_updated_at)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -1,0 +1,285 @@
+//! The PostgreSQL backend, which several nodes share.
+//!
+//! The database is the queue, the lock service and the source of truth: every node holds a pool
+//! of connections, and what the SQLite backend gets from its one writer connection (the state
+//! machine's read-then-write running alone, one claim at a time) comes here from the database:
+//! the partial unique index `sync_jobs_one_open`, conditional updates whose row counts are
+//! checked, `FOR UPDATE SKIP LOCKED` claims, and the fencing token of every run.
+
+mod accounts;
+mod attendees;
+mod checkpoint;
+mod content;
+mod jobs;
+mod keys;
+mod messages;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use msgsync_core::{
+    AccountId, AccountState, AttendeeId, ChatId, LinkedinProduct, MessageId, SyncId,
+};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+
+use crate::sqlite::corrupt;
+use crate::*;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Connections per node: the engine's workers and the API's requests share them.
+const MAX_CONNECTIONS: u32 = 16;
+
+/// How long a query waits for a connection, and how long opening one may take: past this the
+/// database counts as unreachable (`Unavailable`) rather than slow.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The `settings` row holding the master key's check value.
+const KEY_CHECK: &str = "key_check";
+
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    cipher: CredentialCipher,
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://…`), applies the migrations, and checks
+    /// that the database's credentials were written with `cipher`'s key (the first node to open
+    /// a new database records its key's check value): `KeyMismatch` if not.
+    pub async fn open(url: &str, cipher: CredentialCipher) -> StoreResult<PgStore> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        // Nodes starting together serialize here: sqlx's migrator takes an advisory lock.
+        if let Err(e) = MIGRATOR.run(&pool).await {
+            pool.close().await;
+            return Err(sqlx::Error::from(e).into());
+        }
+        let store = PgStore { pool, cipher };
+        if let Err(e) = store.check_key().await {
+            store.close().await;
+            return Err(e);
+        }
+        Ok(store)
+    }
+
+    async fn check_key(&self) -> StoreResult<()> {
+        let mine = self.cipher.key_check();
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(KEY_CHECK)
+        .bind(&mine[..])
+        .execute(&self.pool)
+        .await?;
+        let stored: Vec<u8> = sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+            .bind(KEY_CHECK)
+            .fetch_one(&self.pool)
+            .await?;
+        if stored != mine {
+            return Err(StoreError::KeyMismatch);
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn api_key_insert(&self, key: &ApiKeyRecord) -> StoreResult<()> {
+        keys::insert(&self.pool, key).await
+    }
+
+    async fn api_key_get(&self, id: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        keys::get(&self.pool, id).await
+    }
+
+    async fn api_key_list(&self) -> StoreResult<Vec<ApiKeyRecord>> {
+        keys::list(&self.pool).await
+    }
+
+    async fn api_key_revoke(&self, id: &str, now: i64) -> StoreResult<bool> {
+        keys::revoke(&self.pool, id, now).await
+    }
+
+    async fn account_insert(&self, account: &NewAccount) -> StoreResult<AccountRecord> {
+        accounts::insert(&self.pool, &self.cipher, account).await
+    }
+
+    async fn account_get(
+        &self,
+        tenant: &Tenant,
+        id: AccountId,
+    ) -> StoreResult<Option<AccountRecord>> {
+        accounts::get(&self.pool, tenant, id).await
+    }
+
+    async fn account_list(
+        &self,
+        tenant: &Tenant,
+        page: &PageRequest,
+    ) -> StoreResult<Page<AccountRecord>> {
+        accounts::list(&self.pool, tenant, page).await
+    }
+
+    async fn account_delete(&self, tenant: &Tenant, id: AccountId) -> StoreResult<bool> {
+        accounts::delete(&self.pool, tenant, id).await
+    }
+
+    async fn account_reconnect(&self, id: AccountId, update: &AccountReconnect) -> StoreResult<()> {
+        accounts::reconnect(&self.pool, &self.cipher, id, update).await
+    }
+
+    async fn account_set_state(
+        &self,
+        id: AccountId,
+        state: AccountState,
+        now: i64,
+    ) -> StoreResult<()> {
+        accounts::set_state(&self.pool, id, state, now).await
+    }
+
+    async fn account_find(&self, id: AccountId) -> StoreResult<Option<AccountRecord>> {
+        accounts::find(&self.pool, id).await
+    }
+
+    async fn account_credentials(&self, id: AccountId) -> StoreResult<Option<Vec<u8>>> {
+        accounts::credentials(&self.pool, &self.cipher, id).await
+    }
+
+    async fn account_credentials_update(
+        &self,
+        update: &AccountCredentialsUpdate,
+    ) -> StoreResult<bool> {
+        accounts::credentials_update(&self.pool, &self.cipher, update).await
+    }
+
+    async fn chat_list(&self, tenant: &Tenant, query: &ChatQuery) -> StoreResult<Page<ChatRecord>> {
+        content::chat_list(&self.pool, tenant, query).await
+    }
+
+    async fn chat_get(&self, tenant: &Tenant, id: ChatId) -> StoreResult<Option<ChatRecord>> {
+        content::chat_get(&self.pool, tenant, id).await
+    }
+
+    async fn message_list(
+        &self,
+        chat: &ChatRecord,
+        query: &MessageQuery,
+    ) -> StoreResult<Page<MessageRecord>> {
+        messages::list(&self.pool, chat, query).await
+    }
+
+    async fn message_search(
+        &self,
+        tenant: &Tenant,
+        search: &MessageSearch,
+    ) -> StoreResult<Page<MessageRecord>> {
+        messages::search(&self.pool, tenant, search).await
+    }
+
+    async fn message_get(
+        &self,
+        tenant: &Tenant,
+        id: MessageId,
+    ) -> StoreResult<Option<MessageRecord>> {
+        messages::get(&self.pool, tenant, id).await
+    }
+
+    async fn message_last(&self, chat: &ChatRecord) -> StoreResult<Option<MessageRecord>> {
+        messages::last(&self.pool, chat).await
+    }
+
+    async fn attendee_list(
+        &self,
+        tenant: &Tenant,
+        query: &AttendeeQuery,
+    ) -> StoreResult<Page<AttendeeRecord>> {
+        attendees::list(&self.pool, tenant, query).await
+    }
+
+    async fn attendee_get(
+        &self,
+        tenant: &Tenant,
+        id: AttendeeId,
+    ) -> StoreResult<Option<AttendeeRecord>> {
+        attendees::get(&self.pool, tenant, id).await
+    }
+
+    async fn attendee_list_of_chat(&self, chat: &ChatRecord) -> StoreResult<Vec<AttendeeRecord>> {
+        attendees::list_of_chat(&self.pool, chat).await
+    }
+
+    async fn chat_list_of_attendee(
+        &self,
+        attendee: &AttendeeRecord,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ChatRecord>> {
+        attendees::chats_of(&self.pool, attendee, page).await
+    }
+
+    async fn sync_request(&self, request: &SyncRequest) -> StoreResult<SyncRequestResult> {
+        jobs::request(&self.pool, request).await
+    }
+
+    async fn sync_latest(&self, account: AccountId) -> StoreResult<Option<SyncJob>> {
+        jobs::latest(&self.pool, account).await
+    }
+
+    async fn inbox_complete_through(
+        &self,
+        account: AccountId,
+        inbox: Option<LinkedinProduct>,
+    ) -> StoreResult<Option<i64>> {
+        jobs::inbox_complete_through(&self.pool, account, inbox).await
+    }
+
+    async fn sync_list(
+        &self,
+        account: AccountId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<SyncJob>> {
+        jobs::list(&self.pool, account, page).await
+    }
+
+    async fn sync_stats(&self, now: i64) -> StoreResult<SyncStats> {
+        jobs::stats(&self.pool, now).await
+    }
+
+    async fn sync_get(&self, account: AccountId, id: SyncId) -> StoreResult<Option<SyncJob>> {
+        jobs::get(&self.pool, account, id).await
+    }
+
+    async fn sync_leases_end_all(&self, now: i64) -> StoreResult<u64> {
+        jobs::end_all_leases(&self.pool, now).await
+    }
+
+    async fn sync_claim(&self, claim: &SyncClaim) -> StoreResult<Option<SyncJob>> {
+        jobs::claim(&self.pool, claim).await
+    }
+
+    async fn sync_renew(&self, renew: &SyncRenew<'_>) -> StoreResult<()> {
+        jobs::renew(&self.pool, renew).await
+    }
+
+    async fn sync_checkpoint(&self, checkpoint: SyncCheckpoint) -> StoreResult<()> {
+        checkpoint::write(&self.pool, &checkpoint).await
+    }
+
+    async fn sync_release(&self, release: &SyncRelease<'_>) -> StoreResult<()> {
+        jobs::release(&self.pool, release).await
+    }
+
+    async fn sync_finish(&self, finish: &SyncFinish<'_>) -> StoreResult<()> {
+        jobs::finish(&self.pool, finish).await
+    }
+}
