@@ -194,7 +194,8 @@ impl PgTestDb {
             .await
             .unwrap_or_else(|e| {
                 panic!(
-                    "PostgreSQL is not reachable at {admin_url} ({e}): the PostgreSQL                      conformance tests need a server (set MSGSYNC_TEST_PG_URL to another one)"
+                    "PostgreSQL is not reachable at {admin_url} ({e}): the PostgreSQL tests need \
+                     a server (set MSGSYNC_TEST_PG_URL to use another one)"
                 )
             });
         sqlx::query(&format!("CREATE DATABASE {name}"))
