@@ -268,9 +268,14 @@ impl<'a> Run<'a> {
     /// retry delays of provider failures, showing why to polls. A small write (the lease's
     /// renewal) probes it; once that succeeds, the sync goes back to the queue, due at once.
     /// A full disk is waited for longer than other errors; past its budget the sync ends with
-    /// `SYNC_ERROR` (`unexpected_error`). Said once in the log, and once when it recovers.
+    /// `SYNC_ERROR` (`unexpected_error`). In a cluster, an unreachable database is waited for
+    /// until the lease lapses (the heartbeat then ends the run): the sync is not this node's to
+    /// fail, another node that still reaches the database takes it over. Said once in the log,
+    /// and once when it recovers.
     async fn wait_for_storage(&mut self, first: StoreError) -> End {
         let full = matches!(first, StoreError::StorageFull(_));
+        let until_lease_lapses =
+            self.engine.config.shared_database && matches!(first, StoreError::Unavailable(_));
         let cfg = &self.engine.config;
         let budget = if full {
             cfg.max_attempts.max(STORAGE_FULL_ATTEMPTS)
@@ -294,7 +299,7 @@ impl<'a> Run<'a> {
         let mut attempts = self.attempts;
         loop {
             attempts += 1;
-            if attempts > budget {
+            if attempts > budget && !until_lease_lapses {
                 tracing::error!(error = %error, attempts, "giving up: the database keeps failing");
                 return End::Failed(SyncFailure::new(
                     ErrorKind::UnexpectedError,
@@ -840,24 +845,31 @@ impl<'a> Run<'a> {
             End::Storage(_) => store.sync_release(&release(now, self.attempts, None)).await,
             End::Yield => store.sync_release(&release(now, self.attempts, None)).await,
             End::Lost => {
-                // Either the account went (deleted) or another run holds the job now.
-                match store.account_find(self.job.account_id).await {
-                    Ok(None) => tracing::info!("the account was deleted: the sync stops"),
-                    Ok(Some(_)) => {
-                        tracing::info!("another run holds this sync now: this one stops")
-                    }
-                    Err(e) => tracing::info!(
-                        error = %e,
-                        "the sync's lease lapsed while the database was unreachable: this run \
-                         stops, and the sync goes on wherever it is claimed next"
-                    ),
-                }
+                self.say_lost().await;
                 Ok(())
             }
         };
         match result {
-            Err(StoreError::LostLease) => Ok(()),
+            // The job was taken from this run while it ended (its token is stale): the end
+            // this run saw is not recorded, and the run that holds the job goes on.
+            Err(StoreError::LostLease) => {
+                self.say_lost().await;
+                Ok(())
+            }
             other => other,
+        }
+    }
+
+    /// Says why the job is no longer this run's.
+    async fn say_lost(&self) {
+        match self.engine.store.account_find(self.job.account_id).await {
+            Ok(None) => tracing::info!("the account was deleted: the sync stops"),
+            Ok(Some(_)) => tracing::info!("another run holds this sync now: this one stops"),
+            Err(e) => tracing::info!(
+                error = %e,
+                "the sync's lease lapsed while the database was unreachable: this run stops, \
+                 and the sync goes on wherever it is claimed next"
+            ),
         }
     }
 }

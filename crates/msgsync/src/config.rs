@@ -91,6 +91,13 @@ impl Config {
         if let Some(n) = parse_var("MSGSYNC_SYNC_WORKERS")? {
             engine.workers = n;
         }
+        // CONTRACT §2 names the lease in seconds; the millisecond form is finer, for tests.
+        if let Some(secs) = parse_var::<f64>("MSGSYNC_LEASE")? {
+            if !(secs.is_finite() && (0.1..=86_400.0).contains(&secs)) {
+                bail!("MSGSYNC_LEASE=`{secs}`: expected seconds between 0.1 and 86400");
+            }
+            engine.lease = Duration::from_secs_f64(secs);
+        }
         if let Some(d) = millis("MSGSYNC_SYNC_LEASE_MS")? {
             engine.lease = d;
         }

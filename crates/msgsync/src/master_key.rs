@@ -1,6 +1,7 @@
 //! The master key that encrypts provider credentials at rest: `MSGSYNC_MASTER_KEY` (64 hex
-//! digits or base64 of 32 bytes), else `master.key` in the data directory, generated on first
-//! start with owner-only permissions.
+//! digits or base64 of 32 bytes), else (embedded database only) `master.key` in the data
+//! directory, generated on first start with owner-only permissions. A cluster on PostgreSQL
+//! takes it from the environment only: every node must hold the same key.
 
 use std::io::Write;
 use std::path::Path;
@@ -27,12 +28,33 @@ fn encode_hex(key: &[u8; 32]) -> String {
     key.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn load(data_dir: &Path) -> anyhow::Result<[u8; 32]> {
-    if let Ok(text) = std::env::var("MSGSYNC_MASTER_KEY") {
-        return match decode(&text) {
-            Some(key) => Ok(key),
+/// `MSGSYNC_MASTER_KEY`, if set.
+fn from_env() -> anyhow::Result<Option<[u8; 32]>> {
+    match std::env::var("MSGSYNC_MASTER_KEY") {
+        Ok(text) => match decode(&text) {
+            Some(key) => Ok(Some(key)),
             None => bail!("MSGSYNC_MASTER_KEY must be 64 hex digits or base64 of 32 bytes"),
-        };
+        },
+        Err(_) => Ok(None),
+    }
+}
+
+/// The key of a cluster: `MSGSYNC_MASTER_KEY`, required.
+pub fn load_shared() -> anyhow::Result<[u8; 32]> {
+    match from_env()? {
+        Some(key) => Ok(key),
+        None => bail!(
+            "MSGSYNC_MASTER_KEY is required with a PostgreSQL database: every node of a cluster \
+             needs the same key (64 hex digits, e.g. from `openssl rand -hex 32`)"
+        ),
+    }
+}
+
+/// The key of the embedded database: `MSGSYNC_MASTER_KEY`, else the data directory's key
+/// file, created on first start.
+pub fn load(data_dir: &Path) -> anyhow::Result<[u8; 32]> {
+    if let Some(key) = from_env()? {
+        return Ok(key);
     }
     let path = data_dir.join("master.key");
     match std::fs::read_to_string(&path) {

@@ -10,7 +10,7 @@ use msgsync_engine::Engine;
 use msgsync_providers::linkedin::{LinkedinConfig, LinkedinConnector};
 use msgsync_providers::telegram::{TelegramConfig, TelegramConnector};
 use msgsync_providers::Connectors;
-use msgsync_store::{CredentialCipher, SqliteStore, Store};
+use msgsync_store::{CredentialCipher, PgStore, SqliteStore, Store, StoreError};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
@@ -50,32 +50,41 @@ fn sqlite_file(url: &str) -> anyhow::Result<std::path::PathBuf> {
     Ok(SqliteStore::connect_options(url)?.get_filename().to_owned())
 }
 
+/// Whether a database URL selects PostgreSQL (a cluster) rather than the embedded SQLite file.
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
 /// Opens the store, and tells whether it is the embedded one.
 async fn open_store_at() -> anyhow::Result<(Arc<dyn Store>, Config, bool)> {
     init_logging();
     let config = Config::from_env()?;
     private_dir(&config.data_dir)?;
-    let key = master_key::load(&config.data_dir)?;
-    let cipher = CredentialCipher::new(&key);
     let url = config.database_url.as_str();
-    let store: Arc<dyn Store> = if url.starts_with("postgres://")
-        || url.starts_with("postgresql://")
-    {
-        bail!("PostgreSQL storage is not available in this build yet; unset MSGSYNC_DATABASE_URL to use the embedded SQLite database")
-    } else {
-        let store = SqliteStore::open(url, cipher)
+    if is_postgres(url) {
+        // Every node must read what every other encrypted: one key for the cluster, given to
+        // each node, never a key file of one node's own.
+        let key = master_key::load_shared()?;
+        let store = PgStore::open(url, CredentialCipher::new(&key))
             .await
-            .with_context(|| format!("opening the database {url}"))?;
-        let db = sqlite_file(url)?;
-        let files = ["", "-wal", "-shm"].map(|suffix| {
-            let mut name = db.clone().into_os_string();
-            name.push(suffix);
-            std::path::PathBuf::from(name)
-        });
-        warn_if_readable_by_others(&[&config.data_dir, &files[0], &files[1], &files[2]]);
-        Arc::new(store)
-    };
-    Ok((store, config, true))
+            .map_err(|e| match e {
+                StoreError::KeyMismatch => anyhow::anyhow!("{e}"),
+                e => anyhow::anyhow!("opening the database {}: {e}", redact(url)),
+            })?;
+        return Ok((Arc::new(store), config, false));
+    }
+    let key = master_key::load(&config.data_dir)?;
+    let store = SqliteStore::open(url, CredentialCipher::new(&key))
+        .await
+        .with_context(|| format!("opening the database {url}"))?;
+    let db = sqlite_file(url)?;
+    let files = ["", "-wal", "-shm"].map(|suffix| {
+        let mut name = db.clone().into_os_string();
+        name.push(suffix);
+        std::path::PathBuf::from(name)
+    });
+    warn_if_readable_by_others(&[&config.data_dir, &files[0], &files[1], &files[2]]);
+    Ok((Arc::new(store), config, true))
 }
 
 /// The embedded database serves one node: `serve` holds an exclusive lock beside the database
@@ -182,7 +191,11 @@ pub async fn run() -> anyhow::Result<()> {
     } else {
         None
     };
-    let engine = Engine::new(store.clone(), connectors, config.engine.clone());
+    let engine_config = msgsync_engine::EngineConfig {
+        shared_database: !embedded,
+        ..config.engine.clone()
+    };
+    let engine = Engine::new(store.clone(), connectors, engine_config);
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
