@@ -115,6 +115,38 @@ impl LiveSyncs {
         self.write().remove(&account);
     }
 
+    /// Every account may have changed (announcements of other nodes were missed).
+    pub(crate) fn forget_all(&self) {
+        self.write().clear();
+    }
+
+    /// Another node changed the account, or this one: the next poll reads it again before it is
+    /// answered from here (see [`crate::service::LIVE_RECHECK_MS`]).
+    pub(crate) fn recheck(&self, account: AccountId) {
+        if let Some(live) = self.get(account) {
+            live.checked_at.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// The run of `job` stored new credentials of its account (at `updated_at`): the listed
+    /// account is that version, so that the run's own change is not taken for another's.
+    pub(crate) fn account_updated(&self, job: &SyncJob, updated_at: i64) {
+        let mut board = self.write();
+        let Some(live) = board.get_mut(&job.account_id) else {
+            return;
+        };
+        if live.job.id != job.id {
+            return;
+        }
+        let mut account = live.account.clone();
+        account.updated_at = updated_at;
+        *live = Arc::new(LiveSync {
+            account,
+            job: live.job.clone(),
+            checked_at: AtomicI64::new(live.checked_at.load(Ordering::Relaxed)),
+        });
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<AccountId, Arc<LiveSync>>> {
         // A panic while holding the lock cannot leave the map half-updated (every change is
         // one insert or remove), so a poisoned lock is still a consistent one.

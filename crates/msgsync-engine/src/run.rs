@@ -412,6 +412,7 @@ impl<'a> Run<'a> {
             Ok(true) => {
                 tracing::debug!("the provider's updated credentials were stored");
                 self.account_version = Some(now);
+                self.engine.live.account_updated(&self.job, now);
             }
             Ok(false) => {
                 tracing::info!("the account changed during the sync; the provider's updated credentials are not stored");

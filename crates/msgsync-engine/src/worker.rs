@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use msgsync_core::time::now_ms;
 use msgsync_providers::Connectors;
-use msgsync_store::{Store, StoreResult, SyncClaim, SyncRequest, SyncRequestResult};
-use tokio::sync::{Notify, Semaphore};
+use msgsync_store::{Store, StoreEvent, StoreResult, SyncClaim, SyncRequest, SyncRequestResult};
+use tokio::sync::{broadcast, Notify, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -84,6 +84,10 @@ impl Engine {
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let slots = Arc::new(Semaphore::new(self.config.workers.max(1)));
         let mut tasks = JoinSet::new();
+        let events = self
+            .store
+            .events()
+            .map(|events| tokio::spawn(self.clone().follow_other_nodes(events, shutdown.clone())));
         tracing::info!(node = %self.node, workers = self.config.workers, "sync engine started");
         // Claims fail together while the database does (a full disk): said once, and again
         // when they work.
@@ -146,6 +150,34 @@ impl Engine {
             );
             tasks.shutdown().await;
         }
+        if let Some(events) = events {
+            events.abort();
+        }
         tracing::info!("sync engine stopped");
+    }
+
+    /// What other nodes announce through the database: a job to claim wakes a worker here at
+    /// once, an account changed there is read again before a poll is answered from memory here.
+    async fn follow_other_nodes(
+        self: Arc<Self>,
+        mut events: broadcast::Receiver<StoreEvent>,
+        shutdown: CancellationToken,
+    ) {
+        loop {
+            let event = tokio::select! {
+                event = events.recv() => event,
+                _ = shutdown.cancelled() => return,
+            };
+            match event {
+                Ok(StoreEvent::JobQueued) => self.wake.notify_one(),
+                Ok(StoreEvent::AccountChanged(account)) => self.live.recheck(account),
+                // Announcements were missed: whatever they said may have happened.
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    self.live.forget_all();
+                    self.wake.notify_one();
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
     }
 }

@@ -90,6 +90,17 @@ fn sqlite_primary_code(code: Option<&str>) -> Option<i32> {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A change another node made, as the database announces it (PostgreSQL's `LISTEN/NOTIFY`).
+/// A hint that speeds a node up, never something it depends on: a node also polls, so an event
+/// lost (its listener reconnecting) only delays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreEvent {
+    /// A sync job can be claimed now (a new sync, or one given back to the queue).
+    JobQueued,
+    /// An account changed (reconnected, its state or credentials) or was deleted.
+    AccountChanged(AccountId),
+}
+
 /// Everything msgsync keeps. Methods are named noun_verb.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -212,6 +223,13 @@ pub trait Store: Send + Sync + 'static {
     async fn sync_release(&self, release: &SyncRelease<'_>) -> StoreResult<()>;
     /// Ends the job; a full resync that covered its whole scope first marks what it did not see.
     async fn sync_finish(&self, finish: &SyncFinish<'_>) -> StoreResult<()>;
+
+    // --- other nodes ---
+    /// The changes other nodes make, where the backend announces them (`None`: the embedded
+    /// backend, which serves one node). Every subscriber sees every event after it subscribed.
+    fn events(&self) -> Option<tokio::sync::broadcast::Receiver<StoreEvent>> {
+        None
+    }
 }
 
 #[cfg(test)]

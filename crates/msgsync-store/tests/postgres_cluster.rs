@@ -311,3 +311,160 @@ async fn the_store_outlives_its_connections_being_cut() {
         .unwrap();
     assert!(matches!(started, SyncRequestResult::Started(_)));
 }
+
+/// The next event of `events` that `wanted` accepts, within a deadline.
+async fn next_event(
+    events: &mut tokio::sync::broadcast::Receiver<StoreEvent>,
+    wanted: impl Fn(&StoreEvent) -> bool,
+) -> StoreEvent {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let event = tokio::time::timeout(left, events.recv())
+            .await
+            .expect("no announcement in time")
+            .expect("the announcements ended");
+        if wanted(&event) {
+            return event;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_node_hears_of_jobs_queued_and_accounts_changed_on_another() {
+    let f = pg_fixture().await;
+    let [here, there] = two_nodes(&f).await;
+    let mut events = here.events().expect("PostgreSQL announces changes");
+    let acc = account(&f).await;
+
+    // A sync started there can be claimed here at once.
+    let now = msgsync_core::time::now_ms();
+    let started = there
+        .sync_request(&request(acc, SyncParams::default(), now))
+        .await
+        .unwrap();
+    assert!(matches!(started, SyncRequestResult::Started(_)));
+    next_event(&mut events, |e| *e == StoreEvent::JobQueued).await;
+
+    // A job parked for later is not announced (the nodes' polling finds it when it is due); one
+    // given back to the queue due now is. Notifications arrive in the order their transactions
+    // committed, so the account change announced after the parking shows that nothing came
+    // before it.
+    let job = there
+        .sync_claim(&SyncClaim {
+            worker: "there".into(),
+            now,
+            lease_ms: 60_000,
+        })
+        .await
+        .unwrap()
+        .expect("the job is claimable");
+    there
+        .sync_release(&SyncRelease {
+            job: &job,
+            worker: "there",
+            now,
+            run_after: now + 3_600_000,
+            attempts: 1,
+            reason: None,
+        })
+        .await
+        .unwrap();
+    there
+        .account_set_state(acc, msgsync_core::AccountState::Credentials, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        next_event(&mut events, |_| true).await,
+        StoreEvent::AccountChanged(acc),
+        "the parked job was announced as claimable"
+    );
+    let job = there
+        .sync_claim(&SyncClaim {
+            worker: "there".into(),
+            now: now + 3_600_001,
+            lease_ms: 60_000,
+        })
+        .await
+        .unwrap()
+        .expect("the parked job is claimable when due");
+    there
+        .sync_release(&SyncRelease {
+            job: &job,
+            worker: "there",
+            now,
+            run_after: now,
+            attempts: 0,
+            reason: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        next_event(&mut events, |_| true).await,
+        StoreEvent::JobQueued
+    );
+
+    // An account deleted there is named here.
+    assert!(there.account_delete(&f.tenant, acc).await.unwrap());
+    assert_eq!(
+        next_event(&mut events, |e| matches!(e, StoreEvent::AccountChanged(_))).await,
+        StoreEvent::AccountChanged(acc)
+    );
+}
+
+#[tokio::test]
+async fn the_embedded_backend_announces_nothing() {
+    let f = fixture().await;
+    assert!(f.store.events().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_node_stalled_inside_a_transaction_does_not_keep_its_job_from_the_others() {
+    let f = pg_fixture().await;
+    let acc = account(&f).await;
+    let now = msgsync_core::time::now_ms();
+    f.store
+        .sync_request(&request(acc, SyncParams::default(), now))
+        .await
+        .unwrap();
+    let job = claim(&f, "stalled", now).await.expect("claimable");
+    // The stalled node: a connection opened as the store opens its own, inside a transaction
+    // that holds the job's row (as a checkpoint does), and then nothing more.
+    let mut stalled =
+        sqlx::PgConnection::connect_with(&PgStore::connect_options(f.pg_url()).unwrap())
+            .await
+            .unwrap();
+    sqlx::query("BEGIN").execute(&mut stalled).await.unwrap();
+    sqlx::query("SELECT id FROM sync_jobs WHERE id = $1 FOR UPDATE")
+        .bind(job.id.to_string())
+        .execute(&mut stalled)
+        .await
+        .unwrap();
+    // Its lease has run out: another node claims the job once the server has ended the stalled
+    // session (claims skip locked rows, so until then there is nothing to claim).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let after_lease = job.lease_expires_at.unwrap() + 1;
+    loop {
+        let claimed = f
+            .store
+            .sync_claim(&SyncClaim {
+                worker: "heir".into(),
+                now: after_lease,
+                lease_ms: 60_000,
+            })
+            .await
+            .unwrap();
+        if let Some(taken) = claimed {
+            assert_eq!(taken.id, job.id);
+            assert_eq!(taken.lease_token, job.lease_token + 1);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the stalled session still holds the job"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The stalled node's transaction is gone with its session.
+    assert!(sqlx::query("COMMIT").execute(&mut stalled).await.is_err());
+}

@@ -297,8 +297,17 @@ async fn a_killed_node_s_sync_is_finished_by_another_from_its_last_checkpoint() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_node_stopped_with_sigterm_hands_its_sync_back_at_once() {
-    // Leases far longer than the test's deadlines: only a hand-back lets another node go on.
-    let cluster = Cluster::start(2, &[("MSGSYNC_SYNC_LEASE_MS", "120000")]).await;
+    // Leases far longer than the test's deadlines: only a hand-back lets another node go on;
+    // and idle nodes that would look for work only every ten minutes: only the database's
+    // announcement of the job given back wakes the other node in time.
+    let cluster = Cluster::start(
+        2,
+        &[
+            ("MSGSYNC_SYNC_LEASE_MS", "120000"),
+            ("MSGSYNC_POLL_INTERVAL_MS", "600000"),
+        ],
+    )
+    .await;
     let key = &cluster.key.clone();
     let scenario = "sandbox:chats=10,messages=100,latency_ms=15";
     let account = cluster.nodes[0].connect(key, "TELEGRAM", scenario).await;

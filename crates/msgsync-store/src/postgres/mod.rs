@@ -29,7 +29,8 @@ use crate::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Connections per node: the engine's workers and the API's requests share them.
+/// Connections per node: the engine's workers and the API's requests share them (one is held by
+/// the listener of other nodes' changes).
 const MAX_CONNECTIONS: u32 = 16;
 
 /// How long a query waits for a connection, and how long opening one may take: past this the
@@ -43,14 +44,22 @@ const KEY_CHECK: &str = "key_check";
 pub struct PgStore {
     pool: PgPool,
     cipher: CredentialCipher,
+    /// What the database announces on the channels of `0002_notify.sql`.
+    events: tokio::sync::broadcast::Sender<StoreEvent>,
 }
+
+/// Events a slow subscriber may fall behind by before it misses some (and is told so).
+const EVENT_BACKLOG: usize = 1024;
+
+/// How long the listener waits before it connects again after failing to.
+const LISTEN_RETRY: Duration = Duration::from_secs(1);
 
 impl PgStore {
     /// Connects to the database at `url` (`postgres://…`), applies the migrations, and checks
     /// that the database's credentials were written with `cipher`'s key (the first node to open
     /// a new database records its key's check value): `KeyMismatch` if not.
     pub async fn open(url: &str, cipher: CredentialCipher) -> StoreResult<PgStore> {
-        let options = PgConnectOptions::from_str(url)?;
+        let options = Self::connect_options(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -61,11 +70,17 @@ impl PgStore {
             pool.close().await;
             return Err(sqlx::Error::from(e).into());
         }
-        let store = PgStore { pool, cipher };
+        let (events, _) = tokio::sync::broadcast::channel(EVENT_BACKLOG);
+        let store = PgStore {
+            pool,
+            cipher,
+            events,
+        };
         if let Err(e) = store.check_key().await {
             store.close().await;
             return Err(e);
         }
+        tokio::spawn(listen(store.pool.clone(), store.events.clone()));
         Ok(store)
     }
 
@@ -91,10 +106,81 @@ impl PgStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// How every connection of the store to the database at `url` is opened.
+    ///
+    /// A node paused or cut off in the middle of a transaction (SIGSTOP, a partition) would keep
+    /// the rows it locked, its job among them, for as long as its connection lives, and claims
+    /// skip locked rows: no other node could take the job over when its lease runs out. The
+    /// server ends such a session after [`IDLE_IN_TRANSACTION`], which rolls it back.
+    pub fn connect_options(url: &str) -> StoreResult<PgConnectOptions> {
+        let idle = format!("{}ms", IDLE_IN_TRANSACTION.as_millis());
+        Ok(PgConnectOptions::from_str(url)?
+            .options([("idle_in_transaction_session_timeout", idle.as_str())]))
+    }
+}
+
+/// How long a transaction of the store may wait for its node between two statements: every one
+/// is a handful of statements sent back to back, so a longer wait means the node stalled.
+const IDLE_IN_TRANSACTION: Duration = Duration::from_secs(5);
+
+/// Relays the database's notifications to the store's subscribers until the pool closes. On a
+/// lost connection sqlx's listener connects again on its next receive; what was announced
+/// meanwhile is lost, which the nodes' polling covers.
+async fn listen(pool: PgPool, events: tokio::sync::broadcast::Sender<StoreEvent>) {
+    let mut listener: Option<sqlx::postgres::PgListener> = None;
+    let mut failing = false;
+    while !pool.is_closed() {
+        let result = match listener.as_mut() {
+            Some(listener) => listener.recv().await.map(Some),
+            None => match sqlx::postgres::PgListener::connect_with(&pool).await {
+                Ok(mut new) => match new.listen_all(["msgsync_jobs", "msgsync_accounts"]).await {
+                    Ok(()) => {
+                        listener = Some(new);
+                        Ok(None)
+                    }
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            },
+        };
+        match result {
+            Ok(Some(notification)) => {
+                failing = false;
+                let event = match notification.channel() {
+                    "msgsync_jobs" => Some(StoreEvent::JobQueued),
+                    "msgsync_accounts" => notification
+                        .payload()
+                        .parse()
+                        .ok()
+                        .map(StoreEvent::AccountChanged),
+                    _ => None,
+                };
+                if let Some(event) = event {
+                    // No subscriber yet is no error: nothing waits for it.
+                    let _ = events.send(event);
+                }
+            }
+            Ok(None) => failing = false,
+            Err(_) if pool.is_closed() => return,
+            Err(e) => {
+                if !failing {
+                    tracing::warn!(error = %e, "listening for other nodes' changes fails; polling covers it meanwhile");
+                    failing = true;
+                }
+                listener = None;
+                tokio::time::sleep(LISTEN_RETRY).await;
+            }
+        }
+    }
 }
 
 #[async_trait]
 impl Store for PgStore {
+    fn events(&self) -> Option<tokio::sync::broadcast::Receiver<StoreEvent>> {
+        Some(self.events.subscribe())
+    }
+
     async fn api_key_insert(&self, key: &ApiKeyRecord) -> StoreResult<()> {
         keys::insert(&self.pool, key).await
     }
