@@ -524,3 +524,78 @@ async fn a_node_cut_from_the_database_answers_503_loses_its_syncs_and_rejoins() 
     drop(cut_node);
     drop(db);
 }
+
+/// `msgsync serve` with `env`, expected to refuse to start: its exit status and what it said.
+fn refused_start(env: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(common::BIN);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("MSGSYNC_DATA_DIR", dir.path())
+        .env("MSGSYNC_LISTEN", "127.0.0.1:0")
+        .arg("serve");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run msgsync serve");
+    assert!(!out.status.success(), "it started");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// The line of `stderr` that says the error: one line, naming the cause.
+fn error_line(stderr: &str) -> &str {
+    let errors: Vec<_> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    errors[0]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_refuses_to_start_without_the_cluster_s_key_or_database() {
+    let db = TestDatabase::create().await;
+    let first = TestServer::start_with(&[
+        ("MSGSYNC_DATABASE_URL", db.url.as_str()),
+        ("MSGSYNC_MASTER_KEY", MASTER_KEY),
+    ])
+    .await;
+    drop(first);
+
+    let other_key = "00".repeat(32);
+    let stderr = refused_start(&[
+        ("MSGSYNC_DATABASE_URL", db.url.as_str()),
+        ("MSGSYNC_MASTER_KEY", other_key.as_str()),
+    ]);
+    let line = error_line(&stderr);
+    assert!(line.contains("MSGSYNC_MASTER_KEY does not match"), "{line}");
+
+    let stderr = refused_start(&[("MSGSYNC_DATABASE_URL", db.url.as_str())]);
+    let line = error_line(&stderr);
+    assert!(line.contains("MSGSYNC_MASTER_KEY is required"), "{line}");
+
+    // A database that does not exist, and a server that does not answer.
+    let missing = format!("{}_missing", db.url);
+    let stderr = refused_start(&[
+        ("MSGSYNC_DATABASE_URL", missing.as_str()),
+        ("MSGSYNC_MASTER_KEY", MASTER_KEY),
+    ]);
+    let line = error_line(&stderr);
+    assert!(
+        line.contains("opening the database") && line.contains("does not exist"),
+        "{line}"
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = through(&db.url, closed.local_addr().unwrap());
+    drop(closed);
+    let stderr = refused_start(&[
+        ("MSGSYNC_DATABASE_URL", nowhere.as_str()),
+        ("MSGSYNC_MASTER_KEY", MASTER_KEY),
+    ]);
+    let line = error_line(&stderr);
+    assert!(
+        line.contains("opening the database") && line.contains("unavailable"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("postgres@"),
+        "the URL's user is not logged: {line}"
+    );
+}
