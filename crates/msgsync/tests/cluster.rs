@@ -599,3 +599,34 @@ async fn a_node_refuses_to_start_without_the_cluster_s_key_or_database() {
         "the URL's user is not logged: {line}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_key_revoked_through_one_node_stops_working_on_every_node_within_a_second() {
+    let cluster = Cluster::start(3, &[]).await;
+    let key = cluster.nodes[0].create_key(&["--name", "busy", "--mode", "test"]);
+    // In use, hence held in every node's key cache.
+    for node in &cluster.nodes {
+        let (code, body) = node.get("/api/v1/accounts", &key).await;
+        assert_eq!(code, 200, "{body}");
+    }
+    let id = &key["pp_test_".len().."pp_test_".len() + 12];
+    cluster.nodes[1].cli(&["keys", "revoke", id]);
+    let revoked_at = Instant::now();
+    for node in &cluster.nodes {
+        loop {
+            let (code, body) = node.get("/api/v1/accounts", &key).await;
+            if code == 401 {
+                common::assert_error(code, &body, 401, "invalid_credentials");
+                break;
+            }
+            assert_eq!(code, 200, "{body}");
+            // The caches hold a key record for one second; the rest is the polls' own pace.
+            assert!(
+                revoked_at.elapsed() < Duration::from_secs(3),
+                "the revoked key still works on {}",
+                node.base
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
