@@ -6,6 +6,7 @@
 //! the engine nor the API changes with the backend.
 
 pub mod api_keys;
+mod common;
 mod crypto;
 mod model;
 mod postgres;

@@ -2,8 +2,7 @@ use msgsync_core::{AccountId, AccountState};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
-use super::corrupt;
-use crate::sqlite::accounts::{paginate, products_from_text, products_to_text};
+use crate::common::{corrupt, paginate, products_from_text, products_to_text};
 use crate::*;
 
 const COLUMNS: &str = "id, owner, mode, provider, name, state, provider_user_id, \

@@ -5,10 +5,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use super::content::chat_from_row;
-use super::corrupt;
-use crate::sqlite::accounts::paginate;
-use crate::sqlite::attendees::AttendeeWrites;
-use crate::sqlite::content::{cursor_bounds, CHAT_COLUMNS};
+use crate::common::{corrupt, cursor_bounds, paginate, AttendeeWrites, CHAT_COLUMNS};
 use crate::*;
 
 const COLUMNS: &str =

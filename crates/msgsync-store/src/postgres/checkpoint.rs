@@ -13,9 +13,7 @@ use std::collections::HashSet;
 use sqlx::{PgConnection, PgPool};
 
 use super::{attendees, content, jobs, messages};
-use crate::sqlite::attendees::AttendeeWrites;
-use crate::sqlite::content::ChatWrite;
-use crate::sqlite::messages::MessageWrite;
+use crate::common::{AttendeeWrites, ChatWrite, MessageWrite};
 use crate::{StoreError, StoreResult, SyncCheckpoint};
 
 pub async fn write(db: &PgPool, checkpoint: &SyncCheckpoint) -> StoreResult<()> {

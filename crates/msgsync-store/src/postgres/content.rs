@@ -7,9 +7,7 @@ use msgsync_core::{AccountId, ChatId, SyncId};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
-use super::corrupt;
-use crate::sqlite::accounts::paginate;
-use crate::sqlite::content::{cursor_bounds, ChatWrite, CHAT_COLUMNS};
+use crate::common::{corrupt, cursor_bounds, paginate, ChatWrite, CHAT_COLUMNS};
 use crate::*;
 
 pub(super) fn chat_from_row(row: &PgRow) -> StoreResult<ChatRecord> {

@@ -10,9 +10,8 @@ use msgsync_core::{AccountId, LinkedinProduct, SyncId, SyncParams};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Row};
 
-use super::{content, corrupt};
-use crate::sqlite::accounts::paginate;
-use crate::sqlite::jobs::new_job;
+use super::content;
+use crate::common::{corrupt, new_job, paginate};
 use crate::*;
 
 /// How often one request reads again after losing a race to another request of the same

@@ -2,7 +2,7 @@ use msgsync_core::Scope;
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
-use super::corrupt;
+use crate::common::corrupt;
 use crate::{ApiKeyRecord, StoreResult};
 
 fn from_row(row: &PgRow) -> StoreResult<ApiKeyRecord> {

@@ -8,10 +8,7 @@ use msgsync_core::{AccountId, AttendeeId, MessageId, Span};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
-use super::corrupt;
-use crate::sqlite::accounts::paginate;
-use crate::sqlite::content::cursor_bounds;
-use crate::sqlite::messages::MessageWrite;
+use crate::common::{corrupt, cursor_bounds, paginate, MessageWrite};
 use crate::*;
 
 /// A message row with its chat's provider id (the API shows both), from `messages m` and

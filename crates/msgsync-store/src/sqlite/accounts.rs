@@ -1,30 +1,12 @@
-use msgsync_core::{AccountId, AccountState, LinkedinProduct};
+use msgsync_core::{AccountId, AccountState};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
-use super::corrupt;
+use crate::common::{corrupt, paginate, products_from_text, products_to_text};
 use crate::*;
 
 const COLUMNS: &str = "id, owner, mode, provider, name, state, provider_user_id, \
                        linkedin_products, created_at, updated_at";
-
-pub(crate) fn products_to_text(products: &Option<Vec<LinkedinProduct>>) -> Option<String> {
-    products
-        .as_ref()
-        .map(|ps| ps.iter().map(|p| p.as_str()).collect::<Vec<_>>().join("+"))
-}
-
-pub(crate) fn products_from_text(
-    text: Option<String>,
-) -> StoreResult<Option<Vec<LinkedinProduct>>> {
-    text.map(|t| {
-        t.split('+')
-            .filter(|s| !s.is_empty())
-            .map(|s| s.parse().map_err(|_| corrupt("linkedin product", s)))
-            .collect()
-    })
-    .transpose()
-}
 
 fn from_row(row: &SqliteRow) -> StoreResult<AccountRecord> {
     let id: String = row.try_get("id")?;
@@ -136,22 +118,6 @@ pub async fn list(
         at: a.created_at,
         id: a.id.to_string(),
     }))
-}
-
-/// Cuts `items` (fetched with `limit + 1`) to a page and makes the cursor of the next one.
-pub(crate) fn paginate<T>(
-    mut items: Vec<T>,
-    limit: u32,
-    cursor_of: impl Fn(&T) -> PageCursor,
-) -> Page<T> {
-    let limit = limit as usize;
-    let next = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(cursor_of)
-    } else {
-        None
-    };
-    Page { items, next }
 }
 
 pub async fn delete(db: &SqlitePool, tenant: &Tenant, id: AccountId) -> StoreResult<bool> {

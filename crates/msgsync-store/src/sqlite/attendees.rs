@@ -1,15 +1,11 @@
 //! Chat attendees: the people of an account's chats, written with the pages that name them.
 
-use std::collections::HashMap;
-
-use msgsync_core::content::ProviderAttendee;
-use msgsync_core::{AccountId, AttendeeId};
+use msgsync_core::AttendeeId;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
-use super::accounts::paginate;
-use super::content::{chat_from_row, cursor_bounds, CHAT_COLUMNS};
-use super::corrupt;
+use super::content::chat_from_row;
+use crate::common::{corrupt, cursor_bounds, paginate, AttendeeWrites, CHAT_COLUMNS};
 use crate::*;
 
 const COLUMNS: &str =
@@ -127,105 +123,68 @@ pub async fn chats_of(
     }))
 }
 
-/// What a group of checkpoints writes about attendees. Backend-neutral: the PostgreSQL
-/// backend collects a checkpoint's attendees with it too, and writes them its own way.
-#[derive(Default)]
-pub struct AttendeeWrites<'a> {
-    /// Attendees as the provider described them, once each by id (the last description wins).
-    pub(crate) described: HashMap<String, (&'a str, &'a ProviderAttendee)>,
-    /// Senders the provider did not describe: kept as an attendee named by its id, unless
-    /// one exists already.
-    pub(crate) undescribed: HashMap<String, (&'a str, &'a str, bool)>,
-    /// (chat id, attendee id), once each.
-    pub(crate) links: Vec<(&'a str, String)>,
-}
-
-impl<'a> AttendeeWrites<'a> {
-    /// The attendees of one page of chat `chat` of `account`: the chat's, the page's, and its
-    /// messages' senders.
-    pub fn add_page(&mut self, account: &'a str, chat: &'a str, page: &'a PageWrite) {
-        let Ok(account_id) = account.parse::<AccountId>() else {
-            return;
-        };
-        let id_of = |provider_id: &str| AttendeeId::for_provider_id(account_id, provider_id);
-        for attendee in page.chat.attendees.iter().chain(&page.attendees) {
-            let id = id_of(&attendee.provider_id).to_string();
-            self.undescribed.remove(&id);
-            self.links.push((chat, id.clone()));
-            self.described.insert(id, (account, attendee));
-        }
-        for message in &page.messages {
-            let id = id_of(&message.sender_id).to_string();
-            if !self.described.contains_key(&id) {
-                let sender = (account, message.sender_id.as_str(), message.is_sender);
-                self.undescribed.insert(id.clone(), sender);
-            }
-            self.links.push((chat, id));
-        }
-    }
-
-    pub async fn write(mut self, conn: &mut SqliteConnection) -> StoreResult<()> {
-        self.links.sort_unstable();
-        self.links.dedup();
-        let described: Vec<_> = self.described.into_iter().collect();
-        for batch in described.chunks(BATCH) {
-            let mut sql = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO attendees (id, account_id, provider_id, name, is_self, profile_url,
+/// Writes what a group of checkpoints collected about attendees.
+pub async fn write(mut writes: AttendeeWrites<'_>, conn: &mut SqliteConnection) -> StoreResult<()> {
+    writes.links.sort_unstable();
+    writes.links.dedup();
+    let described: Vec<_> = writes.described.into_iter().collect();
+    for batch in described.chunks(BATCH) {
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO attendees (id, account_id, provider_id, name, is_self, profile_url,
                     picture_url, linkedin) ",
-            );
-            let linkedin: Vec<Option<String>> = batch
-                .iter()
-                .map(|(_, (_, a))| a.linkedin.as_ref().map(serde_json::to_string).transpose())
-                .collect::<Result<_, _>>()
-                .map_err(|e| StoreError::Corrupt(format!("attendee could not be encoded: {e}")))?;
-            sql.push_values(
-                batch.iter().zip(linkedin),
-                |mut row, ((id, (account, a)), li)| {
-                    row.push_bind(id)
-                        .push_bind(*account)
-                        .push_bind(&a.provider_id)
-                        .push_bind(&a.name)
-                        .push_bind(a.is_self)
-                        .push_bind(&a.profile_url)
-                        .push_bind(&a.picture_url)
-                        .push_bind(li);
-                },
-            );
-            // A page that knows less of someone (no picture, say) keeps what another knew.
-            sql.push(
-                " ON CONFLICT (id) DO UPDATE SET name = excluded.name, is_self = excluded.is_self,
+        );
+        let linkedin: Vec<Option<String>> = batch
+            .iter()
+            .map(|(_, (_, a))| a.linkedin.as_ref().map(serde_json::to_string).transpose())
+            .collect::<Result<_, _>>()
+            .map_err(|e| StoreError::Corrupt(format!("attendee could not be encoded: {e}")))?;
+        sql.push_values(
+            batch.iter().zip(linkedin),
+            |mut row, ((id, (account, a)), li)| {
+                row.push_bind(id)
+                    .push_bind(*account)
+                    .push_bind(&a.provider_id)
+                    .push_bind(&a.name)
+                    .push_bind(a.is_self)
+                    .push_bind(&a.profile_url)
+                    .push_bind(&a.picture_url)
+                    .push_bind(li);
+            },
+        );
+        // A page that knows less of someone (no picture, say) keeps what another knew.
+        sql.push(
+            " ON CONFLICT (id) DO UPDATE SET name = excluded.name, is_self = excluded.is_self,
                     profile_url = coalesce(excluded.profile_url, attendees.profile_url),
                     picture_url = coalesce(excluded.picture_url, attendees.picture_url),
                     linkedin = coalesce(excluded.linkedin, attendees.linkedin)",
-            );
-            sql.build().execute(&mut *conn).await?;
-        }
-        let undescribed: Vec<_> = self.undescribed.into_iter().collect();
-        for batch in undescribed.chunks(BATCH) {
-            let mut sql = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO attendees (id, account_id, provider_id, name, is_self) ",
-            );
-            sql.push_values(batch, |mut row, (id, (account, provider_id, is_self))| {
-                row.push_bind(id)
-                    .push_bind(*account)
-                    .push_bind(*provider_id)
-                    .push_bind(*provider_id)
-                    .push_bind(*is_self);
-            });
-            sql.push(" ON CONFLICT (id) DO NOTHING");
-            sql.build().execute(&mut *conn).await?;
-        }
-        for batch in self.links.chunks(BATCH) {
-            let mut sql =
-                QueryBuilder::<Sqlite>::new("INSERT INTO chat_attendees (chat_id, attendee_id) ");
-            sql.push_values(batch, |mut row, (chat, attendee)| {
-                row.push_bind(*chat).push_bind(attendee);
-            });
-            sql.push(" ON CONFLICT DO NOTHING");
-            sql.build().execute(&mut *conn).await?;
-        }
-        Ok(())
+        );
+        sql.build().execute(&mut *conn).await?;
     }
+    let undescribed: Vec<_> = writes.undescribed.into_iter().collect();
+    for batch in undescribed.chunks(BATCH) {
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO attendees (id, account_id, provider_id, name, is_self) ",
+        );
+        sql.push_values(batch, |mut row, (id, (account, provider_id, is_self))| {
+            row.push_bind(id)
+                .push_bind(*account)
+                .push_bind(*provider_id)
+                .push_bind(*provider_id)
+                .push_bind(*is_self);
+        });
+        sql.push(" ON CONFLICT (id) DO NOTHING");
+        sql.build().execute(&mut *conn).await?;
+    }
+    for batch in writes.links.chunks(BATCH) {
+        let mut sql =
+            QueryBuilder::<Sqlite>::new("INSERT INTO chat_attendees (chat_id, attendee_id) ");
+        sql.push_values(batch, |mut row, (chat, attendee)| {
+            row.push_bind(*chat).push_bind(attendee);
+        });
+        sql.push(" ON CONFLICT DO NOTHING");
+        sql.build().execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Rows per multi-row statement (8 parameters a row at most).

@@ -3,19 +3,12 @@
 
 use std::collections::HashMap;
 
-use msgsync_core::content::ProviderChat;
 use msgsync_core::{AccountId, ChatId, SyncId};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
-use super::accounts::paginate;
-use super::corrupt;
+use crate::common::{corrupt, cursor_bounds, paginate, ChatWrite, CHAT_COLUMNS};
 use crate::*;
-
-pub(crate) const CHAT_COLUMNS: &str =
-    "c.id, c.account_id, a.provider AS account_type, c.provider_id, c.inbox, \
-     c.name, c.kind, c.timestamp, c.unread_count, c.archived, c.muted_until, c.read_only, \
-     c.folder, c.attendee_provider_id, c.content_type, c.deleted, c.provider_ref";
 
 pub(super) fn chat_from_row(row: &SqliteRow) -> StoreResult<ChatRecord> {
     let id: String = row.try_get("id")?;
@@ -47,13 +40,6 @@ pub(super) fn chat_from_row(row: &SqliteRow) -> StoreResult<ChatRecord> {
         deleted: row.try_get("deleted")?,
         provider_ref: row.try_get("provider_ref")?,
     })
-}
-
-pub(crate) fn cursor_bounds(page: &PageRequest) -> (i64, String) {
-    match &page.cursor {
-        Some(c) => (c.at, c.id.clone()),
-        None => (i64::MAX, String::new()),
-    }
 }
 
 pub async fn chat_list(
@@ -124,13 +110,6 @@ pub async fn chat_get(
     .as_ref()
     .map(chat_from_row)
     .transpose()
-}
-
-/// A chat to upsert, with the account and the sync series that saw it.
-pub struct ChatWrite<'a> {
-    pub account: &'a str,
-    pub series: &'a str,
-    pub chat: &'a ProviderChat,
 }
 
 /// Rows per multi-row chat upsert (17 parameters a row).

@@ -15,10 +15,8 @@ use std::collections::HashSet;
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::attendees::AttendeeWrites;
-use super::content::{self, ChatWrite};
-use super::jobs;
-use super::messages::{self, MessageWrite};
+use super::{attendees, content, jobs, messages};
+use crate::common::{AttendeeWrites, ChatWrite, MessageWrite};
 use crate::{StoreError, StoreResult, SyncCheckpoint};
 
 /// The most messages one group writes: past this a transaction gains nothing and holds the
@@ -185,7 +183,7 @@ async fn write_checkpoints(
             }));
         }
     }
-    attendees.write(conn).await?;
+    attendees::write(attendees, conn).await?;
     messages::upsert(conn, &messages).await?;
     Ok(ids
         .iter()

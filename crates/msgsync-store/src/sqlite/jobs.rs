@@ -6,11 +6,12 @@
 
 use std::collections::HashSet;
 
-use msgsync_core::{AccountId, LinkedinProduct, SyncId, SyncParams};
+use msgsync_core::{AccountId, LinkedinProduct, SyncParams};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
-use super::{content, corrupt};
+use super::content;
+use crate::common::{corrupt, new_job, paginate};
 use crate::*;
 
 fn from_row(row: &SqliteRow) -> StoreResult<SyncJob> {
@@ -118,39 +119,6 @@ pub async fn request(
     };
     tx.commit().await?;
     Ok(result)
-}
-
-/// The job a request starts: the next chunk of a series left at `CHUNK_DONE` with the same
-/// span, product and `partial`, or a fresh series.
-pub(crate) fn new_job(r: &SyncRequest, latest: Option<&SyncJob>) -> SyncJob {
-    let id = SyncId::new();
-    let continued =
-        latest.filter(|l| l.state == JobState::ChunkDone && l.params.continues_with(&r.params));
-    SyncJob {
-        id,
-        account_id: r.account_id,
-        series_id: continued.map_or(id, |l| l.series_id),
-        chunk_number: continued.map_or(1, |l| l.chunk_number + 1),
-        state: JobState::Queued,
-        reported: false,
-        params: r.params,
-        cursor: continued.and_then(|l| l.cursor.clone()),
-        chats_synced: continued.map_or(0, |l| l.chats_synced),
-        messages_synced: continued.map_or(0, |l| l.messages_synced),
-        chunk_chats: 0,
-        chats_total: continued.and_then(|l| l.chats_total),
-        messages_total: continued.and_then(|l| l.messages_total),
-        attempts: 0,
-        error_kind: None,
-        error_detail: None,
-        run_after: r.now,
-        lease_owner: None,
-        lease_expires_at: None,
-        lease_token: 0,
-        created_at: r.now,
-        updated_at: r.now,
-        finished_at: None,
-    }
 }
 
 async fn insert(conn: &mut SqliteConnection, j: &SyncJob) -> StoreResult<()> {
@@ -270,11 +238,9 @@ pub async fn list(
     .fetch_all(db)
     .await?;
     let items = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
-    Ok(super::accounts::paginate(items, page.limit, |j| {
-        PageCursor {
-            at: j.created_at,
-            id: j.id.to_string(),
-        }
+    Ok(paginate(items, page.limit, |j| PageCursor {
+        at: j.created_at,
+        id: j.id.to_string(),
     }))
 }
 

@@ -2,7 +2,7 @@ use msgsync_core::Scope;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
-use super::corrupt;
+use crate::common::corrupt;
 use crate::{ApiKeyRecord, StoreResult};
 
 fn from_row(row: &SqliteRow) -> StoreResult<ApiKeyRecord> {

@@ -3,14 +3,12 @@
 
 use std::cmp::Reverse;
 
-use msgsync_core::content::{MessageEventType, ProviderMessage};
+use msgsync_core::content::MessageEventType;
 use msgsync_core::{AccountId, AttendeeId, MessageId, Span};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
-use super::accounts::paginate;
-use super::content::cursor_bounds;
-use super::corrupt;
+use crate::common::{corrupt, cursor_bounds, paginate, MessageWrite};
 use crate::*;
 
 /// A message row with its chat's provider id (the API shows both), from `messages m` and
@@ -239,14 +237,6 @@ pub async fn last(db: &SqlitePool, chat: &ChatRecord) -> StoreResult<Option<Mess
         .push(ORDER)
         .push_bind(1);
     Ok(fetch(db, sql).await?.pop())
-}
-
-/// A message to upsert into a chat.
-pub struct MessageWrite<'a> {
-    pub account: &'a str,
-    pub chat: &'a str,
-    pub series: &'a str,
-    pub message: &'a ProviderMessage,
 }
 
 /// Rows per multi-row INSERT: 20 parameters a row stays far below SQLite's limit of 32766.

@@ -4,15 +4,13 @@
 //! funnelling every write through one connection means transactions queue in the pool instead
 //! of failing with `SQLITE_BUSY` on a lock upgrade. WAL mode lets readers run beside the writer.
 
-// Some of their helpers (paging, the collection of a checkpoint's rows, the new job a request
-// starts) are backend-neutral and shared with the PostgreSQL backend.
-pub(crate) mod accounts;
-pub(crate) mod attendees;
-pub(crate) mod content;
+mod accounts;
+mod attendees;
+mod content;
 mod group_commit;
-pub(crate) mod jobs;
+mod jobs;
 mod keys;
-pub(crate) mod messages;
+mod messages;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -161,10 +159,6 @@ fn create_private(path: &std::path::Path) -> StoreResult<()> {
             path.display()
         ))),
     }
-}
-
-pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("unexpected {what} `{value}`"))
 }
 
 #[async_trait]

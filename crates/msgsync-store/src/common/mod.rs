@@ -1,0 +1,18 @@
+//! What both backends share: the pure, SQL-free code of the store.
+//!
+//! The SQLite and PostgreSQL backends each know nothing of the other; each writes its own SQL
+//! in its own dialect. What they have in common does not depend on a dialect: how a record's
+//! fields read from and write to their columns ([`rows`]), how a page is cut and where the next
+//! one starts ([`paging`]), what a checkpoint writes, collected before either backend writes it
+//! its own way ([`writes`]), and the job a sync request starts ([`jobs`]). It lives here, beside
+//! the backends rather than in either, so that neither backend depends on the other.
+
+mod jobs;
+mod paging;
+mod rows;
+mod writes;
+
+pub(crate) use jobs::new_job;
+pub(crate) use paging::{cursor_bounds, paginate};
+pub(crate) use rows::{corrupt, products_from_text, products_to_text, CHAT_COLUMNS};
+pub(crate) use writes::{AttendeeWrites, ChatWrite, MessageWrite};
