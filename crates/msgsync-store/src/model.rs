@@ -379,6 +379,48 @@ impl SyncCheckpoint {
     pub fn messages(&self) -> usize {
         self.pages.iter().map(|p| p.messages.len()).sum()
     }
+
+    /// Replaces every NUL character of the text it writes with U+FFFD, as every backend stores
+    /// it. PostgreSQL's `text` cannot hold NUL at all: a message carrying one (anyone can send
+    /// one) would fail its page for good and with it the account's every sync. JSON columns
+    /// (attachments, reactions, LinkedIn details) are escaped by serde and need nothing.
+    pub fn replace_nul(&mut self) {
+        fn text(s: &mut String) {
+            if s.contains('\0') {
+                *s = s.replace('\0', "\u{FFFD}");
+            }
+        }
+        fn maybe(s: &mut Option<String>) {
+            if let Some(s) = s {
+                text(s);
+            }
+        }
+        fn attendee(a: &mut msgsync_core::content::ProviderAttendee) {
+            text(&mut a.provider_id);
+            text(&mut a.name);
+            maybe(&mut a.profile_url);
+            maybe(&mut a.picture_url);
+        }
+        text(&mut self.cursor);
+        for page in &mut self.pages {
+            let chat = &mut page.chat;
+            text(&mut chat.provider_id);
+            maybe(&mut chat.name);
+            maybe(&mut chat.folder);
+            maybe(&mut chat.attendee_provider_id);
+            maybe(&mut chat.content_type);
+            maybe(&mut chat.provider_ref);
+            chat.attendees.iter_mut().for_each(attendee);
+            page.attendees.iter_mut().for_each(attendee);
+            for m in &mut page.messages {
+                text(&mut m.provider_id);
+                text(&mut m.sender_id);
+                maybe(&mut m.text);
+                maybe(&mut m.subject);
+                text(&mut m.original);
+            }
+        }
+    }
 }
 
 /// One page of a sync: the chat it belongs to (upserted), the page's messages, and what the

@@ -453,6 +453,46 @@ async fn pages_across_many_chats_are_exactly_the_sorted_messages(f: Fixture) {
 
 conformance!(
     attendees_come_with_their_pages_and_keep_what_was_known_of_them,
+    nul_characters_are_stored_as_replacement_characters,
     messages_across_chats_and_accounts_page_newest_first_to_the_end,
     pages_across_many_chats_are_exactly_the_sorted_messages,
 );
+
+/// NUL characters, which anyone can put in a message and PostgreSQL's `text` cannot hold, are
+/// stored as U+FFFD by every backend, and the page with them is written whole.
+async fn nul_characters_are_stored_as_replacement_characters(f: Fixture) {
+    let job = claimed_jobs(&f, 1).await.remove(0);
+    let acc = job.account_id;
+    let mut page = page_of(
+        "c\0hat",
+        vec![person("me", "Me", true), person("eve", "Eve\0l", false)],
+        vec![ProviderMessage {
+            text: Some("hello\0world".into()),
+            subject: Some("\0".into()),
+            original: "{\"text\":\"hello\0world\"}".into(),
+            ..from("eve", "m\01", 10)
+        }],
+        vec![],
+    );
+    page.chat.name = Some("na\0me".into());
+    f.store
+        .sync_checkpoint(checkpoint_of(&job, "a", vec![page]))
+        .await
+        .unwrap();
+    let chats = chats_of(&f, acc).await;
+    assert_eq!(chats.len(), 1);
+    assert_eq!(chats[0].provider_id, "c\u{FFFD}hat");
+    assert_eq!(chats[0].name.as_deref(), Some("na\u{FFFD}me"));
+    let messages = messages_of(&f, &chats[0]).await;
+    assert_eq!(messages.len(), 1);
+    let m = &messages[0];
+    assert_eq!(m.provider_id, "m\u{FFFD}1");
+    assert_eq!(m.text.as_deref(), Some("hello\u{FFFD}world"));
+    assert_eq!(m.subject.as_deref(), Some("\u{FFFD}"));
+    let names: Vec<_> = attendees_of(&f, acc)
+        .await
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert!(names.contains(&"Eve\u{FFFD}l".to_owned()), "{names:?}");
+}

@@ -356,7 +356,8 @@ impl Store for PgStore {
         jobs::renew(&self.pool, renew).await
     }
 
-    async fn sync_checkpoint(&self, checkpoint: SyncCheckpoint) -> StoreResult<()> {
+    async fn sync_checkpoint(&self, mut checkpoint: SyncCheckpoint) -> StoreResult<()> {
+        checkpoint.replace_nul();
         checkpoint::write(&self.pool, &checkpoint).await
     }
 

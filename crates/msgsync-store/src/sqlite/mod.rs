@@ -339,7 +339,8 @@ impl Store for SqliteStore {
         jobs::renew(&self.writer, renew).await
     }
 
-    async fn sync_checkpoint(&self, checkpoint: SyncCheckpoint) -> StoreResult<()> {
+    async fn sync_checkpoint(&self, mut checkpoint: SyncCheckpoint) -> StoreResult<()> {
+        checkpoint.replace_nul();
         self.checkpoints.write(checkpoint).await
     }
 
