@@ -12,7 +12,6 @@ mod checkpoint;
 mod content;
 mod jobs;
 mod keys;
-mod messages;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -24,6 +23,7 @@ use msgsync_core::{
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
+use crate::common::messages;
 use crate::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");

@@ -10,7 +10,6 @@ mod content;
 mod group_commit;
 mod jobs;
 mod keys;
-mod messages;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -22,6 +21,7 @@ use msgsync_core::{
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+use crate::common::messages;
 use crate::*;
 use group_commit::GroupCommit;
 
