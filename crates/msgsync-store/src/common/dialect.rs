@@ -4,8 +4,9 @@
 //! sqlx states what a database can read and bind type by type (`String: Decode<'r, Sqlite>`),
 //! and a generic function would have to repeat such bounds for every type it touches, at every
 //! caller. Instead, [`Column`] and [`Value`] name the types both databases read and bind the
-//! same way, and [`Dialect`] does the reading, binding and running for a generic database:
-//! its few methods are the only place where the concrete database is known. The SQL itself
+//! same way, [`ReadRow`] reads them from either database's rows, and [`Dialect`] does the
+//! binding and running for a generic database: these few methods are the only place where the
+//! concrete database is known. The SQL itself
 //! is not here: `QueryBuilder` writes each dialect's placeholders itself, and what differs
 //! between the dialects stays in each backend.
 
@@ -13,7 +14,9 @@ use std::fmt::Display;
 use std::future::Future;
 use std::pin::Pin;
 
+use sqlx::postgres::PgRow;
 use sqlx::query_builder::Separated;
+use sqlx::sqlite::SqliteRow;
 use sqlx::{Database, Decode, Encode, Pool, Postgres, QueryBuilder, Row, Sqlite, Type};
 
 /// A type both databases read from a column.
@@ -41,11 +44,26 @@ impl<'q, T> Value<'q> for T where
 /// A future the generic code can await inside the backends' `Send` futures.
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// A database the generic code runs on: SQLite or PostgreSQL.
-pub(crate) trait Dialect: Database {
-    /// Reads column `name` of `row`.
-    fn get<T: Column>(row: &Self::Row, name: &str) -> sqlx::Result<T>;
+/// A row of either database; the record decoders take any.
+pub(crate) trait ReadRow: Row {
+    /// Reads column `name`, as `Row::try_get` does.
+    fn read<T: Column>(&self, name: &str) -> sqlx::Result<T>;
+}
 
+impl ReadRow for SqliteRow {
+    fn read<T: Column>(&self, name: &str) -> sqlx::Result<T> {
+        self.try_get(name)
+    }
+}
+
+impl ReadRow for PgRow {
+    fn read<T: Column>(&self, name: &str) -> sqlx::Result<T> {
+        self.try_get(name)
+    }
+}
+
+/// A database the generic code runs on: SQLite or PostgreSQL.
+pub(crate) trait Dialect: Database<Row: ReadRow> {
     /// Binds `value` as the next parameter of `sql`, as `QueryBuilder::push_bind` does.
     fn bind<'b, 'q, T: Value<'q>>(
         sql: &'b mut QueryBuilder<'q, Self>,
@@ -72,10 +90,6 @@ pub(crate) trait Dialect: Database {
 macro_rules! dialect {
     ($db:ty) => {
         impl Dialect for $db {
-            fn get<T: Column>(row: &Self::Row, name: &str) -> sqlx::Result<T> {
-                row.try_get(name)
-            }
-
             fn bind<'b, 'q, T: Value<'q>>(
                 sql: &'b mut QueryBuilder<'q, Self>,
                 value: T,

@@ -7,7 +7,7 @@ use msgsync_core::content::MessageEventType;
 use msgsync_core::{AccountId, AttendeeId, MessageId, Span};
 use sqlx::{Pool, QueryBuilder};
 
-use super::dialect::{Bind, Dialect};
+use super::dialect::{Bind, Dialect, ReadRow};
 use super::{corrupt, cursor_bounds, paginate, MessageWrite};
 use crate::*;
 
@@ -28,39 +28,39 @@ fn select<DB: Dialect>() -> QueryBuilder<'static, DB> {
 /// Newest first; ties by id, so that a cursor (instant, id) is a total order.
 const ORDER: &str = " ORDER BY m.timestamp DESC, m.id DESC LIMIT ";
 
-fn from_row<DB: Dialect>(row: &DB::Row) -> StoreResult<MessageRecord> {
-    let id: String = DB::get(row, "id")?;
-    let account_id: String = DB::get(row, "account_id")?;
-    let chat_id: String = DB::get(row, "chat_id")?;
-    let event_type: Option<i64> = DB::get(row, "event_type")?;
+fn from_row(row: &impl ReadRow) -> StoreResult<MessageRecord> {
+    let id: String = row.read("id")?;
+    let account_id: String = row.read("account_id")?;
+    let chat_id: String = row.read("chat_id")?;
+    let event_type: Option<i64> = row.read("event_type")?;
     Ok(MessageRecord {
         id: id.parse().map_err(|_| corrupt("message id", &id))?,
         account_id: account_id
             .parse()
             .map_err(|_| corrupt("account id", &account_id))?,
         chat_id: chat_id.parse().map_err(|_| corrupt("chat id", &chat_id))?,
-        chat_provider_id: DB::get(row, "chat_provider_id")?,
-        provider_id: DB::get(row, "provider_id")?,
-        sender_id: DB::get(row, "sender_id")?,
-        text: DB::get(row, "text")?,
-        subject: DB::get(row, "subject")?,
-        timestamp: DB::get(row, "timestamp")?,
-        is_sender: DB::get(row, "is_sender")?,
-        attachments: DB::get(row, "attachments")?,
-        reactions: DB::get(row, "reactions")?,
-        seen: DB::get(row, "seen")?,
-        hidden: DB::get(row, "hidden")?,
-        deleted: DB::get(row, "deleted")?,
-        edited: DB::get(row, "edited")?,
-        is_event: DB::get(row, "is_event")?,
+        chat_provider_id: row.read("chat_provider_id")?,
+        provider_id: row.read("provider_id")?,
+        sender_id: row.read("sender_id")?,
+        text: row.read("text")?,
+        subject: row.read("subject")?,
+        timestamp: row.read("timestamp")?,
+        is_sender: row.read("is_sender")?,
+        attachments: row.read("attachments")?,
+        reactions: row.read("reactions")?,
+        seen: row.read("seen")?,
+        hidden: row.read("hidden")?,
+        deleted: row.read("deleted")?,
+        edited: row.read("edited")?,
+        is_event: row.read("is_event")?,
         event_type: event_type
             .map(|code| {
                 MessageEventType::from_code(code)
                     .ok_or_else(|| corrupt("event type", &code.to_string()))
             })
             .transpose()?,
-        delivered: DB::get(row, "delivered")?,
-        original: DB::get(row, "original")?,
+        delivered: row.read("delivered")?,
+        original: row.read("original")?,
     })
 }
 
@@ -108,7 +108,7 @@ async fn fetch<DB: Dialect>(
     mut sql: QueryBuilder<'_, DB>,
 ) -> StoreResult<Vec<MessageRecord>> {
     let rows = DB::fetch_all(&mut sql, db).await?;
-    rows.iter().map(from_row::<DB>).collect()
+    rows.iter().map(from_row).collect()
 }
 
 pub async fn list<DB: Dialect>(
@@ -162,7 +162,7 @@ pub async fn search<DB: Dialect>(
                     .bind(tenant.mode.as_str());
                 let rows = DB::fetch_all(&mut ids, db).await?;
                 rows.iter()
-                    .map(|row| DB::get(row, "id"))
+                    .map(|row| row.read("id"))
                     .collect::<sqlx::Result<_>>()?
             }
         };
@@ -185,7 +185,7 @@ pub async fn search<DB: Dialect>(
     let mut tops: Vec<(String, Option<i64>)> = DB::fetch_all(&mut sql, db)
         .await?
         .iter()
-        .map(|row| Ok((DB::get(row, "id")?, DB::get(row, "top")?)))
+        .map(|row| Ok((row.read("id")?, row.read("top")?)))
         .collect::<sqlx::Result<_>>()?;
     tops.retain(|(_, top)| top.is_some());
     tops.sort_by_key(|(_, top)| Reverse(*top));

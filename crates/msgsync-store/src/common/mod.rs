@@ -19,5 +19,8 @@ mod writes;
 
 pub(crate) use jobs::new_job;
 pub(crate) use paging::{cursor_bounds, paginate};
-pub(crate) use rows::{corrupt, products_from_text, products_to_text, CHAT_COLUMNS};
+pub(crate) use rows::{
+    account_from_row, attendee_from_row, chat_from_row, corrupt, job_from_row, key_from_row,
+    products_to_text, CHAT_COLUMNS,
+};
 pub(crate) use writes::{AttendeeWrites, ChatWrite, MessageWrite};

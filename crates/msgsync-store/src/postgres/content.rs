@@ -4,43 +4,10 @@
 use std::collections::HashMap;
 
 use msgsync_core::{AccountId, ChatId, SyncId};
-use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
-use crate::common::{corrupt, cursor_bounds, paginate, ChatWrite, CHAT_COLUMNS};
+use crate::common::{chat_from_row, cursor_bounds, paginate, ChatWrite, CHAT_COLUMNS};
 use crate::*;
-
-pub(super) fn chat_from_row(row: &PgRow) -> StoreResult<ChatRecord> {
-    let id: String = row.try_get("id")?;
-    let account_id: String = row.try_get("account_id")?;
-    let account_type: String = row.try_get("account_type")?;
-    let inbox: Option<String> = row.try_get("inbox")?;
-    Ok(ChatRecord {
-        id: id.parse().map_err(|_| corrupt("chat id", &id))?,
-        account_id: account_id
-            .parse()
-            .map_err(|_| corrupt("account id", &account_id))?,
-        account_type: account_type
-            .parse()
-            .map_err(|_| corrupt("provider", &account_type))?,
-        provider_id: row.try_get("provider_id")?,
-        inbox: inbox
-            .map(|i| i.parse().map_err(|_| corrupt("inbox", &i)))
-            .transpose()?,
-        name: row.try_get("name")?,
-        kind: row.try_get("kind")?,
-        timestamp: row.try_get("timestamp")?,
-        unread_count: row.try_get("unread_count")?,
-        archived: row.try_get("archived")?,
-        muted_until: row.try_get("muted_until")?,
-        read_only: row.try_get("read_only")?,
-        folder: row.try_get("folder")?,
-        attendee_provider_id: row.try_get("attendee_provider_id")?,
-        content_type: row.try_get("content_type")?,
-        deleted: row.try_get("deleted")?,
-        provider_ref: row.try_get("provider_ref")?,
-    })
-}
 
 pub async fn chat_list(
     db: &PgPool,

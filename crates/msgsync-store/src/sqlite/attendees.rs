@@ -1,35 +1,15 @@
 //! Chat attendees: the people of an account's chats, written with the pages that name them.
 
 use msgsync_core::AttendeeId;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
-use super::content::chat_from_row;
-use crate::common::{corrupt, cursor_bounds, paginate, AttendeeWrites, CHAT_COLUMNS};
+use crate::common::{
+    attendee_from_row, chat_from_row, cursor_bounds, paginate, AttendeeWrites, CHAT_COLUMNS,
+};
 use crate::*;
 
 const COLUMNS: &str =
     "t.id, t.account_id, t.provider_id, t.name, t.is_self, t.profile_url, t.picture_url, t.linkedin";
-
-fn from_row(row: &SqliteRow) -> StoreResult<AttendeeRecord> {
-    let id: String = row.try_get("id")?;
-    let account_id: String = row.try_get("account_id")?;
-    let linkedin: Option<String> = row.try_get("linkedin")?;
-    Ok(AttendeeRecord {
-        id: id.parse().map_err(|_| corrupt("attendee id", &id))?,
-        account_id: account_id
-            .parse()
-            .map_err(|_| corrupt("account id", &account_id))?,
-        provider_id: row.try_get("provider_id")?,
-        name: row.try_get("name")?,
-        is_self: row.try_get("is_self")?,
-        profile_url: row.try_get("profile_url")?,
-        picture_url: row.try_get("picture_url")?,
-        linkedin: linkedin
-            .map(|l| serde_json::from_str(&l).map_err(|_| corrupt("LinkedIn member", &l)))
-            .transpose()?,
-    })
-}
 
 /// In id order, after the cursor's id.
 pub async fn list(
@@ -53,7 +33,10 @@ pub async fn list(
         .push(" ORDER BY t.id LIMIT ")
         .push_bind(i64::from(q.page.limit) + 1);
     let rows = sql.build().fetch_all(db).await?;
-    let items = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
+    let items = rows
+        .iter()
+        .map(attendee_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
     Ok(paginate(items, q.page.limit, |t| PageCursor {
         at: 0,
         id: t.id.to_string(),
@@ -75,7 +58,7 @@ pub async fn get(
     .fetch_optional(db)
     .await?
     .as_ref()
-    .map(from_row)
+    .map(attendee_from_row)
     .transpose()
 }
 
@@ -88,7 +71,7 @@ pub async fn list_of_chat(db: &SqlitePool, chat: &ChatRecord) -> StoreResult<Vec
     .fetch_all(db)
     .await?
     .iter()
-    .map(from_row)
+    .map(attendee_from_row)
     .collect()
 }
 

@@ -6,51 +6,12 @@
 
 use std::collections::HashSet;
 
-use msgsync_core::{AccountId, LinkedinProduct, SyncParams};
-use sqlx::sqlite::SqliteRow;
+use msgsync_core::{AccountId, LinkedinProduct};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 use super::content;
-use crate::common::{corrupt, new_job, paginate};
+use crate::common::{corrupt, job_from_row, new_job, paginate};
 use crate::*;
-
-fn from_row(row: &SqliteRow) -> StoreResult<SyncJob> {
-    let id: String = row.try_get("id")?;
-    let account_id: String = row.try_get("account_id")?;
-    let series_id: String = row.try_get("series_id")?;
-    let state: String = row.try_get("state")?;
-    let params: String = row.try_get("params")?;
-    Ok(SyncJob {
-        id: id.parse().map_err(|_| corrupt("sync id", &id))?,
-        account_id: account_id
-            .parse()
-            .map_err(|_| corrupt("account id", &account_id))?,
-        series_id: series_id
-            .parse()
-            .map_err(|_| corrupt("sync id", &series_id))?,
-        chunk_number: row.try_get("chunk_number")?,
-        state: JobState::parse(&state).ok_or_else(|| corrupt("job state", &state))?,
-        reported: row.try_get("reported")?,
-        params: serde_json::from_str::<SyncParams>(&params)
-            .map_err(|_| corrupt("sync params", &params))?,
-        cursor: row.try_get("cursor")?,
-        chats_synced: row.try_get("chats_synced")?,
-        messages_synced: row.try_get("messages_synced")?,
-        chunk_chats: row.try_get("chunk_chats")?,
-        chats_total: row.try_get("chats_total")?,
-        messages_total: row.try_get("messages_total")?,
-        attempts: row.try_get("attempts")?,
-        error_kind: row.try_get("error_kind")?,
-        error_detail: row.try_get("error_detail")?,
-        run_after: row.try_get("run_after")?,
-        lease_owner: row.try_get("lease_owner")?,
-        lease_expires_at: row.try_get("lease_expires_at")?,
-        lease_token: row.try_get("lease_token")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        finished_at: row.try_get("finished_at")?,
-    })
-}
 
 async fn fetch_optional(
     conn: &mut SqliteConnection,
@@ -62,7 +23,7 @@ async fn fetch_optional(
         .fetch_optional(conn)
         .await?
         .as_ref()
-        .map(from_row)
+        .map(job_from_row)
         .transpose()
 }
 
@@ -210,7 +171,7 @@ pub async fn claim(db: &SqlitePool, c: &SyncClaim) -> StoreResult<Option<SyncJob
     .fetch_all(db)
     .await?
     .first()
-    .map(from_row)
+    .map(job_from_row)
     .transpose()
 }
 
@@ -237,7 +198,10 @@ pub async fn list(
     .bind(i64::from(page.limit) + 1)
     .fetch_all(db)
     .await?;
-    let items = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
+    let items = rows
+        .iter()
+        .map(job_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
     Ok(paginate(items, page.limit, |j| PageCursor {
         at: j.created_at,
         id: j.id.to_string(),
@@ -283,7 +247,7 @@ pub async fn get(db: &SqlitePool, account: AccountId, id: SyncId) -> StoreResult
         .fetch_optional(db)
         .await?
         .as_ref()
-        .map(from_row)
+        .map(job_from_row)
         .transpose()
 }
 
