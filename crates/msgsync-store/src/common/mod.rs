@@ -7,11 +7,13 @@
 //! its own way ([`writes`]), and the job a sync request starts ([`jobs`]). Where even the SQL
 //! is the same in both dialects (`QueryBuilder` writes each one's placeholders), the code that
 //! builds and runs it is written once, generic over the database ([`dialect`]): the message
-//! reads and writes ([`messages`]). It lives here, beside the backends rather than in either,
+//! reads and writes ([`messages`]) and the filtered listings of chats and attendees
+//! ([`listings`]). It lives here, beside the backends rather than in either,
 //! so that neither backend depends on the other.
 
 mod dialect;
 mod jobs;
+pub(crate) mod listings;
 pub(crate) mod messages;
 mod paging;
 mod rows;
@@ -21,6 +23,6 @@ pub(crate) use jobs::new_job;
 pub(crate) use paging::{cursor_bounds, paginate};
 pub(crate) use rows::{
     account_from_row, attendee_from_row, chat_from_row, corrupt, job_from_row, key_from_row,
-    products_to_text, CHAT_COLUMNS,
+    products_to_text, ATTENDEE_COLUMNS, CHAT_COLUMNS,
 };
 pub(crate) use writes::{AttendeeWrites, ChatWrite, MessageWrite};

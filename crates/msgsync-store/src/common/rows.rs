@@ -16,6 +16,10 @@ pub(crate) const CHAT_COLUMNS: &str =
      c.name, c.kind, c.timestamp, c.unread_count, c.archived, c.muted_until, c.read_only, \
      c.folder, c.attendee_provider_id, c.content_type, c.deleted, c.provider_ref";
 
+/// The columns of a [`crate::AttendeeRecord`], from `attendees t`.
+pub(crate) const ATTENDEE_COLUMNS: &str =
+    "t.id, t.account_id, t.provider_id, t.name, t.is_self, t.profile_url, t.picture_url, t.linkedin";
+
 /// A stored value that does not read back as what it should be.
 pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("unexpected {what} `{value}`"))

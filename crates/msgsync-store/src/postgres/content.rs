@@ -6,59 +6,8 @@ use std::collections::HashMap;
 use msgsync_core::{AccountId, ChatId, SyncId};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
-use crate::common::{chat_from_row, cursor_bounds, paginate, ChatWrite, CHAT_COLUMNS};
+use crate::common::{chat_from_row, ChatWrite, CHAT_COLUMNS};
 use crate::*;
-
-pub async fn chat_list(
-    db: &PgPool,
-    tenant: &Tenant,
-    q: &ChatQuery,
-) -> StoreResult<Page<ChatRecord>> {
-    let (at, id) = cursor_bounds(&q.page);
-    let mut sql = QueryBuilder::<Postgres>::new(format!(
-        "SELECT {CHAT_COLUMNS} FROM chats c JOIN accounts a ON a.id = c.account_id WHERE a.owner = "
-    ));
-    sql.push_bind(&tenant.owner)
-        .push(" AND a.mode = ")
-        .push_bind(tenant.mode.as_str());
-    if let Some(account) = q.account_id {
-        sql.push(" AND c.account_id = ")
-            .push_bind(account.to_string());
-    }
-    if let Some(provider) = q.account_type {
-        sql.push(" AND a.provider = ").push_bind(provider.as_str());
-    }
-    if let Some(unread) = q.unread {
-        sql.push(if unread {
-            " AND c.unread_count > 0"
-        } else {
-            " AND c.unread_count = 0"
-        });
-    }
-    sql.push(" AND c.timestamp >= ")
-        .push_bind(q.span.after.unwrap_or(i64::MIN))
-        .push(" AND c.timestamp <= ")
-        .push_bind(q.span.before.unwrap_or(i64::MAX));
-    sql.push(" AND (c.timestamp < ")
-        .push_bind(at)
-        .push(" OR (c.timestamp = ")
-        .push_bind(at)
-        .push(" AND (")
-        .push_bind(id.clone())
-        .push(" = '' OR c.id < ")
-        .push_bind(id)
-        .push("))) ORDER BY c.timestamp DESC, c.id DESC LIMIT ")
-        .push_bind(i64::from(q.page.limit) + 1);
-    let rows = sql.build().fetch_all(db).await?;
-    let items = rows
-        .iter()
-        .map(chat_from_row)
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(paginate(items, q.page.limit, |c| PageCursor {
-        at: c.timestamp,
-        id: c.id.to_string(),
-    }))
-}
 
 pub async fn chat_get(db: &PgPool, tenant: &Tenant, id: ChatId) -> StoreResult<Option<ChatRecord>> {
     sqlx::query(&format!(

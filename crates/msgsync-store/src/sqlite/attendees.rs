@@ -4,44 +4,10 @@ use msgsync_core::AttendeeId;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use crate::common::{
-    attendee_from_row, chat_from_row, cursor_bounds, paginate, AttendeeWrites, CHAT_COLUMNS,
+    attendee_from_row, chat_from_row, cursor_bounds, paginate, AttendeeWrites, ATTENDEE_COLUMNS,
+    CHAT_COLUMNS,
 };
 use crate::*;
-
-const COLUMNS: &str =
-    "t.id, t.account_id, t.provider_id, t.name, t.is_self, t.profile_url, t.picture_url, t.linkedin";
-
-/// In id order, after the cursor's id.
-pub async fn list(
-    db: &SqlitePool,
-    tenant: &Tenant,
-    q: &AttendeeQuery,
-) -> StoreResult<Page<AttendeeRecord>> {
-    let after = q.page.cursor.as_ref().map_or("", |c| c.id.as_str());
-    let mut sql = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT {COLUMNS} FROM attendees t JOIN accounts a ON a.id = t.account_id WHERE a.owner = "
-    ));
-    sql.push_bind(&tenant.owner)
-        .push(" AND a.mode = ")
-        .push_bind(tenant.mode.as_str());
-    if let Some(account) = q.account_id {
-        sql.push(" AND t.account_id = ")
-            .push_bind(account.to_string());
-    }
-    sql.push(" AND t.id > ")
-        .push_bind(after)
-        .push(" ORDER BY t.id LIMIT ")
-        .push_bind(i64::from(q.page.limit) + 1);
-    let rows = sql.build().fetch_all(db).await?;
-    let items = rows
-        .iter()
-        .map(attendee_from_row)
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(paginate(items, q.page.limit, |t| PageCursor {
-        at: 0,
-        id: t.id.to_string(),
-    }))
-}
 
 pub async fn get(
     db: &SqlitePool,
@@ -49,7 +15,7 @@ pub async fn get(
     id: AttendeeId,
 ) -> StoreResult<Option<AttendeeRecord>> {
     sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM attendees t JOIN accounts a ON a.id = t.account_id
+        "SELECT {ATTENDEE_COLUMNS} FROM attendees t JOIN accounts a ON a.id = t.account_id
          WHERE t.id = ? AND a.owner = ? AND a.mode = ?"
     ))
     .bind(id.to_string())
@@ -64,7 +30,7 @@ pub async fn get(
 
 pub async fn list_of_chat(db: &SqlitePool, chat: &ChatRecord) -> StoreResult<Vec<AttendeeRecord>> {
     sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM chat_attendees ca JOIN attendees t ON t.id = ca.attendee_id
+        "SELECT {ATTENDEE_COLUMNS} FROM chat_attendees ca JOIN attendees t ON t.id = ca.attendee_id
          WHERE ca.chat_id = ? ORDER BY t.id"
     ))
     .bind(chat.id.to_string())
