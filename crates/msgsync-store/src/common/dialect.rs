@@ -79,6 +79,12 @@ pub(crate) trait Dialect: Database<Row: ReadRow> {
         db: &'a Pool<Self>,
     ) -> BoxFuture<'a, sqlx::Result<Vec<Self::Row>>>;
 
+    /// Runs the query `sql` holds on `conn`; its rows.
+    fn fetch_all_in<'a>(
+        sql: &'a mut QueryBuilder<'_, Self>,
+        conn: &'a mut Self::Connection,
+    ) -> BoxFuture<'a, sqlx::Result<Vec<Self::Row>>>;
+
     /// Runs the statement `sql` holds on `conn`.
     fn execute<'a>(
         sql: &'a mut QueryBuilder<'_, Self>,
@@ -109,6 +115,13 @@ macro_rules! dialect {
                 db: &'a Pool<Self>,
             ) -> BoxFuture<'a, sqlx::Result<Vec<Self::Row>>> {
                 Box::pin(sql.build().fetch_all(db))
+            }
+
+            fn fetch_all_in<'a>(
+                sql: &'a mut QueryBuilder<'_, Self>,
+                conn: &'a mut Self::Connection,
+            ) -> BoxFuture<'a, sqlx::Result<Vec<Self::Row>>> {
+                Box::pin(sql.build().fetch_all(conn))
             }
 
             fn execute<'a>(

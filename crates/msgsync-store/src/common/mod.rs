@@ -7,11 +7,13 @@
 //! its own way ([`writes`]), and the job a sync request starts ([`jobs`]). Where even the SQL
 //! is the same in both dialects (`QueryBuilder` writes each one's placeholders), the code that
 //! builds and runs it is written once, generic over the database ([`dialect`]): the message
-//! reads and writes ([`messages`]), the attendee writes ([`attendees`]) and the filtered listings of chats and attendees
+//! reads and writes ([`messages`]), the chat and attendee writes ([`content`],
+//! [`attendees`]) and the filtered listings of chats and attendees
 //! ([`listings`]). It lives here, beside the backends rather than in either,
 //! so that neither backend depends on the other.
 
 pub(crate) mod attendees;
+pub(crate) mod content;
 mod dialect;
 mod jobs;
 pub(crate) mod listings;

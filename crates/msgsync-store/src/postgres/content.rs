@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use msgsync_core::{AccountId, ChatId, SyncId};
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgConnection, PgPool, Postgres};
 
-use crate::common::{chat_from_row, ChatWrite, CHAT_COLUMNS};
+use crate::common::{chat_from_row, content, ChatWrite, CHAT_COLUMNS};
 use crate::*;
 
 pub async fn chat_get(db: &PgPool, tenant: &Tenant, id: ChatId) -> StoreResult<Option<ChatRecord>> {
@@ -24,10 +24,6 @@ pub async fn chat_get(db: &PgPool, tenant: &Tenant, id: ChatId) -> StoreResult<O
     .transpose()
 }
 
-/// Rows per multi-row chat upsert: 17 parameters a row, far below PostgreSQL's 65,535 a
-/// statement.
-const CHAT_BATCH: usize = 500;
-
 /// Inserts or updates chats by (account, provider id), in multi-row statements; returns the
 /// chats' ids by (account, provider id). `chats` holds each chat once (one statement may not
 /// update a row twice in PostgreSQL) and in key order, so that transactions writing the same
@@ -37,35 +33,12 @@ pub async fn chats_upsert(
     conn: &mut PgConnection,
     chats: &[ChatWrite<'_>],
 ) -> StoreResult<HashMap<(String, String), String>> {
-    let mut ids = HashMap::with_capacity(chats.len());
-    for batch in chats.chunks(CHAT_BATCH) {
-        let mut sql = QueryBuilder::<Postgres>::new(
-            "INSERT INTO chats (id, account_id, provider_id, inbox, name, kind, timestamp,
-                unread_count, archived, muted_until, read_only, folder, attendee_provider_id,
-                content_type, deleted, seen_series, provider_ref) ",
-        );
-        sql.push_values(batch, |mut row, w| {
-            let c = w.chat;
-            row.push_bind(ChatId::new().to_string())
-                .push_bind(w.account)
-                .push_bind(&c.provider_id)
-                .push_bind(c.inbox.map(|i| i.as_str()))
-                .push_bind(&c.name)
-                .push_bind(c.kind as i64)
-                .push_bind(c.last_activity_ms)
-                .push_bind(c.unread_count)
-                .push_bind(c.archived)
-                .push_bind(c.muted_until)
-                .push_bind(c.read_only)
-                .push_bind(&c.folder)
-                .push_bind(&c.attendee_provider_id)
-                .push_bind(&c.content_type)
-                .push_bind(false)
-                .push_bind(w.series)
-                .push_bind(&c.provider_ref);
-        });
-        sql.push(
-            " ON CONFLICT (account_id, provider_id) DO UPDATE SET
+    content::chats_upsert::<Postgres>(conn, chats, CHAT_UPSERT_CONFLICT).await
+}
+
+/// How a chat row already there is updated (in this dialect's spelling of `false`); each row's
+/// id and key return.
+const CHAT_UPSERT_CONFLICT: &str = " ON CONFLICT (account_id, provider_id) DO UPDATE SET
                 inbox = excluded.inbox, name = excluded.name, kind = excluded.kind,
                 timestamp = excluded.timestamp, unread_count = excluded.unread_count,
                 archived = excluded.archived, muted_until = excluded.muted_until,
@@ -74,15 +47,7 @@ pub async fn chats_upsert(
                 content_type = excluded.content_type, deleted = false,
                 seen_series = excluded.seen_series,
                 provider_ref = COALESCE(excluded.provider_ref, chats.provider_ref)
-             RETURNING id, account_id, provider_id",
-        );
-        for row in sql.build().fetch_all(&mut *conn).await? {
-            let key = (row.try_get("account_id")?, row.try_get("provider_id")?);
-            ids.insert(key, row.try_get("id")?);
-        }
-    }
-    Ok(ids)
-}
+             RETURNING id, account_id, provider_id";
 
 /// Marks as deleted what a finished full resync of `scope` did not see.
 pub async fn reconcile(
