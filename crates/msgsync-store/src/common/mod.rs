@@ -22,7 +22,7 @@ mod paging;
 mod rows;
 mod writes;
 
-pub(crate) use jobs::new_job;
+pub(crate) use jobs::{active_jobs, ensure_held, new_job};
 pub(crate) use paging::{cursor_bounds, paginate};
 pub(crate) use rows::{
     account_from_row, attendee_from_row, chat_from_row, corrupt, job_from_row, key_from_row,

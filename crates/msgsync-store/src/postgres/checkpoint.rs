@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use sqlx::{PgConnection, PgPool};
 
 use super::{attendees, content, jobs};
-use crate::common::{messages, AttendeeWrites, ChatWrite, MessageWrite};
+use crate::common::{ensure_held, messages, AttendeeWrites, ChatWrite, MessageWrite};
 use crate::{StoreError, StoreResult, SyncCheckpoint};
 
 pub async fn write(db: &PgPool, checkpoint: &SyncCheckpoint) -> StoreResult<()> {
@@ -48,7 +48,7 @@ async fn save_cursor(conn: &mut PgConnection, c: &SyncCheckpoint) -> StoreResult
     .bind(c.job.lease_token)
     .execute(&mut *conn)
     .await?;
-    jobs::ensure_held(done.rows_affected())
+    ensure_held(done.rows_affected())
 }
 
 /// The checkpoint's chats, then their attendees, then their messages. One multi-row upsert may

@@ -10,7 +10,7 @@ use msgsync_core::{AccountId, LinkedinProduct, SyncId};
 use sqlx::{PgConnection, PgPool};
 
 use super::content;
-use crate::common::{corrupt, job_from_row, new_job, paginate};
+use crate::common::{active_jobs, ensure_held, job_from_row, new_job, paginate};
 use crate::*;
 
 /// How often one request reads again after losing a race to another request of the same
@@ -227,18 +227,7 @@ pub async fn stats(db: &PgPool, now: i64) -> StoreResult<SyncStats> {
     )
     .fetch_all(db)
     .await?;
-    let active = rows
-        .into_iter()
-        .map(|(state, provider, n)| {
-            Ok((
-                JobState::parse(&state).ok_or_else(|| corrupt("job state", &state))?,
-                provider
-                    .parse()
-                    .map_err(|_| corrupt("provider", &provider))?,
-                n,
-            ))
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
+    let active = active_jobs(rows)?;
     let oldest_due_at: Option<i64> = sqlx::query_scalar(
         "SELECT min(run_after) FROM sync_jobs WHERE state = 'queued' AND run_after <= $1",
     )
@@ -274,14 +263,6 @@ pub async fn end_all_leases(db: &PgPool, now: i64) -> StoreResult<u64> {
     .execute(db)
     .await?;
     Ok(done.rows_affected())
-}
-
-pub(super) fn ensure_held(rows: u64) -> StoreResult<()> {
-    if rows == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::LostLease)
-    }
 }
 
 pub async fn renew(db: &PgPool, r: &SyncRenew<'_>) -> StoreResult<()> {

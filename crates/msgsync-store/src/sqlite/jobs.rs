@@ -10,7 +10,7 @@ use msgsync_core::{AccountId, LinkedinProduct};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 use super::content;
-use crate::common::{corrupt, job_from_row, new_job, paginate};
+use crate::common::{active_jobs, ensure_held, job_from_row, new_job, paginate};
 use crate::*;
 
 async fn fetch_optional(
@@ -216,18 +216,7 @@ pub async fn stats(db: &SqlitePool, now: i64) -> StoreResult<SyncStats> {
     )
     .fetch_all(db)
     .await?;
-    let active = rows
-        .into_iter()
-        .map(|(state, provider, n)| {
-            Ok((
-                JobState::parse(&state).ok_or_else(|| corrupt("job state", &state))?,
-                provider
-                    .parse()
-                    .map_err(|_| corrupt("provider", &provider))?,
-                n,
-            ))
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
+    let active = active_jobs(rows)?;
     let oldest_due_at: Option<i64> = sqlx::query_scalar(
         "SELECT min(run_after) FROM sync_jobs WHERE state = 'queued' AND run_after <= ?",
     )
@@ -261,14 +250,6 @@ pub async fn end_all_leases(db: &SqlitePool, now: i64) -> StoreResult<u64> {
     .execute(db)
     .await?;
     Ok(done.rows_affected())
-}
-
-fn ensure_held(rows: u64) -> StoreResult<()> {
-    if rows == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::LostLease)
-    }
 }
 
 pub async fn renew(db: &SqlitePool, r: &SyncRenew<'_>) -> StoreResult<()> {
