@@ -5,7 +5,7 @@ use sqlx::{Pool, QueryBuilder};
 
 use super::dialect::{Bind, Dialect};
 use super::{
-    attendee_from_row, chat_from_row, cursor_bounds, paginate, ATTENDEE_COLUMNS, CHAT_COLUMNS,
+    attendee_from_row, chat_from_row, cursor_bounds, page_of, ATTENDEE_COLUMNS, CHAT_COLUMNS,
 };
 use crate::*;
 
@@ -50,14 +50,7 @@ pub async fn chats<DB: Dialect>(
         .push("))) ORDER BY c.timestamp DESC, c.id DESC LIMIT ")
         .bind(i64::from(q.page.limit) + 1);
     let rows = DB::fetch_all(&mut sql, db).await?;
-    let items = rows
-        .iter()
-        .map(chat_from_row)
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(paginate(items, q.page.limit, |c| PageCursor {
-        at: c.timestamp,
-        id: c.id.to_string(),
-    }))
+    page_of(&rows, q.page.limit, chat_from_row)
 }
 
 /// A tenant's attendees, in id order, after the cursor's id.
@@ -81,12 +74,5 @@ pub async fn attendees<DB: Dialect>(
         .push(" ORDER BY t.id LIMIT ")
         .bind(i64::from(q.page.limit) + 1);
     let rows = DB::fetch_all(&mut sql, db).await?;
-    let items = rows
-        .iter()
-        .map(attendee_from_row)
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(paginate(items, q.page.limit, |t| PageCursor {
-        at: 0,
-        id: t.id.to_string(),
-    }))
+    page_of(&rows, q.page.limit, attendee_from_row)
 }

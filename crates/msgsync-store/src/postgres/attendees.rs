@@ -4,7 +4,7 @@ use msgsync_core::AttendeeId;
 use sqlx::{PgConnection, PgPool, Postgres};
 
 use crate::common::{
-    attendee_from_row, attendees, chat_from_row, cursor_bounds, paginate, AttendeeWrites,
+    attendee_from_row, attendees, chat_from_row, cursor_bounds, page_of, AttendeeWrites,
     ATTENDEE_COLUMNS, CHAT_COLUMNS,
 };
 use crate::*;
@@ -60,14 +60,7 @@ pub async fn chats_of(
     .bind(i64::from(page.limit) + 1)
     .fetch_all(db)
     .await?;
-    let items = rows
-        .iter()
-        .map(chat_from_row)
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(paginate(items, page.limit, |c| PageCursor {
-        at: c.timestamp,
-        id: c.id.to_string(),
-    }))
+    page_of(&rows, page.limit, chat_from_row)
 }
 
 /// Writes what a checkpoint collected about attendees, each kind of row in key order, so that

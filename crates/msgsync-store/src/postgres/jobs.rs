@@ -10,7 +10,7 @@ use msgsync_core::{AccountId, LinkedinProduct, SyncId};
 use sqlx::{PgConnection, PgPool};
 
 use super::content;
-use crate::common::{active_jobs, ensure_held, job_from_row, new_job, paginate};
+use crate::common::{active_jobs, cursor_bounds, ensure_held, job_from_row, new_job, page_of};
 use crate::*;
 
 /// How often one request reads again after losing a race to another request of the same
@@ -194,10 +194,7 @@ pub async fn list(
     account: AccountId,
     page: &PageRequest,
 ) -> StoreResult<Page<SyncJob>> {
-    let (at, id) = match &page.cursor {
-        Some(c) => (c.at, c.id.clone()),
-        None => (i64::MAX, String::new()),
-    };
+    let (at, id) = cursor_bounds(page);
     let rows = sqlx::query(
         "SELECT * FROM sync_jobs WHERE account_id = $1
            AND (created_at < $2 OR (created_at = $2 AND ($3 = '' OR id < $3)))
@@ -209,14 +206,7 @@ pub async fn list(
     .bind(i64::from(page.limit) + 1)
     .fetch_all(db)
     .await?;
-    let items = rows
-        .iter()
-        .map(job_from_row)
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(paginate(items, page.limit, |j| PageCursor {
-        at: j.created_at,
-        id: j.id.to_string(),
-    }))
+    page_of(&rows, page.limit, job_from_row)
 }
 
 /// Through `sync_jobs_queue`: the finished jobs, most of the table, are not read.

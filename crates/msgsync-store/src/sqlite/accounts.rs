@@ -1,7 +1,7 @@
 use msgsync_core::{AccountId, AccountState};
 use sqlx::SqlitePool;
 
-use crate::common::{account_from_row, paginate, products_to_text};
+use crate::common::{account_from_row, cursor_bounds, page_of, products_to_text};
 use crate::*;
 
 const COLUMNS: &str = "id, owner, mode, provider, name, state, provider_user_id, \
@@ -70,10 +70,7 @@ pub async fn list(
     tenant: &Tenant,
     page: &PageRequest,
 ) -> StoreResult<Page<AccountRecord>> {
-    let (at, id) = match &page.cursor {
-        Some(c) => (c.at, c.id.clone()),
-        None => (i64::MAX, String::new()),
-    };
+    let (at, id) = cursor_bounds(page);
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM accounts
          WHERE owner = ? AND mode = ?
@@ -89,14 +86,7 @@ pub async fn list(
     .bind(i64::from(page.limit) + 1)
     .fetch_all(db)
     .await?;
-    let items = rows
-        .iter()
-        .map(account_from_row)
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(paginate(items, page.limit, |a| PageCursor {
-        at: a.created_at,
-        id: a.id.to_string(),
-    }))
+    page_of(&rows, page.limit, account_from_row)
 }
 
 pub async fn delete(db: &SqlitePool, tenant: &Tenant, id: AccountId) -> StoreResult<bool> {
