@@ -1,14 +1,13 @@
-//! What the generic code in this module needs of a database, so that it is written once for
-//! both backends.
+//! What the generic code of this module needs of a database, so that code whose SQL is the
+//! same in both dialects is written once for both backends.
 //!
-//! sqlx states what a database can read and bind type by type (`String: Decode<'r, Sqlite>`),
-//! and a generic function would have to repeat such bounds for every type it touches, at every
-//! caller. Instead, [`Column`] and [`Value`] name the types both databases read and bind the
-//! same way, [`ReadRow`] reads them from either database's rows, and [`Dialect`] does the
-//! binding and running for a generic database: these few methods are the only place where the
-//! concrete database is known. The SQL itself
-//! is not here: `QueryBuilder` writes each dialect's placeholders itself, and what differs
-//! between the dialects stays in each backend.
+//! sqlx states what a database reads and binds type by type (`String: Decode<'r, Sqlite>`),
+//! and a function generic over the database would have to repeat such bounds for every type
+//! it touches, at every caller. Instead, [`Column`] and [`Value`] name the types both
+//! databases read and bind (this is the one place that names both), [`ReadRow`] reads them
+//! from either database's rows, and [`Dialect`] binds them and runs statements for a generic
+//! database. The SQL itself is not here: `QueryBuilder` writes each dialect's placeholders,
+//! and SQL that differs between the dialects stays in its backend.
 
 use std::fmt::Display;
 use std::future::Future;
@@ -41,7 +40,9 @@ impl<'q, T> Value<'q> for T where
 {
 }
 
-/// A future the generic code can await inside the backends' `Send` futures.
+/// A statement's future. Boxed because the backends' `Store` methods must be `Send`, which a
+/// future returned by a trait method can only promise as a named type; one allocation per
+/// statement.
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A row of either database; the record decoders take any.
