@@ -1,8 +1,9 @@
 //! The sync-job state machine's pure part.
 
-use msgsync_core::SyncId;
+use msgsync_core::{ProviderKind, SyncId};
 
-use crate::{JobState, SyncJob, SyncRequest};
+use super::corrupt;
+use crate::{JobState, StoreError, StoreResult, SyncJob, SyncRequest};
 
 /// The job a request starts: the next chunk of a series left at `CHUNK_DONE` with the same
 /// span, product and `partial`, or a fresh series.
@@ -34,5 +35,32 @@ pub(crate) fn new_job(r: &SyncRequest, latest: Option<&SyncJob>) -> SyncJob {
         created_at: r.now,
         updated_at: r.now,
         finished_at: None,
+    }
+}
+
+/// `SyncStats::active` from its query's rows (state, provider, count).
+pub(crate) fn active_jobs(
+    rows: Vec<(String, String, i64)>,
+) -> StoreResult<Vec<(JobState, ProviderKind, i64)>> {
+    rows.into_iter()
+        .map(|(state, provider, n)| {
+            Ok((
+                JobState::parse(&state).ok_or_else(|| corrupt("job state", &state))?,
+                provider
+                    .parse()
+                    .map_err(|_| corrupt("provider", &provider))?,
+                n,
+            ))
+        })
+        .collect()
+}
+
+/// A write of a run's job changed `rows` rows: the run still holds the job if it changed one
+/// (its lease, owner and fencing token all matched).
+pub(crate) fn ensure_held(rows: u64) -> StoreResult<()> {
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::LostLease)
     }
 }

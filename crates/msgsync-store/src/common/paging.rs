@@ -1,6 +1,8 @@
 //! Pages of a listing: where one starts, and the cursor of the next.
 
-use crate::{Page, PageCursor, PageRequest};
+use crate::{
+    AccountRecord, AttendeeRecord, ChatRecord, Page, PageCursor, PageRequest, StoreResult, SyncJob,
+};
 
 /// The position a page starts after: the cursor's (instant, id), or before everything.
 pub(crate) fn cursor_bounds(page: &PageRequest) -> (i64, String) {
@@ -24,4 +26,59 @@ pub(crate) fn paginate<T>(
         None
     };
     Page { items, next }
+}
+
+/// A record of a listing: where the page after it starts, in the listing's order.
+pub(crate) trait Paged {
+    fn cursor(&self) -> PageCursor;
+}
+
+/// Accounts list newest first, by creation.
+impl Paged for AccountRecord {
+    fn cursor(&self) -> PageCursor {
+        PageCursor {
+            at: self.created_at,
+            id: self.id.to_string(),
+        }
+    }
+}
+
+/// An account's syncs list newest first, by creation.
+impl Paged for SyncJob {
+    fn cursor(&self) -> PageCursor {
+        PageCursor {
+            at: self.created_at,
+            id: self.id.to_string(),
+        }
+    }
+}
+
+/// Chats list by last activity, newest first.
+impl Paged for ChatRecord {
+    fn cursor(&self) -> PageCursor {
+        PageCursor {
+            at: self.timestamp,
+            id: self.id.to_string(),
+        }
+    }
+}
+
+/// Attendees list by id alone.
+impl Paged for AttendeeRecord {
+    fn cursor(&self) -> PageCursor {
+        PageCursor {
+            at: 0,
+            id: self.id.to_string(),
+        }
+    }
+}
+
+/// Decodes `rows` (fetched with `limit + 1`) and cuts them to a page.
+pub(crate) fn page_of<R, T: Paged>(
+    rows: &[R],
+    limit: u32,
+    decode: impl Fn(&R) -> StoreResult<T>,
+) -> StoreResult<Page<T>> {
+    let items = rows.iter().map(decode).collect::<StoreResult<Vec<_>>>()?;
+    Ok(paginate(items, limit, T::cursor))
 }

@@ -1,35 +1,11 @@
 use msgsync_core::{AccountId, AccountState};
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
-use crate::common::{corrupt, paginate, products_from_text, products_to_text};
+use crate::common::{account_from_row, cursor_bounds, page_of, products_to_text};
 use crate::*;
 
 const COLUMNS: &str = "id, owner, mode, provider, name, state, provider_user_id, \
                        linkedin_products, created_at, updated_at";
-
-fn from_row(row: &PgRow) -> StoreResult<AccountRecord> {
-    let id: String = row.try_get("id")?;
-    let mode: String = row.try_get("mode")?;
-    let provider: String = row.try_get("provider")?;
-    let state: String = row.try_get("state")?;
-    Ok(AccountRecord {
-        id: id.parse().map_err(|_| corrupt("account id", &id))?,
-        owner: row.try_get("owner")?,
-        mode: mode.parse().map_err(|_| corrupt("account mode", &mode))?,
-        provider: provider
-            .parse()
-            .map_err(|_| corrupt("provider", &provider))?,
-        name: row.try_get("name")?,
-        state: state
-            .parse()
-            .map_err(|_| corrupt("account state", &state))?,
-        provider_user_id: row.try_get("provider_user_id")?,
-        linkedin_products: products_from_text(row.try_get("linkedin_products")?)?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
 
 pub async fn insert(
     db: &PgPool,
@@ -55,7 +31,7 @@ pub async fn insert(
     // Every row, to the statement's end, where its commit happens (see `jobs::claim`).
     .fetch_all(db)
     .await?;
-    from_row(row.first().ok_or(StoreError::Corrupt(
+    account_from_row(row.first().ok_or(StoreError::Corrupt(
         "an INSERT … RETURNING returned no row".into(),
     ))?)
 }
@@ -74,7 +50,7 @@ pub async fn get(
     .fetch_optional(db)
     .await?
     .as_ref()
-    .map(from_row)
+    .map(account_from_row)
     .transpose()
 }
 
@@ -84,7 +60,7 @@ pub async fn find(db: &PgPool, id: AccountId) -> StoreResult<Option<AccountRecor
         .fetch_optional(db)
         .await?
         .as_ref()
-        .map(from_row)
+        .map(account_from_row)
         .transpose()
 }
 
@@ -93,10 +69,7 @@ pub async fn list(
     tenant: &Tenant,
     page: &PageRequest,
 ) -> StoreResult<Page<AccountRecord>> {
-    let (at, id) = match &page.cursor {
-        Some(c) => (c.at, c.id.clone()),
-        None => (i64::MAX, String::new()),
-    };
+    let (at, id) = cursor_bounds(page);
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM accounts
          WHERE owner = $1 AND mode = $2
@@ -110,11 +83,7 @@ pub async fn list(
     .bind(i64::from(page.limit) + 1)
     .fetch_all(db)
     .await?;
-    let items = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
-    Ok(paginate(items, page.limit, |a| PageCursor {
-        at: a.created_at,
-        id: a.id.to_string(),
-    }))
+    page_of(&rows, page.limit, account_from_row)
 }
 
 pub async fn delete(db: &PgPool, tenant: &Tenant, id: AccountId) -> StoreResult<bool> {

@@ -1,64 +1,13 @@
 //! Chat attendees: the people of an account's chats, written with the pages that name them.
 
 use msgsync_core::AttendeeId;
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgConnection, PgPool, Postgres};
 
-use super::content::chat_from_row;
-use crate::common::{corrupt, cursor_bounds, paginate, AttendeeWrites, CHAT_COLUMNS};
+use crate::common::{
+    attendee_from_row, attendees, chat_from_row, cursor_bounds, page_of, AttendeeWrites,
+    ATTENDEE_COLUMNS, CHAT_COLUMNS,
+};
 use crate::*;
-
-const COLUMNS: &str =
-    "t.id, t.account_id, t.provider_id, t.name, t.is_self, t.profile_url, t.picture_url, t.linkedin";
-
-fn from_row(row: &PgRow) -> StoreResult<AttendeeRecord> {
-    let id: String = row.try_get("id")?;
-    let account_id: String = row.try_get("account_id")?;
-    let linkedin: Option<String> = row.try_get("linkedin")?;
-    Ok(AttendeeRecord {
-        id: id.parse().map_err(|_| corrupt("attendee id", &id))?,
-        account_id: account_id
-            .parse()
-            .map_err(|_| corrupt("account id", &account_id))?,
-        provider_id: row.try_get("provider_id")?,
-        name: row.try_get("name")?,
-        is_self: row.try_get("is_self")?,
-        profile_url: row.try_get("profile_url")?,
-        picture_url: row.try_get("picture_url")?,
-        linkedin: linkedin
-            .map(|l| serde_json::from_str(&l).map_err(|_| corrupt("LinkedIn member", &l)))
-            .transpose()?,
-    })
-}
-
-/// In id order, after the cursor's id.
-pub async fn list(
-    db: &PgPool,
-    tenant: &Tenant,
-    q: &AttendeeQuery,
-) -> StoreResult<Page<AttendeeRecord>> {
-    let after = q.page.cursor.as_ref().map_or("", |c| c.id.as_str());
-    let mut sql = QueryBuilder::<Postgres>::new(format!(
-        "SELECT {COLUMNS} FROM attendees t JOIN accounts a ON a.id = t.account_id WHERE a.owner = "
-    ));
-    sql.push_bind(&tenant.owner)
-        .push(" AND a.mode = ")
-        .push_bind(tenant.mode.as_str());
-    if let Some(account) = q.account_id {
-        sql.push(" AND t.account_id = ")
-            .push_bind(account.to_string());
-    }
-    sql.push(" AND t.id > ")
-        .push_bind(after)
-        .push(" ORDER BY t.id LIMIT ")
-        .push_bind(i64::from(q.page.limit) + 1);
-    let rows = sql.build().fetch_all(db).await?;
-    let items = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
-    Ok(paginate(items, q.page.limit, |t| PageCursor {
-        at: 0,
-        id: t.id.to_string(),
-    }))
-}
 
 pub async fn get(
     db: &PgPool,
@@ -66,7 +15,7 @@ pub async fn get(
     id: AttendeeId,
 ) -> StoreResult<Option<AttendeeRecord>> {
     sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM attendees t JOIN accounts a ON a.id = t.account_id
+        "SELECT {ATTENDEE_COLUMNS} FROM attendees t JOIN accounts a ON a.id = t.account_id
          WHERE t.id = $1 AND a.owner = $2 AND a.mode = $3"
     ))
     .bind(id.to_string())
@@ -75,20 +24,20 @@ pub async fn get(
     .fetch_optional(db)
     .await?
     .as_ref()
-    .map(from_row)
+    .map(attendee_from_row)
     .transpose()
 }
 
 pub async fn list_of_chat(db: &PgPool, chat: &ChatRecord) -> StoreResult<Vec<AttendeeRecord>> {
     sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM chat_attendees ca JOIN attendees t ON t.id = ca.attendee_id
+        "SELECT {ATTENDEE_COLUMNS} FROM chat_attendees ca JOIN attendees t ON t.id = ca.attendee_id
          WHERE ca.chat_id = $1 ORDER BY t.id"
     ))
     .bind(chat.id.to_string())
     .fetch_all(db)
     .await?
     .iter()
-    .map(from_row)
+    .map(attendee_from_row)
     .collect()
 }
 
@@ -111,14 +60,7 @@ pub async fn chats_of(
     .bind(i64::from(page.limit) + 1)
     .fetch_all(db)
     .await?;
-    let items = rows
-        .iter()
-        .map(chat_from_row)
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(paginate(items, page.limit, |c| PageCursor {
-        at: c.timestamp,
-        id: c.id.to_string(),
-    }))
+    page_of(&rows, page.limit, chat_from_row)
 }
 
 /// Writes what a checkpoint collected about attendees, each kind of row in key order, so that
@@ -130,63 +72,5 @@ pub async fn write(mut writes: AttendeeWrites<'_>, conn: &mut PgConnection) -> S
     described.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut undescribed: Vec<_> = writes.undescribed.into_iter().collect();
     undescribed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for batch in described.chunks(BATCH) {
-        let mut sql = QueryBuilder::<Postgres>::new(
-            "INSERT INTO attendees (id, account_id, provider_id, name, is_self, profile_url,
-                    picture_url, linkedin) ",
-        );
-        let linkedin: Vec<Option<String>> = batch
-            .iter()
-            .map(|(_, (_, a))| a.linkedin.as_ref().map(serde_json::to_string).transpose())
-            .collect::<Result<_, _>>()
-            .map_err(|e| StoreError::Corrupt(format!("attendee could not be encoded: {e}")))?;
-        sql.push_values(
-            batch.iter().zip(linkedin),
-            |mut row, ((id, (account, a)), li)| {
-                row.push_bind(id)
-                    .push_bind(*account)
-                    .push_bind(&a.provider_id)
-                    .push_bind(&a.name)
-                    .push_bind(a.is_self)
-                    .push_bind(&a.profile_url)
-                    .push_bind(&a.picture_url)
-                    .push_bind(li);
-            },
-        );
-        // A page that knows less of someone (no picture, say) keeps what another knew.
-        sql.push(
-            " ON CONFLICT (id) DO UPDATE SET name = excluded.name, is_self = excluded.is_self,
-                    profile_url = coalesce(excluded.profile_url, attendees.profile_url),
-                    picture_url = coalesce(excluded.picture_url, attendees.picture_url),
-                    linkedin = coalesce(excluded.linkedin, attendees.linkedin)",
-        );
-        sql.build().execute(&mut *conn).await?;
-    }
-    for batch in undescribed.chunks(BATCH) {
-        let mut sql = QueryBuilder::<Postgres>::new(
-            "INSERT INTO attendees (id, account_id, provider_id, name, is_self) ",
-        );
-        sql.push_values(batch, |mut row, (id, (account, provider_id, is_self))| {
-            row.push_bind(id)
-                .push_bind(*account)
-                .push_bind(*provider_id)
-                .push_bind(*provider_id)
-                .push_bind(*is_self);
-        });
-        sql.push(" ON CONFLICT (id) DO NOTHING");
-        sql.build().execute(&mut *conn).await?;
-    }
-    for batch in writes.links.chunks(BATCH) {
-        let mut sql =
-            QueryBuilder::<Postgres>::new("INSERT INTO chat_attendees (chat_id, attendee_id) ");
-        sql.push_values(batch, |mut row, (chat, attendee)| {
-            row.push_bind(*chat).push_bind(attendee);
-        });
-        sql.push(" ON CONFLICT DO NOTHING");
-        sql.build().execute(&mut *conn).await?;
-    }
-    Ok(())
+    attendees::write::<Postgres>(conn, &described, &undescribed, &writes.links).await
 }
-
-/// Rows per multi-row statement (8 parameters a row at most, far below PostgreSQL's 65,535).
-const BATCH: usize = 500;

@@ -12,8 +12,8 @@ use std::collections::HashSet;
 
 use sqlx::{PgConnection, PgPool};
 
-use super::{attendees, content, jobs, messages};
-use crate::common::{AttendeeWrites, ChatWrite, MessageWrite};
+use super::{attendees, content, jobs};
+use crate::common::{ensure_held, messages, AttendeeWrites, ChatWrite, MessageWrite};
 use crate::{StoreError, StoreResult, SyncCheckpoint};
 
 pub async fn write(db: &PgPool, checkpoint: &SyncCheckpoint) -> StoreResult<()> {
@@ -48,7 +48,7 @@ async fn save_cursor(conn: &mut PgConnection, c: &SyncCheckpoint) -> StoreResult
     .bind(c.job.lease_token)
     .execute(&mut *conn)
     .await?;
-    jobs::ensure_held(done.rows_affected())
+    ensure_held(done.rows_affected())
 }
 
 /// The checkpoint's chats, then their attendees, then their messages. One multi-row upsert may
@@ -96,5 +96,5 @@ async fn write_pages(conn: &mut PgConnection, c: &SyncCheckpoint) -> StoreResult
     messages.dedup_by(|later, first| {
         later.chat == first.chat && later.message.provider_id == first.message.provider_id
     });
-    messages::upsert(conn, &messages).await
+    messages::upsert::<sqlx::Postgres>(conn, &messages).await
 }

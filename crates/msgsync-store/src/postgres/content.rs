@@ -4,94 +4,10 @@
 use std::collections::HashMap;
 
 use msgsync_core::{AccountId, ChatId, SyncId};
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgConnection, PgPool, Postgres};
 
-use crate::common::{corrupt, cursor_bounds, paginate, ChatWrite, CHAT_COLUMNS};
+use crate::common::{chat_from_row, content, ChatWrite, CHAT_COLUMNS};
 use crate::*;
-
-pub(super) fn chat_from_row(row: &PgRow) -> StoreResult<ChatRecord> {
-    let id: String = row.try_get("id")?;
-    let account_id: String = row.try_get("account_id")?;
-    let account_type: String = row.try_get("account_type")?;
-    let inbox: Option<String> = row.try_get("inbox")?;
-    Ok(ChatRecord {
-        id: id.parse().map_err(|_| corrupt("chat id", &id))?,
-        account_id: account_id
-            .parse()
-            .map_err(|_| corrupt("account id", &account_id))?,
-        account_type: account_type
-            .parse()
-            .map_err(|_| corrupt("provider", &account_type))?,
-        provider_id: row.try_get("provider_id")?,
-        inbox: inbox
-            .map(|i| i.parse().map_err(|_| corrupt("inbox", &i)))
-            .transpose()?,
-        name: row.try_get("name")?,
-        kind: row.try_get("kind")?,
-        timestamp: row.try_get("timestamp")?,
-        unread_count: row.try_get("unread_count")?,
-        archived: row.try_get("archived")?,
-        muted_until: row.try_get("muted_until")?,
-        read_only: row.try_get("read_only")?,
-        folder: row.try_get("folder")?,
-        attendee_provider_id: row.try_get("attendee_provider_id")?,
-        content_type: row.try_get("content_type")?,
-        deleted: row.try_get("deleted")?,
-        provider_ref: row.try_get("provider_ref")?,
-    })
-}
-
-pub async fn chat_list(
-    db: &PgPool,
-    tenant: &Tenant,
-    q: &ChatQuery,
-) -> StoreResult<Page<ChatRecord>> {
-    let (at, id) = cursor_bounds(&q.page);
-    let mut sql = QueryBuilder::<Postgres>::new(format!(
-        "SELECT {CHAT_COLUMNS} FROM chats c JOIN accounts a ON a.id = c.account_id WHERE a.owner = "
-    ));
-    sql.push_bind(&tenant.owner)
-        .push(" AND a.mode = ")
-        .push_bind(tenant.mode.as_str());
-    if let Some(account) = q.account_id {
-        sql.push(" AND c.account_id = ")
-            .push_bind(account.to_string());
-    }
-    if let Some(provider) = q.account_type {
-        sql.push(" AND a.provider = ").push_bind(provider.as_str());
-    }
-    if let Some(unread) = q.unread {
-        sql.push(if unread {
-            " AND c.unread_count > 0"
-        } else {
-            " AND c.unread_count = 0"
-        });
-    }
-    sql.push(" AND c.timestamp >= ")
-        .push_bind(q.span.after.unwrap_or(i64::MIN))
-        .push(" AND c.timestamp <= ")
-        .push_bind(q.span.before.unwrap_or(i64::MAX));
-    sql.push(" AND (c.timestamp < ")
-        .push_bind(at)
-        .push(" OR (c.timestamp = ")
-        .push_bind(at)
-        .push(" AND (")
-        .push_bind(id.clone())
-        .push(" = '' OR c.id < ")
-        .push_bind(id)
-        .push("))) ORDER BY c.timestamp DESC, c.id DESC LIMIT ")
-        .push_bind(i64::from(q.page.limit) + 1);
-    let rows = sql.build().fetch_all(db).await?;
-    let items = rows
-        .iter()
-        .map(chat_from_row)
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(paginate(items, q.page.limit, |c| PageCursor {
-        at: c.timestamp,
-        id: c.id.to_string(),
-    }))
-}
 
 pub async fn chat_get(db: &PgPool, tenant: &Tenant, id: ChatId) -> StoreResult<Option<ChatRecord>> {
     sqlx::query(&format!(
@@ -108,10 +24,6 @@ pub async fn chat_get(db: &PgPool, tenant: &Tenant, id: ChatId) -> StoreResult<O
     .transpose()
 }
 
-/// Rows per multi-row chat upsert: 17 parameters a row, far below PostgreSQL's 65,535 a
-/// statement.
-const CHAT_BATCH: usize = 500;
-
 /// Inserts or updates chats by (account, provider id), in multi-row statements; returns the
 /// chats' ids by (account, provider id). `chats` holds each chat once (one statement may not
 /// update a row twice in PostgreSQL) and in key order, so that transactions writing the same
@@ -121,35 +33,12 @@ pub async fn chats_upsert(
     conn: &mut PgConnection,
     chats: &[ChatWrite<'_>],
 ) -> StoreResult<HashMap<(String, String), String>> {
-    let mut ids = HashMap::with_capacity(chats.len());
-    for batch in chats.chunks(CHAT_BATCH) {
-        let mut sql = QueryBuilder::<Postgres>::new(
-            "INSERT INTO chats (id, account_id, provider_id, inbox, name, kind, timestamp,
-                unread_count, archived, muted_until, read_only, folder, attendee_provider_id,
-                content_type, deleted, seen_series, provider_ref) ",
-        );
-        sql.push_values(batch, |mut row, w| {
-            let c = w.chat;
-            row.push_bind(ChatId::new().to_string())
-                .push_bind(w.account)
-                .push_bind(&c.provider_id)
-                .push_bind(c.inbox.map(|i| i.as_str()))
-                .push_bind(&c.name)
-                .push_bind(c.kind as i64)
-                .push_bind(c.last_activity_ms)
-                .push_bind(c.unread_count)
-                .push_bind(c.archived)
-                .push_bind(c.muted_until)
-                .push_bind(c.read_only)
-                .push_bind(&c.folder)
-                .push_bind(&c.attendee_provider_id)
-                .push_bind(&c.content_type)
-                .push_bind(false)
-                .push_bind(w.series)
-                .push_bind(&c.provider_ref);
-        });
-        sql.push(
-            " ON CONFLICT (account_id, provider_id) DO UPDATE SET
+    content::chats_upsert::<Postgres>(conn, chats, CHAT_UPSERT_CONFLICT).await
+}
+
+/// How a chat row already there is updated (in this dialect's spelling of `false`); each row's
+/// id and key return.
+const CHAT_UPSERT_CONFLICT: &str = " ON CONFLICT (account_id, provider_id) DO UPDATE SET
                 inbox = excluded.inbox, name = excluded.name, kind = excluded.kind,
                 timestamp = excluded.timestamp, unread_count = excluded.unread_count,
                 archived = excluded.archived, muted_until = excluded.muted_until,
@@ -158,15 +47,7 @@ pub async fn chats_upsert(
                 content_type = excluded.content_type, deleted = false,
                 seen_series = excluded.seen_series,
                 provider_ref = COALESCE(excluded.provider_ref, chats.provider_ref)
-             RETURNING id, account_id, provider_id",
-        );
-        for row in sql.build().fetch_all(&mut *conn).await? {
-            let key = (row.try_get("account_id")?, row.try_get("provider_id")?);
-            ids.insert(key, row.try_get("id")?);
-        }
-    }
-    Ok(ids)
-}
+             RETURNING id, account_id, provider_id";
 
 /// Marks as deleted what a finished full resync of `scope` did not see.
 pub async fn reconcile(

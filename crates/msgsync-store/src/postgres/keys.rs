@@ -1,28 +1,7 @@
-use msgsync_core::Scope;
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
-use crate::common::corrupt;
+use crate::common::key_from_row;
 use crate::{ApiKeyRecord, StoreResult};
-
-fn from_row(row: &PgRow) -> StoreResult<ApiKeyRecord> {
-    let mode: String = row.try_get("mode")?;
-    let scopes: String = row.try_get("scopes")?;
-    Ok(ApiKeyRecord {
-        id: row.try_get("id")?,
-        owner: row.try_get("owner")?,
-        name: row.try_get("name")?,
-        mode: mode.parse().map_err(|_| corrupt("key mode", &mode))?,
-        scopes: scopes
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(|s| s.parse::<Scope>().map_err(|_| corrupt("scope", s)))
-            .collect::<StoreResult<_>>()?,
-        key_hash: row.try_get("key_hash")?,
-        created_at: row.try_get("created_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-    })
-}
 
 pub async fn insert(db: &PgPool, key: &ApiKeyRecord) -> StoreResult<()> {
     let scopes: Vec<&str> = key.scopes.iter().map(|s| s.as_str()).collect();
@@ -49,7 +28,7 @@ pub async fn get(db: &PgPool, id: &str) -> StoreResult<Option<ApiKeyRecord>> {
         .fetch_optional(db)
         .await?
         .as_ref()
-        .map(from_row)
+        .map(key_from_row)
         .transpose()
 }
 
@@ -58,7 +37,7 @@ pub async fn list(db: &PgPool) -> StoreResult<Vec<ApiKeyRecord>> {
         .fetch_all(db)
         .await?
         .iter()
-        .map(from_row)
+        .map(key_from_row)
         .collect()
 }
 

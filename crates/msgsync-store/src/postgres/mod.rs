@@ -12,7 +12,6 @@ mod checkpoint;
 mod content;
 mod jobs;
 mod keys;
-mod messages;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -24,6 +23,7 @@ use msgsync_core::{
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
+use crate::common::{listings, messages};
 use crate::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -249,7 +249,7 @@ impl Store for PgStore {
     }
 
     async fn chat_list(&self, tenant: &Tenant, query: &ChatQuery) -> StoreResult<Page<ChatRecord>> {
-        content::chat_list(&self.pool, tenant, query).await
+        listings::chats(&self.pool, tenant, query).await
     }
 
     async fn chat_get(&self, tenant: &Tenant, id: ChatId) -> StoreResult<Option<ChatRecord>> {
@@ -289,7 +289,7 @@ impl Store for PgStore {
         tenant: &Tenant,
         query: &AttendeeQuery,
     ) -> StoreResult<Page<AttendeeRecord>> {
-        attendees::list(&self.pool, tenant, query).await
+        listings::attendees(&self.pool, tenant, query).await
     }
 
     async fn attendee_get(

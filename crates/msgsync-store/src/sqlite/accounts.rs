@@ -1,35 +1,11 @@
 use msgsync_core::{AccountId, AccountState};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
 
-use crate::common::{corrupt, paginate, products_from_text, products_to_text};
+use crate::common::{account_from_row, cursor_bounds, page_of, products_to_text};
 use crate::*;
 
 const COLUMNS: &str = "id, owner, mode, provider, name, state, provider_user_id, \
                        linkedin_products, created_at, updated_at";
-
-fn from_row(row: &SqliteRow) -> StoreResult<AccountRecord> {
-    let id: String = row.try_get("id")?;
-    let mode: String = row.try_get("mode")?;
-    let provider: String = row.try_get("provider")?;
-    let state: String = row.try_get("state")?;
-    Ok(AccountRecord {
-        id: id.parse().map_err(|_| corrupt("account id", &id))?,
-        owner: row.try_get("owner")?,
-        mode: mode.parse().map_err(|_| corrupt("account mode", &mode))?,
-        provider: provider
-            .parse()
-            .map_err(|_| corrupt("provider", &provider))?,
-        name: row.try_get("name")?,
-        state: state
-            .parse()
-            .map_err(|_| corrupt("account state", &state))?,
-        provider_user_id: row.try_get("provider_user_id")?,
-        linkedin_products: products_from_text(row.try_get("linkedin_products")?)?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
 
 pub async fn insert(
     db: &SqlitePool,
@@ -56,7 +32,7 @@ pub async fn insert(
     // a caller that stopped at the first row would not see that commit fail.
     .fetch_all(db)
     .await?;
-    from_row(row.first().ok_or(StoreError::Corrupt(
+    account_from_row(row.first().ok_or(StoreError::Corrupt(
         "an INSERT … RETURNING returned no row".into(),
     ))?)
 }
@@ -75,7 +51,7 @@ pub async fn get(
     .fetch_optional(db)
     .await?
     .as_ref()
-    .map(from_row)
+    .map(account_from_row)
     .transpose()
 }
 
@@ -85,7 +61,7 @@ pub async fn find(db: &SqlitePool, id: AccountId) -> StoreResult<Option<AccountR
         .fetch_optional(db)
         .await?
         .as_ref()
-        .map(from_row)
+        .map(account_from_row)
         .transpose()
 }
 
@@ -94,10 +70,7 @@ pub async fn list(
     tenant: &Tenant,
     page: &PageRequest,
 ) -> StoreResult<Page<AccountRecord>> {
-    let (at, id) = match &page.cursor {
-        Some(c) => (c.at, c.id.clone()),
-        None => (i64::MAX, String::new()),
-    };
+    let (at, id) = cursor_bounds(page);
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM accounts
          WHERE owner = ? AND mode = ?
@@ -113,11 +86,7 @@ pub async fn list(
     .bind(i64::from(page.limit) + 1)
     .fetch_all(db)
     .await?;
-    let items = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
-    Ok(paginate(items, page.limit, |a| PageCursor {
-        at: a.created_at,
-        id: a.id.to_string(),
-    }))
+    page_of(&rows, page.limit, account_from_row)
 }
 
 pub async fn delete(db: &SqlitePool, tenant: &Tenant, id: AccountId) -> StoreResult<bool> {

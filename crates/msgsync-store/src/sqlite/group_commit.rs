@@ -15,8 +15,8 @@ use std::collections::HashSet;
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{attendees, content, jobs, messages};
-use crate::common::{AttendeeWrites, ChatWrite, MessageWrite};
+use super::{attendees, content, jobs};
+use crate::common::{messages, AttendeeWrites, ChatWrite, MessageWrite};
 use crate::{StoreError, StoreResult, SyncCheckpoint};
 
 /// The most messages one group writes: past this a transaction gains nothing and holds the
@@ -184,7 +184,7 @@ async fn write_checkpoints(
         }
     }
     attendees::write(attendees, conn).await?;
-    messages::upsert(conn, &messages).await?;
+    messages::upsert::<sqlx::Sqlite>(conn, &messages).await?;
     Ok(ids
         .iter()
         .map(|ids| {

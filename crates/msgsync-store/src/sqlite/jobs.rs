@@ -6,51 +6,12 @@
 
 use std::collections::HashSet;
 
-use msgsync_core::{AccountId, LinkedinProduct, SyncParams};
-use sqlx::sqlite::SqliteRow;
+use msgsync_core::{AccountId, LinkedinProduct};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 use super::content;
-use crate::common::{corrupt, new_job, paginate};
+use crate::common::{active_jobs, cursor_bounds, ensure_held, job_from_row, new_job, page_of};
 use crate::*;
-
-fn from_row(row: &SqliteRow) -> StoreResult<SyncJob> {
-    let id: String = row.try_get("id")?;
-    let account_id: String = row.try_get("account_id")?;
-    let series_id: String = row.try_get("series_id")?;
-    let state: String = row.try_get("state")?;
-    let params: String = row.try_get("params")?;
-    Ok(SyncJob {
-        id: id.parse().map_err(|_| corrupt("sync id", &id))?,
-        account_id: account_id
-            .parse()
-            .map_err(|_| corrupt("account id", &account_id))?,
-        series_id: series_id
-            .parse()
-            .map_err(|_| corrupt("sync id", &series_id))?,
-        chunk_number: row.try_get("chunk_number")?,
-        state: JobState::parse(&state).ok_or_else(|| corrupt("job state", &state))?,
-        reported: row.try_get("reported")?,
-        params: serde_json::from_str::<SyncParams>(&params)
-            .map_err(|_| corrupt("sync params", &params))?,
-        cursor: row.try_get("cursor")?,
-        chats_synced: row.try_get("chats_synced")?,
-        messages_synced: row.try_get("messages_synced")?,
-        chunk_chats: row.try_get("chunk_chats")?,
-        chats_total: row.try_get("chats_total")?,
-        messages_total: row.try_get("messages_total")?,
-        attempts: row.try_get("attempts")?,
-        error_kind: row.try_get("error_kind")?,
-        error_detail: row.try_get("error_detail")?,
-        run_after: row.try_get("run_after")?,
-        lease_owner: row.try_get("lease_owner")?,
-        lease_expires_at: row.try_get("lease_expires_at")?,
-        lease_token: row.try_get("lease_token")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        finished_at: row.try_get("finished_at")?,
-    })
-}
 
 async fn fetch_optional(
     conn: &mut SqliteConnection,
@@ -62,7 +23,7 @@ async fn fetch_optional(
         .fetch_optional(conn)
         .await?
         .as_ref()
-        .map(from_row)
+        .map(job_from_row)
         .transpose()
 }
 
@@ -210,7 +171,7 @@ pub async fn claim(db: &SqlitePool, c: &SyncClaim) -> StoreResult<Option<SyncJob
     .fetch_all(db)
     .await?
     .first()
-    .map(from_row)
+    .map(job_from_row)
     .transpose()
 }
 
@@ -220,10 +181,7 @@ pub async fn list(
     account: AccountId,
     page: &PageRequest,
 ) -> StoreResult<Page<SyncJob>> {
-    let (at, id) = match &page.cursor {
-        Some(c) => (c.at, c.id.clone()),
-        None => (i64::MAX, String::new()),
-    };
+    let (at, id) = cursor_bounds(page);
     let rows = sqlx::query(
         "SELECT * FROM sync_jobs WHERE account_id = ?
            AND (created_at < ? OR (created_at = ? AND (? = '' OR id < ?)))
@@ -237,11 +195,7 @@ pub async fn list(
     .bind(i64::from(page.limit) + 1)
     .fetch_all(db)
     .await?;
-    let items = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
-    Ok(paginate(items, page.limit, |j| PageCursor {
-        at: j.created_at,
-        id: j.id.to_string(),
-    }))
+    page_of(&rows, page.limit, job_from_row)
 }
 
 /// Through `sync_jobs_queue`: the finished jobs, most of the table, are not read.
@@ -252,18 +206,7 @@ pub async fn stats(db: &SqlitePool, now: i64) -> StoreResult<SyncStats> {
     )
     .fetch_all(db)
     .await?;
-    let active = rows
-        .into_iter()
-        .map(|(state, provider, n)| {
-            Ok((
-                JobState::parse(&state).ok_or_else(|| corrupt("job state", &state))?,
-                provider
-                    .parse()
-                    .map_err(|_| corrupt("provider", &provider))?,
-                n,
-            ))
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
+    let active = active_jobs(rows)?;
     let oldest_due_at: Option<i64> = sqlx::query_scalar(
         "SELECT min(run_after) FROM sync_jobs WHERE state = 'queued' AND run_after <= ?",
     )
@@ -283,7 +226,7 @@ pub async fn get(db: &SqlitePool, account: AccountId, id: SyncId) -> StoreResult
         .fetch_optional(db)
         .await?
         .as_ref()
-        .map(from_row)
+        .map(job_from_row)
         .transpose()
 }
 
@@ -297,14 +240,6 @@ pub async fn end_all_leases(db: &SqlitePool, now: i64) -> StoreResult<u64> {
     .execute(db)
     .await?;
     Ok(done.rows_affected())
-}
-
-fn ensure_held(rows: u64) -> StoreResult<()> {
-    if rows == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::LostLease)
-    }
 }
 
 pub async fn renew(db: &SqlitePool, r: &SyncRenew<'_>) -> StoreResult<()> {

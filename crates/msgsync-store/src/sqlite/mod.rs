@@ -10,7 +10,6 @@ mod content;
 mod group_commit;
 mod jobs;
 mod keys;
-mod messages;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -22,6 +21,7 @@ use msgsync_core::{
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+use crate::common::{listings, messages};
 use crate::*;
 use group_commit::GroupCommit;
 
@@ -232,7 +232,7 @@ impl Store for SqliteStore {
     }
 
     async fn chat_list(&self, tenant: &Tenant, query: &ChatQuery) -> StoreResult<Page<ChatRecord>> {
-        content::chat_list(&self.reader, tenant, query).await
+        listings::chats(&self.reader, tenant, query).await
     }
 
     async fn chat_get(&self, tenant: &Tenant, id: ChatId) -> StoreResult<Option<ChatRecord>> {
@@ -272,7 +272,7 @@ impl Store for SqliteStore {
         tenant: &Tenant,
         query: &AttendeeQuery,
     ) -> StoreResult<Page<AttendeeRecord>> {
-        attendees::list(&self.reader, tenant, query).await
+        listings::attendees(&self.reader, tenant, query).await
     }
 
     async fn attendee_get(

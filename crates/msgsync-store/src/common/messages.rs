@@ -5,10 +5,10 @@ use std::cmp::Reverse;
 
 use msgsync_core::content::MessageEventType;
 use msgsync_core::{AccountId, AttendeeId, MessageId, Span};
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{Pool, QueryBuilder};
 
-use crate::common::{corrupt, cursor_bounds, paginate, MessageWrite};
+use super::dialect::{Bind, Dialect, ReadRow};
+use super::{corrupt, cursor_bounds, paginate, MessageWrite};
 use crate::*;
 
 /// A message row with its chat's provider id (the API shows both), from `messages m` and
@@ -19,7 +19,7 @@ const COLUMNS: &str = "SELECT m.id, m.account_id, m.chat_id, c.provider_id AS ch
         m.delivered, m.original";
 
 /// Messages with their chats.
-fn select() -> QueryBuilder<'static, Postgres> {
+fn select<DB: Dialect>() -> QueryBuilder<'static, DB> {
     QueryBuilder::new(format!(
         "{COLUMNS} FROM messages m JOIN chats c ON c.id = m.chat_id"
     ))
@@ -28,39 +28,39 @@ fn select() -> QueryBuilder<'static, Postgres> {
 /// Newest first; ties by id, so that a cursor (instant, id) is a total order.
 const ORDER: &str = " ORDER BY m.timestamp DESC, m.id DESC LIMIT ";
 
-fn from_row(row: &PgRow) -> StoreResult<MessageRecord> {
-    let id: String = row.try_get("id")?;
-    let account_id: String = row.try_get("account_id")?;
-    let chat_id: String = row.try_get("chat_id")?;
-    let event_type: Option<i64> = row.try_get("event_type")?;
+fn from_row(row: &impl ReadRow) -> StoreResult<MessageRecord> {
+    let id: String = row.read("id")?;
+    let account_id: String = row.read("account_id")?;
+    let chat_id: String = row.read("chat_id")?;
+    let event_type: Option<i64> = row.read("event_type")?;
     Ok(MessageRecord {
         id: id.parse().map_err(|_| corrupt("message id", &id))?,
         account_id: account_id
             .parse()
             .map_err(|_| corrupt("account id", &account_id))?,
         chat_id: chat_id.parse().map_err(|_| corrupt("chat id", &chat_id))?,
-        chat_provider_id: row.try_get("chat_provider_id")?,
-        provider_id: row.try_get("provider_id")?,
-        sender_id: row.try_get("sender_id")?,
-        text: row.try_get("text")?,
-        subject: row.try_get("subject")?,
-        timestamp: row.try_get("timestamp")?,
-        is_sender: row.try_get("is_sender")?,
-        attachments: row.try_get("attachments")?,
-        reactions: row.try_get("reactions")?,
-        seen: row.try_get("seen")?,
-        hidden: row.try_get("hidden")?,
-        deleted: row.try_get("deleted")?,
-        edited: row.try_get("edited")?,
-        is_event: row.try_get("is_event")?,
+        chat_provider_id: row.read("chat_provider_id")?,
+        provider_id: row.read("provider_id")?,
+        sender_id: row.read("sender_id")?,
+        text: row.read("text")?,
+        subject: row.read("subject")?,
+        timestamp: row.read("timestamp")?,
+        is_sender: row.read("is_sender")?,
+        attachments: row.read("attachments")?,
+        reactions: row.read("reactions")?,
+        seen: row.read("seen")?,
+        hidden: row.read("hidden")?,
+        deleted: row.read("deleted")?,
+        edited: row.read("edited")?,
+        is_event: row.read("is_event")?,
         event_type: event_type
             .map(|code| {
                 MessageEventType::from_code(code)
                     .ok_or_else(|| corrupt("event type", &code.to_string()))
             })
             .transpose()?,
-        delivered: row.try_get("delivered")?,
-        original: row.try_get("original")?,
+        delivered: row.read("delivered")?,
+        original: row.read("original")?,
     })
 }
 
@@ -72,53 +72,52 @@ fn cursor_of(m: &MessageRecord) -> PageCursor {
 }
 
 /// `AND` the span and the position after the cursor, then newest first, one more than a page.
-fn push_window(sql: &mut QueryBuilder<'_, Postgres>, span: &Span, page: &PageRequest) {
+fn push_window<DB: Dialect>(sql: &mut QueryBuilder<'_, DB>, span: &Span, page: &PageRequest) {
     push_filter(sql, span, page, None);
-    sql.push(ORDER).push_bind(i64::from(page.limit) + 1);
+    sql.push(ORDER).bind(i64::from(page.limit) + 1);
 }
 
 /// `AND` the span, the position after the cursor and the sender.
-fn push_filter(
-    sql: &mut QueryBuilder<'_, Postgres>,
+fn push_filter<DB: Dialect>(
+    sql: &mut QueryBuilder<'_, DB>,
     span: &Span,
     page: &PageRequest,
     sender: Option<&str>,
 ) {
     let (at, id) = cursor_bounds(page);
     if let Some(sender) = sender {
-        sql.push(" AND m.sender_id = ").push_bind(sender.to_owned());
+        sql.push(" AND m.sender_id = ").bind(sender.to_owned());
     }
     sql.push(" AND m.timestamp >= ")
-        .push_bind(span.after.unwrap_or(i64::MIN))
+        .bind(span.after.unwrap_or(i64::MIN))
         .push(" AND m.timestamp <= ")
-        .push_bind(span.before.unwrap_or(i64::MAX))
+        .bind(span.before.unwrap_or(i64::MAX))
         .push(" AND (m.timestamp < ")
-        .push_bind(at)
+        .bind(at)
         .push(" OR (m.timestamp = ")
-        .push_bind(at)
+        .bind(at)
         .push(" AND (")
-        .push_bind(id.clone())
+        .bind(id.clone())
         .push(" = '' OR m.id < ")
-        .push_bind(id)
+        .bind(id)
         .push(")))");
 }
 
-async fn fetch(
-    db: &PgPool,
-    mut sql: QueryBuilder<'_, Postgres>,
+async fn fetch<DB: Dialect>(
+    db: &Pool<DB>,
+    mut sql: QueryBuilder<'_, DB>,
 ) -> StoreResult<Vec<MessageRecord>> {
-    let rows = sql.build().fetch_all(db).await?;
+    let rows = DB::fetch_all(&mut sql, db).await?;
     rows.iter().map(from_row).collect()
 }
 
-pub async fn list(
-    db: &PgPool,
+pub async fn list<DB: Dialect>(
+    db: &Pool<DB>,
     chat: &ChatRecord,
     q: &MessageQuery,
 ) -> StoreResult<Page<MessageRecord>> {
     let mut sql = select();
-    sql.push(" WHERE m.chat_id = ")
-        .push_bind(chat.id.to_string());
+    sql.push(" WHERE m.chat_id = ").bind(chat.id.to_string());
     push_window(&mut sql, &q.span, &q.page);
     Ok(paginate(fetch(db, sql).await?, q.page.limit, cursor_of))
 }
@@ -130,13 +129,13 @@ pub async fn list(
 /// half (Telegram) (docs/BENCHMARKS.md). A page is read through each chat's own time index
 /// instead: first, for every candidate chat, its newest message in the window (one index seek
 /// each); then the page, from the chats and the time range that can hold it.
-pub async fn search(
-    db: &PgPool,
+pub async fn search<DB: Dialect>(
+    db: &Pool<DB>,
     tenant: &Tenant,
     s: &MessageSearch,
 ) -> StoreResult<Page<MessageRecord>> {
     let sender = s.sender_id.as_deref();
-    let mut sql = QueryBuilder::<Postgres>::new(
+    let mut sql = QueryBuilder::<DB>::new(
         "SELECT c.id, (SELECT m.timestamp FROM messages m WHERE m.chat_id = c.id",
     );
     push_filter(&mut sql, &s.span, &s.page, sender);
@@ -144,12 +143,11 @@ pub async fn search(
         " ORDER BY m.timestamp DESC, m.id DESC LIMIT 1) AS top
          FROM chats c JOIN accounts a ON a.id = c.account_id WHERE a.owner = ",
     )
-    .push_bind(tenant.owner.clone())
+    .bind(tenant.owner.clone())
     .push(" AND a.mode = ")
-    .push_bind(tenant.mode.as_str());
+    .bind(tenant.mode.as_str());
     if let Some(account) = s.account_id {
-        sql.push(" AND c.account_id = ")
-            .push_bind(account.to_string());
+        sql.push(" AND c.account_id = ").bind(account.to_string());
     }
     if let Some(sender) = sender {
         // A sender takes part in every chat they wrote in (`chat_attendees`), under the
@@ -157,11 +155,15 @@ pub async fn search(
         let accounts: Vec<String> = match s.account_id {
             Some(id) => vec![id.to_string()],
             None => {
-                sqlx::query_scalar("SELECT id FROM accounts WHERE owner = $1 AND mode = $2")
-                    .bind(&tenant.owner)
-                    .bind(tenant.mode.as_str())
-                    .fetch_all(db)
-                    .await?
+                // Built, not written, so that each dialect gets its own placeholders.
+                let mut ids = QueryBuilder::<DB>::new("SELECT id FROM accounts WHERE owner = ");
+                ids.bind(&tenant.owner)
+                    .push(" AND mode = ")
+                    .bind(tenant.mode.as_str());
+                let rows = DB::fetch_all(&mut ids, db).await?;
+                rows.iter()
+                    .map(|row| row.read("id"))
+                    .collect::<sqlx::Result<_>>()?
             }
         };
         sql.push(
@@ -173,14 +175,18 @@ pub async fn search(
             let account: AccountId = account
                 .parse()
                 .map_err(|_| corrupt("account id", account))?;
-            ids.push_bind(AttendeeId::for_provider_id(account, sender).to_string());
+            ids.bind(AttendeeId::for_provider_id(account, sender).to_string());
         }
         if accounts.is_empty() {
             ids.push("NULL");
         }
         sql.push("))");
     }
-    let mut tops: Vec<(String, Option<i64>)> = sql.build_query_as().fetch_all(db).await?;
+    let mut tops: Vec<(String, Option<i64>)> = DB::fetch_all(&mut sql, db)
+        .await?
+        .iter()
+        .map(|row| Ok((row.read("id")?, row.read("top")?)))
+        .collect::<sqlx::Result<_>>()?;
     tops.retain(|(_, top)| top.is_some());
     tops.sort_by_key(|(_, top)| Reverse(*top));
     let wanted = s.page.limit as usize + 1;
@@ -206,49 +212,56 @@ pub async fn search(
     page.push(" WHERE m.chat_id IN (");
     let mut ids = page.separated(", ");
     for chat in chats {
-        ids.push_bind(chat);
+        ids.bind(chat);
     }
-    page.push(") AND m.timestamp >= ").push_bind(floor);
+    page.push(") AND m.timestamp >= ").bind(floor);
     push_filter(&mut page, &s.span, &s.page, sender);
-    page.push(ORDER).push_bind(wanted as i64);
+    page.push(ORDER).bind(wanted as i64);
     let best = fetch(db, page).await?;
     Ok(paginate(best, s.page.limit, cursor_of))
 }
 
-pub async fn get(
-    db: &PgPool,
+pub async fn get<DB: Dialect>(
+    db: &Pool<DB>,
     tenant: &Tenant,
     id: MessageId,
 ) -> StoreResult<Option<MessageRecord>> {
     let mut sql = select();
     sql.push(" JOIN accounts a ON a.id = m.account_id WHERE m.id = ")
-        .push_bind(id.to_string())
+        .bind(id.to_string())
         .push(" AND a.owner = ")
-        .push_bind(tenant.owner.clone())
+        .bind(tenant.owner.clone())
         .push(" AND a.mode = ")
-        .push_bind(tenant.mode.as_str());
+        .bind(tenant.mode.as_str());
     Ok(fetch(db, sql).await?.pop())
 }
 
-pub async fn last(db: &PgPool, chat: &ChatRecord) -> StoreResult<Option<MessageRecord>> {
+pub async fn last<DB: Dialect>(
+    db: &Pool<DB>,
+    chat: &ChatRecord,
+) -> StoreResult<Option<MessageRecord>> {
     let mut sql = select();
     sql.push(" WHERE m.chat_id = ")
-        .push_bind(chat.id.to_string())
+        .bind(chat.id.to_string())
         .push(ORDER)
-        .push_bind(1);
+        .bind(1);
     Ok(fetch(db, sql).await?.pop())
 }
 
-/// Rows per multi-row INSERT: 20 parameters a row stays far below PostgreSQL's limit of 65,535
-/// a statement.
+/// Rows per multi-row INSERT: 20 parameters a row stays far below SQLite's limit of 32766
+/// parameters a statement and PostgreSQL's of 65,535.
 const MESSAGE_BATCH: usize = 500;
 
-/// Inserts or updates messages by (chat, provider id), in multi-row statements. `messages` holds
-/// each message once (one statement may not update a row twice in PostgreSQL) and in key order,
-/// so that transactions writing the same messages lock them in the same order.
-pub async fn upsert(conn: &mut PgConnection, messages: &[MessageWrite<'_>]) -> StoreResult<()> {
+/// Inserts or updates messages by (chat, provider id), in multi-row statements. For
+/// PostgreSQL, `messages` holds each message once (one statement may not update a row twice
+/// there) and in key order, so that transactions writing the same messages lock them in the
+/// same order.
+pub async fn upsert<DB: Dialect>(
+    conn: &mut DB::Connection,
+    messages: &[MessageWrite<'_>],
+) -> StoreResult<()> {
     for batch in messages.chunks(MESSAGE_BATCH) {
-        let mut sql = QueryBuilder::<Postgres>::new(
+        let mut sql = QueryBuilder::<DB>::new(
             "INSERT INTO messages (id, account_id, chat_id, provider_id, sender_id, text, subject,
                 timestamp, is_sender, attachments, reactions, seen, hidden, deleted, edited,
                 is_event, event_type, delivered, original, seen_series) ",
@@ -267,26 +280,26 @@ pub async fn upsert(conn: &mut PgConnection, messages: &[MessageWrite<'_>]) -> S
             batch.iter().zip(encoded),
             |mut row, (w, (attachments, reactions))| {
                 let m = w.message;
-                row.push_bind(MessageId::new().to_string())
-                    .push_bind(w.account)
-                    .push_bind(w.chat)
-                    .push_bind(&m.provider_id)
-                    .push_bind(&m.sender_id)
-                    .push_bind(&m.text)
-                    .push_bind(&m.subject)
-                    .push_bind(m.timestamp_ms)
-                    .push_bind(m.is_sender)
-                    .push_bind(attachments)
-                    .push_bind(reactions)
-                    .push_bind(m.seen)
-                    .push_bind(m.hidden)
-                    .push_bind(m.deleted)
-                    .push_bind(m.edited)
-                    .push_bind(m.is_event)
-                    .push_bind(m.event_type.map(|e| e as i64))
-                    .push_bind(m.delivered)
-                    .push_bind(&m.original)
-                    .push_bind(w.series);
+                row.bind(MessageId::new().to_string())
+                    .bind(w.account)
+                    .bind(w.chat)
+                    .bind(&m.provider_id)
+                    .bind(&m.sender_id)
+                    .bind(&m.text)
+                    .bind(&m.subject)
+                    .bind(m.timestamp_ms)
+                    .bind(m.is_sender)
+                    .bind(attachments)
+                    .bind(reactions)
+                    .bind(m.seen)
+                    .bind(m.hidden)
+                    .bind(m.deleted)
+                    .bind(m.edited)
+                    .bind(m.is_event)
+                    .bind(m.event_type.map(|e| e as i64))
+                    .bind(m.delivered)
+                    .bind(&m.original)
+                    .bind(w.series);
             },
         );
         sql.push(
@@ -299,7 +312,7 @@ pub async fn upsert(conn: &mut PgConnection, messages: &[MessageWrite<'_>]) -> S
                 event_type = excluded.event_type, delivered = excluded.delivered,
                 original = excluded.original, seen_series = excluded.seen_series",
         );
-        sql.build().execute(&mut *conn).await?;
+        DB::execute(&mut sql, &mut *conn).await?;
     }
     Ok(())
 }
