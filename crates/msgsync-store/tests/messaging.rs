@@ -470,7 +470,7 @@ async fn nul_characters_are_stored_as_replacement_characters(f: Fixture) {
             text: Some("hello\0world".into()),
             subject: Some("\0".into()),
             original: "{\"text\":\"hello\0world\"}".into(),
-            ..from("eve", "m\01", 10)
+            ..from("eve", "m\u{0}1", 10)
         }],
         vec![],
     );
