@@ -386,8 +386,8 @@ impl SyncCheckpoint {
     /// (attachments, reactions, LinkedIn details) are escaped by serde and need nothing.
     pub fn replace_nul(&mut self) {
         fn text(s: &mut String) {
-            if s.contains('\0') {
-                *s = s.replace('\0', "\u{FFFD}");
+            if let std::borrow::Cow::Owned(replaced) = crate::common::storable(s) {
+                *s = replaced;
             }
         }
         fn maybe(s: &mut Option<String>) {

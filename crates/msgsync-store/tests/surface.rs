@@ -287,9 +287,69 @@ async fn a_released_job_waits_until_due_and_ending_all_leases_frees_running_jobs
     assert_eq!(taken, HashSet::from([job.id, other.id]));
 }
 
+/// Texts from outside a checkpoint (an account's name from its provider, a key's name, a
+/// provider's error) are stored with their NUL characters as U+FFFD, as checkpoints store
+/// theirs: PostgreSQL's `text` cannot hold NUL, and both backends store the same.
+async fn nul_characters_outside_checkpoints_are_stored_as_replacement_characters(f: Fixture) {
+    let id = AccountId::new();
+    f.store
+        .account_insert(&NewAccount {
+            id,
+            tenant: f.tenant.clone(),
+            provider: ProviderKind::Telegram,
+            name: "Ev\0e".into(),
+            provider_user_id: None,
+            linkedin_products: None,
+            credentials: b"secret".to_vec(),
+            now: 1,
+        })
+        .await
+        .unwrap();
+    let stored = f.store.account_get(&f.tenant, id).await.unwrap().unwrap();
+    assert_eq!(stored.name, "Ev\u{FFFD}e");
+    f.store
+        .account_reconnect(
+            id,
+            &AccountReconnect {
+                name: "\0Eve".into(),
+                provider_user_id: None,
+                linkedin_products: None,
+                credentials: b"secret".to_vec(),
+                now: 2,
+            },
+        )
+        .await
+        .unwrap();
+    let stored = f.store.account_get(&f.tenant, id).await.unwrap().unwrap();
+    assert_eq!(stored.name, "\u{FFFD}Eve");
+
+    f.store
+        .sync_request(&request(id, SyncParams::default(), 3))
+        .await
+        .unwrap();
+    let job = claim(&f, "a", 3).await.unwrap();
+    f.store
+        .sync_finish(&SyncFinish {
+            job: &job,
+            worker: "a",
+            now: 4,
+            state: JobState::Error,
+            progress: SyncProgress::default(),
+            cursor: None,
+            error: Some(("errors/unexpected_error".into(), "bad\0reply".into())),
+            reconcile: None,
+            account_state: None,
+        })
+        .await
+        .unwrap();
+    let ended = f.store.sync_get(id, job.id).await.unwrap().unwrap();
+    assert_eq!(ended.error_detail.as_deref(), Some("bad\u{FFFD}reply"));
+}
+
 conformance!(
     api_keys_are_listed_oldest_first_and_revoked_once,
     accounts_page_newest_first_and_belong_to_their_tenant,
     an_accounts_syncs_page_newest_first,
     a_released_job_waits_until_due_and_ending_all_leases_frees_running_jobs,
+    nul_characters_outside_checkpoints_are_stored_as_replacement_characters,
 );

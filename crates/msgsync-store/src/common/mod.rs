@@ -26,6 +26,6 @@ pub(crate) use jobs::{active_jobs, ensure_held, new_job};
 pub(crate) use paging::{cursor_bounds, page_of, paginate};
 pub(crate) use rows::{
     account_from_row, attendee_from_row, chat_from_row, corrupt, job_from_row, key_from_row,
-    products_to_text, ATTENDEE_COLUMNS, CHAT_COLUMNS,
+    products_to_text, storable, ATTENDEE_COLUMNS, CHAT_COLUMNS,
 };
 pub(crate) use writes::{AttendeeWrites, ChatWrite, MessageWrite};

@@ -174,3 +174,14 @@ pub(crate) fn chat_from_row(row: &impl ReadRow) -> StoreResult<ChatRecord> {
         provider_ref: row.read("provider_ref")?,
     })
 }
+
+/// `text` as every backend stores it: NUL characters, which PostgreSQL's `text` cannot hold,
+/// replaced with U+FFFD (see `SyncCheckpoint::replace_nul`). For the texts a provider or an
+/// operator gives outside of a checkpoint: account names, key names, error details.
+pub(crate) fn storable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') {
+        text.replace('\0', "\u{FFFD}").into()
+    } else {
+        text.into()
+    }
+}

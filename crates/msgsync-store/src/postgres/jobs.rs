@@ -10,7 +10,9 @@ use msgsync_core::{AccountId, LinkedinProduct, SyncId};
 use sqlx::{PgConnection, PgPool};
 
 use super::content;
-use crate::common::{active_jobs, cursor_bounds, ensure_held, job_from_row, new_job, page_of};
+use crate::common::{
+    active_jobs, cursor_bounds, ensure_held, job_from_row, new_job, page_of, storable,
+};
 use crate::*;
 
 /// How often one request reads again after losing a race to another request of the same
@@ -272,7 +274,7 @@ pub async fn renew(db: &PgPool, r: &SyncRenew<'_>) -> StoreResult<()> {
 
 pub async fn release(db: &PgPool, r: &SyncRelease<'_>) -> StoreResult<()> {
     let (kind, detail) = match &r.reason {
-        Some((kind, detail)) => (Some(kind.as_str()), Some(detail.as_str())),
+        Some((kind, detail)) => (Some(kind.as_str()), Some(storable(detail))),
         None => (None, None),
     };
     let done = sqlx::query(
@@ -315,8 +317,9 @@ pub(super) async fn lock_account(conn: &mut PgConnection, account: AccountId) ->
 pub async fn finish(db: &PgPool, f: &SyncFinish<'_>) -> StoreResult<()> {
     let mut tx = db.begin().await?;
     lock_account(&mut tx, f.job.account_id).await?;
+    // A provider's error text is anyone's text: no NUL reaches PostgreSQL.
     let (error_kind, error_detail) = match &f.error {
-        Some((k, d)) => (Some(k.as_str()), Some(d.as_str())),
+        Some((k, d)) => (Some(k.as_str()), Some(storable(d))),
         None => (None, None),
     };
     let done = sqlx::query(

@@ -1,7 +1,7 @@
 use msgsync_core::{AccountId, AccountState};
 use sqlx::SqlitePool;
 
-use crate::common::{account_from_row, cursor_bounds, page_of, products_to_text};
+use crate::common::{account_from_row, cursor_bounds, page_of, products_to_text, storable};
 use crate::*;
 
 const COLUMNS: &str = "id, owner, mode, provider, name, state, provider_user_id, \
@@ -22,7 +22,7 @@ pub async fn insert(
     .bind(&a.tenant.owner)
     .bind(a.tenant.mode.as_str())
     .bind(a.provider.as_str())
-    .bind(&a.name)
+    .bind(storable(&a.name))
     .bind(&a.provider_user_id)
     .bind(products_to_text(&a.linkedin_products))
     .bind(sealed)
@@ -113,7 +113,7 @@ pub async fn reconnect(
                              state = 'ok', updated_at = ?
          WHERE id = ?",
     )
-    .bind(&u.name)
+    .bind(storable(&u.name))
     .bind(&u.provider_user_id)
     .bind(products_to_text(&u.linkedin_products))
     .bind(sealed)

@@ -10,7 +10,9 @@ use msgsync_core::{AccountId, LinkedinProduct};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 use super::content;
-use crate::common::{active_jobs, cursor_bounds, ensure_held, job_from_row, new_job, page_of};
+use crate::common::{
+    active_jobs, cursor_bounds, ensure_held, job_from_row, new_job, page_of, storable,
+};
 use crate::*;
 
 async fn fetch_optional(
@@ -304,7 +306,7 @@ pub async fn save_cursors(
 
 pub async fn release(db: &SqlitePool, r: &SyncRelease<'_>) -> StoreResult<()> {
     let (kind, detail) = match &r.reason {
-        Some((kind, detail)) => (Some(kind.as_str()), Some(detail.as_str())),
+        Some((kind, detail)) => (Some(kind.as_str()), Some(storable(detail))),
         None => (None, None),
     };
     let done = sqlx::query(
@@ -329,7 +331,7 @@ pub async fn release(db: &SqlitePool, r: &SyncRelease<'_>) -> StoreResult<()> {
 pub async fn finish(db: &SqlitePool, f: &SyncFinish<'_>) -> StoreResult<()> {
     let mut tx = super::begin_write(db).await?;
     let (error_kind, error_detail) = match &f.error {
-        Some((k, d)) => (Some(k.as_str()), Some(d.as_str())),
+        Some((k, d)) => (Some(k.as_str()), Some(storable(d))),
         None => (None, None),
     };
     let done = sqlx::query(

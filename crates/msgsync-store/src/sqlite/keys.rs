@@ -1,6 +1,6 @@
 use sqlx::SqlitePool;
 
-use crate::common::key_from_row;
+use crate::common::{key_from_row, storable};
 use crate::{ApiKeyRecord, StoreResult};
 
 pub async fn insert(db: &SqlitePool, key: &ApiKeyRecord) -> StoreResult<()> {
@@ -11,7 +11,7 @@ pub async fn insert(db: &SqlitePool, key: &ApiKeyRecord) -> StoreResult<()> {
     )
     .bind(&key.id)
     .bind(&key.owner)
-    .bind(&key.name)
+    .bind(storable(&key.name))
     .bind(key.mode.as_str())
     .bind(scopes.join(","))
     .bind(&key.key_hash)
