@@ -21,7 +21,7 @@ use msgsync_core::{
     AccountId, AccountState, AttendeeId, ChatId, LinkedinProduct, MessageId, SyncId,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
+use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::common::{listings, messages};
 use crate::*;
@@ -59,6 +59,17 @@ impl PgStore {
     /// a new database records its key's check value): `KeyMismatch` if not.
     pub async fn open(url: &str, cipher: CredentialCipher) -> StoreResult<PgStore> {
         let options = Self::connect_options(url)?;
+        // A pool reports a server it cannot reach only as a timeout of its own; one connection
+        // first says why (refused, unknown host, no such database, authentication).
+        match tokio::time::timeout(ACQUIRE_TIMEOUT, PgConnection::connect_with(&options)).await {
+            Ok(first) => first?.close().await?,
+            Err(_) => {
+                return Err(StoreError::Unavailable(format!(
+                    "no answer from the database server within {} s",
+                    ACQUIRE_TIMEOUT.as_secs()
+                )))
+            }
+        }
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
