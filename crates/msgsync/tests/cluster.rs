@@ -591,7 +591,7 @@ async fn a_node_refuses_to_start_without_the_cluster_s_key_or_database() {
     ]);
     let line = error_line(&stderr);
     assert!(
-        line.contains("opening the database") && line.contains("unavailable"),
+        line.contains("opening the database") && line.contains("Connection refused"),
         "{line}"
     );
     assert!(
