@@ -6,7 +6,9 @@
 //! node's memory (the live board, [`crate::live`]) instead of the database. Account changes
 //! (deleted, reconnected) go through here too, so the board of this node never outlives them;
 //! the board of another node of a cluster learns of them by reading the account again at least
-//! every [`LIVE_RECHECK_MS`].
+//! every [`LIVE_RECHECK_MS`]. In a cluster, a poll of a sync running on another node may be
+//! answered from what this node read of it at most [`crate::RECENT_TTL`] ago
+//! ([`crate::recent`]).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -70,6 +72,16 @@ impl Engine {
                 job: live.job.clone(),
             });
         }
+        // In a cluster, a sync running on another node: as read from the database just now.
+        if let Some((account, job)) = self.recent.get(id) {
+            if account.owner == tenant.owner && account.mode == tenant.mode {
+                self.check_provider(&account, &params)?;
+                return Ok(Resync {
+                    status: SyncStatus::SyncRunning,
+                    job,
+                });
+            }
+        }
         let account = self.account_of(tenant, id).await?;
         self.check_provider(&account, &params)?;
         self.refuse_unlistable_inboxes(&account, &params).await?;
@@ -81,7 +93,14 @@ impl Engine {
         };
         let (status, job) = match self.request_sync(&request).await? {
             SyncRequestResult::Started(job) => (SyncStatus::SyncStarted, job),
-            SyncRequestResult::Running(job) => (SyncStatus::SyncRunning, job),
+            SyncRequestResult::Running(job) => {
+                // Alone on the embedded database a running sync is this node's, answered from
+                // its run; only other nodes' syncs are worth remembering.
+                if self.config.shared_database {
+                    self.recent.insert(account.clone(), job.clone());
+                }
+                (SyncStatus::SyncRunning, job)
+            }
             SyncRequestResult::Finished(job) => (finished_status(&job), job),
             SyncRequestResult::NotStarted => return Err(state_error(&account)),
         };
@@ -127,6 +146,7 @@ impl Engine {
             return Err(ApiError::unknown("account", id).into());
         }
         self.live.forget(id);
+        self.recent.forget(id);
         Ok(())
     }
 
@@ -135,6 +155,7 @@ impl Engine {
     pub async fn reconnect_account(&self, id: AccountId, update: &AccountReconnect) -> Answer<()> {
         self.store.account_reconnect(id, update).await?;
         self.live.forget(id);
+        self.recent.forget(id);
         Ok(())
     }
 

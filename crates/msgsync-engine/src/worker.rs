@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::EngineConfig;
 use crate::live::LiveSyncs;
 use crate::metrics::EngineMetrics;
+use crate::recent::RecentPolls;
 use crate::run::run_job;
 
 /// How many fetched messages may wait for the database on one node: enough for runs to keep
@@ -27,6 +28,8 @@ pub struct Engine {
     pub(crate) node: String,
     /// The syncs running here, for polls (see [`crate::live`]).
     pub(crate) live: LiveSyncs,
+    /// In a cluster, syncs of other nodes as last read (see [`crate::recent`]).
+    pub(crate) recent: RecentPolls,
     /// Messages fetched and waiting for the database, across all runs (see `Run::checkpoint`).
     pub(crate) write_buffer: Arc<Semaphore>,
     /// Where every metric of this node is registered (the API adds its own).
@@ -48,6 +51,7 @@ impl Engine {
             config,
             node: format!("node-{}", ulid::Ulid::new()),
             live: LiveSyncs::default(),
+            recent: RecentPolls::default(),
             write_buffer: Arc::new(Semaphore::new(WRITE_BUFFER_MESSAGES)),
             wake: Notify::new(),
         })
@@ -170,10 +174,14 @@ impl Engine {
             };
             match event {
                 Ok(StoreEvent::JobQueued) => self.wake.notify_one(),
-                Ok(StoreEvent::AccountChanged(account)) => self.live.recheck(account),
+                Ok(StoreEvent::AccountChanged(account)) => {
+                    self.live.recheck(account);
+                    self.recent.forget(account);
+                }
                 // Announcements were missed: whatever they said may have happened.
                 Err(broadcast::error::RecvError::Lagged(_)) => {
                     self.live.forget_all();
+                    self.recent.forget_all();
                     self.wake.notify_one();
                 }
                 Err(broadcast::error::RecvError::Closed) => return,
