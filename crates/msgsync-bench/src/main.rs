@@ -38,7 +38,8 @@ struct Args {
     /// Run only the polling figure (for profiling).
     #[arg(long)]
     only_poll: bool,
-    /// Run only the ingest figures, with this many chats of 1,000 messages (for profiling).
+    /// Run only the ingest figures, with this many chats of 1,000 messages (for profiling);
+    /// with `--only-pg`, only the PostgreSQL ones.
     #[arg(long)]
     only_ingest: Option<u32>,
     /// Run only the PostgreSQL and cluster figures (with `--quick`, at the quick sizes).
@@ -116,6 +117,17 @@ async fn main() -> anyhow::Result<()> {
             health.percentile_ms(0.99),
             poll.rps() / health.rps()
         );
+        return Ok(());
+    }
+    if let (Some(chats), true) = (args.only_ingest, args.only_pg) {
+        pg::check_reachable(&args.pg_url).await?;
+        for (provider, i) in cluster::ingest(&bin, &args.pg_url, chats, args.pg_baseline).await? {
+            println!(
+                "pg ingest {provider}: {} ({:?})",
+                i.describe(),
+                args.pg_baseline
+            );
+        }
         return Ok(());
     }
     if let Some(chats) = args.only_ingest {
