@@ -315,10 +315,7 @@ async fn pg_figures(
     // --- ingest on PostgreSQL, per provider, against PostgreSQL's storage limit ---
     let ingests = cluster::ingest(bin, admin, sizes.ingest_chats, args.pg_baseline).await?;
     for (provider, i) in ingests {
-        let key = match provider {
-            ProviderKind::Linkedin => "linkedin",
-            _ => "telegram",
-        };
+        let key = provider.as_str().to_ascii_lowercase();
         figures.insert(
             format!("pg_ingest_{key}_msgs_per_s"),
             json!(i.api_rate().round()),
