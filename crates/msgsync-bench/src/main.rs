@@ -6,7 +6,10 @@
 
 mod baseline;
 mod chart;
+mod cluster;
 mod load;
+mod pg;
+mod pg_baseline;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -35,9 +38,20 @@ struct Args {
     /// Run only the polling figure (for profiling).
     #[arg(long)]
     only_poll: bool,
-    /// Run only the ingest figures, with this many chats of 1,000 messages (for profiling).
+    /// Run only the ingest figures, with this many chats of 1,000 messages (for profiling);
+    /// with `--only-pg`, only the PostgreSQL ones.
     #[arg(long)]
     only_ingest: Option<u32>,
+    /// Run only the PostgreSQL and cluster figures (with `--quick`, at the quick sizes).
+    #[arg(long)]
+    only_pg: bool,
+    /// The PostgreSQL server the PostgreSQL and cluster figures create (and drop) their
+    /// databases on, given by the URL of a database to connect to for that.
+    #[arg(long, env = "MSGSYNC_BENCH_PG_URL", default_value = pg::DEFAULT_ADMIN_URL)]
+    pg_url: String,
+    /// How the PostgreSQL storage limit inserts its rows.
+    #[arg(long, value_enum, default_value = "copy")]
+    pg_baseline: pg_baseline::Method,
     /// Where to write the SVG chart of ingest time against messages.
     #[arg(long, default_value = "docs/ingest.svg")]
     chart: PathBuf,
@@ -105,6 +119,17 @@ async fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    if let (Some(chats), true) = (args.only_ingest, args.only_pg) {
+        pg::check_reachable(&args.pg_url).await?;
+        for (provider, i) in cluster::ingest(&bin, &args.pg_url, chats, args.pg_baseline).await? {
+            println!(
+                "pg ingest {provider}: {} ({:?})",
+                i.describe(),
+                args.pg_baseline
+            );
+        }
+        return Ok(());
+    }
     if let Some(chats) = args.only_ingest {
         let server = Server::start(&bin, &[]).await?;
         for provider in [ProviderKind::Linkedin, ProviderKind::Telegram] {
@@ -115,10 +140,14 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut figures = Map::new();
     let mut table: Vec<(String, String)> = Vec::new();
-    let row = |table: &mut Vec<(String, String)>, name: &str, value: String| {
-        eprintln!("{name:<34} {value}");
-        table.push((name.to_owned(), value));
-    };
+    // Before anything else: a run that would end in the PostgreSQL figures fails at once,
+    // not after the SQLite ones, if PostgreSQL is not there.
+    pg::check_reachable(&args.pg_url).await?;
+    if args.only_pg {
+        pg_figures(&bin, &args, &sizes, &mut figures, &mut table).await?;
+        print_results(&table, figures);
+        return Ok(());
+    }
 
     // --- ingest, per provider, against the storage limit ---
     let server = Server::start(&bin, &[]).await?;
@@ -255,11 +284,113 @@ async fn main() -> anyhow::Result<()> {
         ),
     );
 
+    pg_figures(&bin, &args, &sizes, &mut figures, &mut table).await?;
+    print_results(&table, figures);
+    Ok(())
+}
+
+fn row(table: &mut Vec<(String, String)>, name: &str, value: String) {
+    eprintln!("{name:<34} {value}");
+    table.push((name.to_owned(), value));
+}
+
+fn print_results(table: &[(String, String)], figures: Map<String, Value>) {
     println!();
-    for (name, value) in &table {
+    for (name, value) in table {
         println!("{name:<34} {value}");
     }
     println!("{}", Value::Object(figures));
+}
+
+/// The PostgreSQL and cluster figures (`cluster.rs`), each on databases of its own.
+async fn pg_figures(
+    bin: &std::path::Path,
+    args: &Args,
+    sizes: &Sizes,
+    figures: &mut Map<String, Value>,
+    table: &mut Vec<(String, String)>,
+) -> anyhow::Result<()> {
+    let admin = args.pg_url.as_str();
+
+    // --- ingest on PostgreSQL, per provider, against PostgreSQL's storage limit ---
+    let ingests = cluster::ingest(bin, admin, sizes.ingest_chats, args.pg_baseline).await?;
+    for (provider, i) in ingests {
+        let key = provider.as_str().to_ascii_lowercase();
+        figures.insert(
+            format!("pg_ingest_{key}_msgs_per_s"),
+            json!(i.api_rate().round()),
+        );
+        figures.insert(format!("pg_ingest_{key}_ratio"), json!(round3(i.ratio())));
+        figures.insert(
+            format!("pg_ingest_{key}_baseline_msgs_per_s"),
+            json!(i.base_rate().round()),
+        );
+        row(
+            table,
+            &format!("pg ingest {key} ({} msgs)", i.messages),
+            format!("{} ({:?})", i.describe(), args.pg_baseline),
+        );
+    }
+
+    // --- polls on the node of two that does not run the sync ---
+    let (poll, health) = cluster::poll(bin, admin, sizes.poll_seconds).await?;
+    figures.insert("pg_poll_rps".into(), json!(poll.rps().round()));
+    figures.insert(
+        "pg_poll_ratio".into(),
+        json!(round3(poll.rps() / health.rps())),
+    );
+    figures.insert(
+        "pg_poll_p99_ms".into(),
+        json!(round3(poll.percentile_ms(0.99))),
+    );
+    figures.insert("pg_health_rps".into(), json!(health.rps().round()));
+    figures.insert(
+        "pg_health_p99_ms".into(),
+        json!(round3(health.percentile_ms(0.99))),
+    );
+    row(
+        table,
+        "pg poll (other node, 64 conns)",
+        format!(
+            "{:.0} req/s ({} requests), p50 {:.2} ms, p99 {:.2} ms; /health {:.0} req/s, p99 {:.2} ms; ratio {:.3}",
+            poll.rps(), poll.requests(), poll.percentile_ms(0.5), poll.percentile_ms(0.99), health.rps(), health.percentile_ms(0.99), poll.rps() / health.rps()
+        ),
+    );
+
+    // --- many accounts at once: three nodes against one, on PostgreSQL ---
+    let accounts = sizes.concurrent_accounts;
+    let c = cluster::concurrent(bin, admin, accounts).await?;
+    let ratio = c.three_nodes_s / c.one_node_s;
+    figures.insert(
+        "cluster_concurrent_wall_s".into(),
+        json!(round3(c.three_nodes_s)),
+    );
+    figures.insert(
+        "cluster_one_node_wall_s".into(),
+        json!(round3(c.one_node_s)),
+    );
+    figures.insert("cluster_wall_ratio".into(), json!(round3(ratio)));
+    row(
+        table,
+        &format!("cluster concurrent ({accounts} accts)"),
+        format!(
+            "three nodes {:.2} s; one node {:.2} s; ratio {ratio:.3} (latency bound {:.2} s)",
+            c.three_nodes_s, c.one_node_s, c.lower_s
+        ),
+    );
+
+    // --- a killed node's sync taken over by another ---
+    let t = cluster::takeover(bin, admin).await?;
+    figures.insert("cluster_takeover_s".into(), json!(round3(t.seconds)));
+    figures.insert("cluster_takeover_lease_s".into(), json!(t.lease_s));
+    row(
+        table,
+        "cluster takeover (SIGKILL)",
+        format!(
+            "{:.2} s from the kill to another node's first checkpoint (lease {:.0} s; {} messages saved before the kill)",
+            t.seconds, t.lease_s, t.saved_messages
+        ),
+    );
     Ok(())
 }
 
@@ -335,18 +466,28 @@ async fn poll(server: &Server, seconds: u64) -> anyhow::Result<(LoadResult, Load
 }
 
 /// `accounts` sandbox LinkedIn accounts (20 chats × 50 messages, 20 ms per provider request)
-/// resynced at once; returns (wall seconds, lower bound seconds, peak RSS MB).
+/// resynced at once on one node on SQLite; returns (wall seconds, lower bound seconds, peak RSS
+/// MB).
 async fn concurrent(bin: &std::path::Path, accounts: usize) -> anyhow::Result<(f64, f64, f64)> {
+    let workers = accounts.to_string();
+    let server = Server::start(bin, &[("MSGSYNC_SYNC_WORKERS", workers)]).await?;
+    let (wall, lower) = resync_at_once(std::slice::from_ref(&server), accounts).await?;
+    Ok((wall, lower, server.peak_rss_mb()?))
+}
+
+/// `accounts` sandbox LinkedIn accounts (20 chats × 50 messages, 20 ms per provider request)
+/// connected, resynced at once and polled to their outcomes, each request going to the next of
+/// `nodes` in turn; returns (wall seconds, lower bound seconds).
+async fn resync_at_once(nodes: &[Server], accounts: usize) -> anyhow::Result<(f64, f64)> {
     const CHATS: u64 = 20;
     const MESSAGES: u64 = 50;
     const _: () = assert!(CHATS * MESSAGES == CONCURRENT_MESSAGES_PER_ACCOUNT);
     const LATENCY_MS: u64 = 20;
-    let workers = accounts.to_string();
-    let server = Server::start(bin, &[("MSGSYNC_SYNC_WORKERS", workers)]).await?;
     let scenario = format!("sandbox:chats={CHATS},messages={MESSAGES},latency_ms={LATENCY_MS}");
+    let node = |i: usize| &nodes[i % nodes.len()];
     let mut ids = Vec::with_capacity(accounts);
-    for _ in 0..accounts {
-        ids.push(server.connect("LINKEDIN", &scenario).await?);
+    for i in 0..accounts {
+        ids.push((i, node(i).connect("LINKEDIN", &scenario).await?));
     }
     // One account's requests, one after the other: its identity (`/me`), one page of chats,
     // and each chat's messages in LinkedIn's pages of 20; no pacing in the sandbox. Accounts
@@ -355,10 +496,9 @@ async fn concurrent(bin: &std::path::Path, accounts: usize) -> anyhow::Result<(f
     let requests = 2 + CHATS * pages_per_chat;
     let lower = (requests * LATENCY_MS) as f64 / 1000.0;
     let started = Instant::now();
-    let server = &server;
     futures::future::try_join_all(ids.chunks(64).map(|chunk| async move {
-        for id in chunk {
-            server.start_sync(id, "").await?;
+        for (i, id) in chunk {
+            node(*i).start_sync(id, "").await?;
         }
         anyhow::Ok(())
     }))
@@ -373,11 +513,12 @@ async fn concurrent(bin: &std::path::Path, accounts: usize) -> anyhow::Result<(f
         let mut still = Vec::new();
         for chunk in pending.chunks(64) {
             let answers =
-                futures::future::try_join_all(chunk.iter().map(|id| server.get_status(id))).await?;
-            for (id, status) in chunk.iter().zip(answers) {
+                futures::future::try_join_all(chunk.iter().map(|(i, id)| node(*i).get_status(id)))
+                    .await?;
+            for ((i, id), status) in chunk.iter().zip(answers) {
                 match status.as_str() {
                     "SYNC_DONE" => {}
-                    "SYNC_RUNNING" | "SYNC_STARTED" => still.push(id.clone()),
+                    "SYNC_RUNNING" | "SYNC_STARTED" => still.push((*i, id.clone())),
                     other => anyhow::bail!("account {id}: {other}"),
                 }
             }
@@ -387,8 +528,7 @@ async fn concurrent(bin: &std::path::Path, accounts: usize) -> anyhow::Result<(f
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
-    let wall = started.elapsed().as_secs_f64();
-    Ok((wall, lower, server.peak_rss_mb()?))
+    Ok((started.elapsed().as_secs_f64(), lower))
 }
 
 fn round3(x: f64) -> f64 {

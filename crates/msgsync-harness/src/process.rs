@@ -286,6 +286,14 @@ impl Server {
         tail.iter().cloned().collect::<Vec<_>>().join("\n")
     }
 
+    /// Whether one of the last lines logged (see [`ServerOptions::tail_lines`]) contains every
+    /// one of `needles`: how a caller learns, say, which node of a cluster runs a sync.
+    pub fn log_has(&self, needles: &[&str]) -> bool {
+        let tail = self.log.tail.lock().unwrap_or_else(PoisonError::into_inner);
+        tail.iter()
+            .any(|line| needles.iter().all(|needle| line.contains(needle)))
+    }
+
     /// Peak resident memory of the server process (VmHWM), in MiB.
     pub fn peak_rss_mb(&self) -> anyhow::Result<f64> {
         let pid = self.pid().context("the server is not running")?;
