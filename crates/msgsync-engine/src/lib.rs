@@ -15,6 +15,8 @@ mod on_demand;
 mod recent;
 mod run;
 mod service;
+#[cfg(test)]
+mod test_records;
 mod worker;
 
 pub use config::EngineConfig;

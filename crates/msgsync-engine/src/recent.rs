@@ -77,67 +77,23 @@ impl RecentPolls {
 
 #[cfg(test)]
 mod tests {
-    use msgsync_core::{ApiKeyMode, ProviderKind, SyncId, SyncParams};
-    use msgsync_store::JobState;
-
     use super::*;
-
-    fn account() -> AccountRecord {
-        AccountRecord {
-            id: AccountId::new(),
-            owner: "owner".into(),
-            mode: ApiKeyMode::Test,
-            provider: ProviderKind::Telegram,
-            name: "a".into(),
-            state: msgsync_core::AccountState::Ok,
-            provider_user_id: None,
-            linkedin_products: None,
-            created_at: 0,
-            updated_at: 0,
-        }
-    }
-
-    fn job(account: AccountId) -> SyncJob {
-        let id = SyncId::new();
-        SyncJob {
-            id,
-            account_id: account,
-            series_id: id,
-            chunk_number: 1,
-            state: JobState::Running,
-            reported: false,
-            params: SyncParams::default(),
-            cursor: None,
-            chats_synced: 3,
-            messages_synced: 30,
-            chunk_chats: 3,
-            chats_total: None,
-            messages_total: None,
-            attempts: 0,
-            error_kind: None,
-            error_detail: None,
-            run_after: 0,
-            lease_owner: Some("node-b".into()),
-            lease_expires_at: Some(1),
-            lease_token: 1,
-            created_at: 0,
-            updated_at: 0,
-            finished_at: None,
-        }
-    }
+    use crate::test_records::{account, job};
 
     #[test]
     fn an_answer_is_given_again_only_within_its_time_and_until_its_account_changes() {
         let recent = RecentPolls::default();
         let account = account();
         let id = account.id;
-        recent.insert(account.clone(), job(id));
+        let mut running = job(id);
+        running.messages_synced = 30;
+        recent.insert(account.clone(), running.clone());
         let (_, again) = recent.get(id).expect("fresh");
         assert_eq!(again.messages_synced, 30);
         recent.forget(id);
         assert!(recent.get(id).is_none());
 
-        recent.insert(account, job(id));
+        recent.insert(account, running);
         std::thread::sleep(RECENT_TTL + Duration::from_millis(5));
         assert!(recent.get(id).is_none(), "stale answers are read again");
     }
