@@ -35,7 +35,7 @@ struct Args {
     /// Run only the concurrent-accounts figure with this many accounts (for profiling).
     #[arg(long)]
     only_concurrent: Option<usize>,
-    /// Run only the polling figure (for profiling).
+    /// Run only the polling figure (for profiling); with --only-pg, the PostgreSQL one.
     #[arg(long)]
     only_poll: bool,
     /// Run only the ingest figures, with this many chats of 1,000 messages (for profiling);
@@ -104,6 +104,19 @@ async fn main() -> anyhow::Result<()> {
     if let Some(accounts) = args.only_concurrent {
         let (wall, lower, rss) = concurrent(&bin, accounts).await?;
         println!("concurrent ({accounts} accounts): {wall:.2} s (lower bound {lower:.2} s); peak RSS {rss:.0} MB");
+        return Ok(());
+    }
+    if args.only_poll && args.only_pg {
+        pg::check_reachable(&args.pg_url).await?;
+        let (poll, health) = cluster::poll(&bin, &args.pg_url, sizes.poll_seconds).await?;
+        println!(
+            "pg poll (other node): {:.0} req/s, p99 {:.2} ms; /health {:.0} req/s, p99 {:.2} ms; ratio {:.3}",
+            poll.rps(),
+            poll.percentile_ms(0.99),
+            health.rps(),
+            health.percentile_ms(0.99),
+            poll.rps() / health.rps()
+        );
         return Ok(());
     }
     if args.only_poll {
