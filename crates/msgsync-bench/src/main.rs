@@ -109,27 +109,13 @@ async fn main() -> anyhow::Result<()> {
     if args.only_poll && args.only_pg {
         pg::check_reachable(&args.pg_url).await?;
         let (poll, health) = cluster::poll(&bin, &args.pg_url, sizes.poll_seconds).await?;
-        println!(
-            "pg poll (other node): {:.0} req/s, p99 {:.2} ms; /health {:.0} req/s, p99 {:.2} ms; ratio {:.3}",
-            poll.rps(),
-            poll.percentile_ms(0.99),
-            health.rps(),
-            health.percentile_ms(0.99),
-            poll.rps() / health.rps()
-        );
+        println!("pg poll (other node): {}", describe_poll(&poll, &health));
         return Ok(());
     }
     if args.only_poll {
         let server = Server::start(&bin, &[]).await?;
         let (poll, health) = poll(&server, sizes.poll_seconds).await?;
-        println!(
-            "poll: {:.0} req/s, p99 {:.2} ms; /health {:.0} req/s, p99 {:.2} ms; ratio {:.3}",
-            poll.rps(),
-            poll.percentile_ms(0.99),
-            health.rps(),
-            health.percentile_ms(0.99),
-            poll.rps() / health.rps()
-        );
+        println!("poll: {}", describe_poll(&poll, &health));
         return Ok(());
     }
     if let (Some(chats), true) = (args.only_ingest, args.only_pg) {
@@ -254,27 +240,11 @@ async fn main() -> anyhow::Result<()> {
 
     // --- polling a running sync, against a trivial route, 64 connections ---
     let (poll, health) = poll(&server, sizes.poll_seconds).await?;
-    figures.insert("poll_rps".into(), json!(poll.rps().round()));
-    figures.insert(
-        "poll_ratio".into(),
-        json!(round3(poll.rps() / health.rps())),
-    );
-    figures.insert(
-        "poll_p99_ms".into(),
-        json!(round3(poll.percentile_ms(0.99))),
-    );
-    figures.insert("health_rps".into(), json!(health.rps().round()));
-    figures.insert(
-        "health_p99_ms".into(),
-        json!(round3(health.percentile_ms(0.99))),
-    );
+    poll_figures(&mut figures, "", &poll, &health);
     row(
         &mut table,
         "poll (64 connections)",
-        format!(
-            "{:.0} req/s ({} requests), p50 {:.2} ms, p99 {:.2} ms; /health {:.0} req/s, p99 {:.2} ms; ratio {:.3}",
-            poll.rps(), poll.requests(), poll.percentile_ms(0.5), poll.percentile_ms(0.99), health.rps(), health.percentile_ms(0.99), poll.rps() / health.rps()
-        ),
+        describe_poll(&poll, &health),
     );
     drop(server);
 
@@ -347,27 +317,11 @@ async fn pg_figures(
 
     // --- polls on the node of two that does not run the sync ---
     let (poll, health) = cluster::poll(bin, admin, sizes.poll_seconds).await?;
-    figures.insert("pg_poll_rps".into(), json!(poll.rps().round()));
-    figures.insert(
-        "pg_poll_ratio".into(),
-        json!(round3(poll.rps() / health.rps())),
-    );
-    figures.insert(
-        "pg_poll_p99_ms".into(),
-        json!(round3(poll.percentile_ms(0.99))),
-    );
-    figures.insert("pg_health_rps".into(), json!(health.rps().round()));
-    figures.insert(
-        "pg_health_p99_ms".into(),
-        json!(round3(health.percentile_ms(0.99))),
-    );
+    poll_figures(figures, "pg_", &poll, &health);
     row(
         table,
         "pg poll (other node, 64 conns)",
-        format!(
-            "{:.0} req/s ({} requests), p50 {:.2} ms, p99 {:.2} ms; /health {:.0} req/s, p99 {:.2} ms; ratio {:.3}",
-            poll.rps(), poll.requests(), poll.percentile_ms(0.5), poll.percentile_ms(0.99), health.rps(), health.percentile_ms(0.99), poll.rps() / health.rps()
-        ),
+        describe_poll(&poll, &health),
     );
 
     // --- many accounts at once: three nodes against one, on PostgreSQL ---
@@ -542,6 +496,37 @@ async fn resync_at_once(nodes: &[Server], accounts: usize) -> anyhow::Result<(f6
         }
     }
     Ok((started.elapsed().as_secs_f64(), lower))
+}
+
+/// The figures of a poll measurement and its `/health` baseline, named with `prefix`.
+fn poll_figures(
+    figures: &mut Map<String, Value>,
+    prefix: &str,
+    poll: &LoadResult,
+    health: &LoadResult,
+) {
+    let mut put = |name: &str, value: f64| {
+        figures.insert(format!("{prefix}{name}"), json!(value));
+    };
+    put("poll_rps", poll.rps().round());
+    put("poll_ratio", round3(poll.rps() / health.rps()));
+    put("poll_p99_ms", round3(poll.percentile_ms(0.99)));
+    put("health_rps", health.rps().round());
+    put("health_p99_ms", round3(health.percentile_ms(0.99)));
+}
+
+/// A poll measurement and its `/health` baseline in one line.
+fn describe_poll(poll: &LoadResult, health: &LoadResult) -> String {
+    format!(
+        "{:.0} req/s ({} requests), p50 {:.2} ms, p99 {:.2} ms; /health {:.0} req/s, p99 {:.2} ms; ratio {:.3}",
+        poll.rps(),
+        poll.requests(),
+        poll.percentile_ms(0.5),
+        poll.percentile_ms(0.99),
+        health.rps(),
+        health.percentile_ms(0.99),
+        poll.rps() / health.rps()
+    )
 }
 
 fn round3(x: f64) -> f64 {
