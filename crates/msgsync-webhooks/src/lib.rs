@@ -4,6 +4,10 @@
 
 mod schedule;
 mod signing;
+mod target;
 
 pub use schedule::{RetrySchedule, ScheduleError};
 pub use signing::{signature_header, Secret, SigningError};
+pub use target::{
+    check_url, is_forbidden, resolve_allowed, GuardedResolver, TargetError, TargetPolicy,
+};
