@@ -3,10 +3,12 @@
 //! what one attempt does, and when the next one is due.
 
 mod schedule;
+mod send;
 mod signing;
 mod target;
 
 pub use schedule::{RetrySchedule, ScheduleError};
+pub use send::{Attempt, Deliverer, DelivererConfig, Delivery, Verdict};
 pub use signing::{signature_header, Secret, SigningError};
 pub use target::{
     check_url, is_forbidden, resolve_allowed, GuardedResolver, TargetError, TargetPolicy,
