@@ -20,6 +20,8 @@ pub struct App {
     pub metrics: HttpMetrics,
     /// `/metrics` has an address of its own (`MSGSYNC_METRICS_LISTEN`), not the API's.
     pub metrics_elsewhere: bool,
+    /// Which webhook targets a registration may name.
+    pub webhook_policy: msgsync_webhooks::TargetPolicy,
 }
 
 impl App {
@@ -32,10 +34,22 @@ impl App {
             keys: KeyCache::new(KEY_TTL),
             metrics,
             metrics_elsewhere: false,
+            webhook_policy: msgsync_webhooks::TargetPolicy {
+                allow_private: false,
+            },
         }
     }
 
     /// `/metrics` is served on an address of its own, not on the API's.
+    /// Lets webhooks target private, loopback and link-local addresses
+    /// (`MSGSYNC_WEBHOOK_ALLOW_PRIVATE`).
+    pub fn with_webhook_policy(self, webhook_policy: msgsync_webhooks::TargetPolicy) -> Self {
+        Self {
+            webhook_policy,
+            ..self
+        }
+    }
+
     pub fn with_metrics_elsewhere(self) -> Self {
         Self {
             metrics_elsewhere: true,

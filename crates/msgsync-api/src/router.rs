@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::metrics;
 use crate::middleware::{envelope, panic_response};
 use crate::openapi::{self, ApiDoc, Reference};
-use crate::routes::{accounts, attendees, chats, messages, sync};
+use crate::routes::{accounts, attendees, chats, messages, sync, webhooks};
 
 /// JSON bodies above this are refused with `content_too_large`.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -64,6 +64,10 @@ pub(crate) fn all_routes(with_metrics: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(messages::list_messages))
         .routes(routes!(messages::get_message))
         .routes(routes!(messages::get_message_attachment))
+        .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
+        .routes(routes!(webhooks::delete_webhook))
+        .routes(routes!(webhooks::rotate_webhook_secret))
+        .routes(routes!(webhooks::list_webhook_deliveries))
         .routes(routes!(openapi::get_openapi));
     let app = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -86,14 +86,18 @@ pub enum Scope {
     AccountsWrite,
     AccountsSync,
     MessagingRead,
+    /// Registers, lists, rotates and deletes webhooks (issue 14). Keys created before it
+    /// existed keep the scopes they were given, so they do not have it.
+    WebhooksWrite,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [
+    pub const ALL: [Scope; 5] = [
         Scope::AccountsRead,
         Scope::AccountsWrite,
         Scope::AccountsSync,
         Scope::MessagingRead,
+        Scope::WebhooksWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -102,6 +106,7 @@ impl Scope {
             Scope::AccountsWrite => "accounts:write",
             Scope::AccountsSync => "accounts:sync",
             Scope::MessagingRead => "messaging:read",
+            Scope::WebhooksWrite => "webhooks:write",
         }
     }
 }

@@ -89,6 +89,9 @@ prefixed_id!(ChatId, "chat_", "chat");
 prefixed_id!(MessageId, "msg_", "message");
 prefixed_id!(SyncId, "sync_", "sync");
 prefixed_id!(AttendeeId, "att_", "attendee");
+prefixed_id!(WebhookId, "whk_", "webhook");
+// A webhook delivery: its id is the `webhook-id` header, the same on every attempt.
+prefixed_id!(DeliveryId, "evt_", "webhook event");
 
 impl AttendeeId {
     /// The id of the attendee `provider_id` of an account. Derived rather than drawn, so that

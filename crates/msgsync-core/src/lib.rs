@@ -12,5 +12,5 @@ pub mod time;
 
 pub use account::{AccountState, ApiKeyMode, LinkedinProduct, ProviderKind, Scope};
 pub use error::{ApiError, ErrorKind};
-pub use ids::{AccountId, AttendeeId, ChatId, IdError, MessageId, SyncId};
+pub use ids::{AccountId, AttendeeId, ChatId, DeliveryId, IdError, MessageId, SyncId, WebhookId};
 pub use sync::{Span, SyncOutcome, SyncParams, SyncStatus};

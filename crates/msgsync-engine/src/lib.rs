@@ -17,6 +17,7 @@ mod run;
 mod service;
 #[cfg(test)]
 mod test_records;
+mod webhooks;
 mod worker;
 
 pub use config::EngineConfig;
@@ -25,4 +26,5 @@ pub use metrics::EngineMetrics;
 pub use on_demand::CallError;
 pub use recent::RECENT_TTL;
 pub use service::{Resync, SyncServiceError, LIVE_RECHECK_MS};
+pub use webhooks::{render as render_webhook, WebhookConfig, WebhookDelivery};
 pub use worker::Engine;

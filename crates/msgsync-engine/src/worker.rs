@@ -39,6 +39,11 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// This node's name in leases (sync jobs and webhooks).
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
     pub fn new(store: Arc<dyn Store>, connectors: Connectors, config: EngineConfig) -> Arc<Self> {
         let registry = prometheus::Registry::new();
         let metrics =
@@ -174,6 +179,7 @@ impl Engine {
             };
             match event {
                 Ok(StoreEvent::JobQueued) => self.wake.notify_one(),
+                Ok(StoreEvent::WebhookQueued) => self.store.webhook_queued().notify_one(),
                 Ok(StoreEvent::AccountChanged(account)) => {
                     self.live.recheck(account);
                     self.recent.forget(account);

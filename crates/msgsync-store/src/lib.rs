@@ -11,11 +11,13 @@ mod crypto;
 mod model;
 mod postgres;
 mod sqlite;
+pub mod webhooks;
 
 pub use crypto::{CredentialCipher, CryptoError};
 pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use webhooks::*;
 
 use async_trait::async_trait;
 use msgsync_core::{
@@ -100,6 +102,8 @@ pub enum StoreEvent {
     JobQueued,
     /// An account changed (reconnected, its state or credentials) or was deleted.
     AccountChanged(AccountId),
+    /// A webhook delivery was queued.
+    WebhookQueued,
 }
 
 /// Everything msgsync keeps. Methods are named noun_verb.
@@ -224,6 +228,44 @@ pub trait Store: Send + Sync + 'static {
     async fn sync_release(&self, release: &SyncRelease<'_>) -> StoreResult<()>;
     /// Ends the job; a full resync that covered its whole scope first marks what it did not see.
     async fn sync_finish(&self, finish: &SyncFinish<'_>) -> StoreResult<()>;
+
+    // --- webhooks ---
+    async fn webhook_insert(&self, webhook: &NewWebhook) -> StoreResult<()>;
+    async fn webhook_list(&self, tenant: &Tenant) -> StoreResult<Vec<WebhookRecord>>;
+    async fn webhook_get(
+        &self,
+        tenant: &Tenant,
+        id: msgsync_core::WebhookId,
+    ) -> StoreResult<Option<WebhookRecord>>;
+    /// Deletes the webhook and its undelivered events: whether it existed.
+    async fn webhook_delete(
+        &self,
+        tenant: &Tenant,
+        id: msgsync_core::WebhookId,
+    ) -> StoreResult<bool>;
+    /// Replaces the signing secret: whether the webhook exists.
+    async fn webhook_rotate(&self, rotation: &WebhookRotation<'_>) -> StoreResult<bool>;
+    /// The webhook's most recent attempts, newest first, and how many events wait.
+    async fn webhook_attempts(
+        &self,
+        id: msgsync_core::WebhookId,
+        limit: u32,
+    ) -> StoreResult<(Vec<AttemptRecord>, i64)>;
+    /// Claims an endpoint whose oldest pending event is due, under a lease (engine only).
+    async fn webhook_claim(&self, claim: &WebhookClaim<'_>) -> StoreResult<Option<WebhookRecord>>;
+    /// The claimed endpoint's oldest pending event (engine only).
+    async fn webhook_next_delivery(
+        &self,
+        webhook: &WebhookRecord,
+    ) -> StoreResult<Option<DeliveryRecord>>;
+    /// Records an attempt under the lease (engine only); `LostLease` once it is stale.
+    async fn webhook_record_attempt(&self, attempt: &AttemptWrite<'_>) -> StoreResult<()>;
+    /// Gives a claimed endpoint back (engine only).
+    async fn webhook_release(&self, webhook: &WebhookRecord, worker: &str) -> StoreResult<()>;
+    /// Forgets deliveries that ended before `before`: how many.
+    async fn webhook_prune(&self, before: i64) -> StoreResult<u64>;
+    /// Notified (one waiter, or the next to wait) when this process queued a delivery.
+    fn webhook_queued(&self) -> std::sync::Arc<tokio::sync::Notify>;
 
     // --- other nodes ---
     /// The changes other nodes make, where the backend announces them (`None`: the embedded

@@ -30,6 +30,8 @@ pub struct Config {
     pub linkedin: LinkedinConfig,
     /// Live Telegram: the app's `api_id` and `api_hash`.
     pub telegram_app: Option<(i32, String)>,
+    /// Webhook delivery (CONTRACT §7).
+    pub webhooks: msgsync_engine::WebhookConfig,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -153,6 +155,28 @@ impl Config {
         if let Some(d) = millis("MSGSYNC_LINKEDIN_MAX_DELAY_MS")? {
             linkedin.max_delay = d;
         }
+        let mut webhooks = msgsync_engine::WebhookConfig::default();
+        webhooks.http.policy.allow_private = match var("MSGSYNC_WEBHOOK_ALLOW_PRIVATE").as_deref() {
+            None | Some("off") | Some("false") | Some("0") => false,
+            Some("on") | Some("true") | Some("1") => true,
+            Some(other) => bail!("MSGSYNC_WEBHOOK_ALLOW_PRIVATE=`{other}`: expected true or false"),
+        };
+        if let Some(raw) = var("MSGSYNC_WEBHOOK_RETRY_SCHEDULE") {
+            webhooks.schedule = msgsync_webhooks::RetrySchedule::parse(&raw)
+                .map_err(|e| anyhow::anyhow!("MSGSYNC_WEBHOOK_RETRY_SCHEDULE=`{raw}`: {e}"))?;
+        }
+        if let Some(d) = millis("MSGSYNC_WEBHOOK_TIMEOUT_MS")? {
+            webhooks.http.timeout = d;
+        }
+        if let Some(n) = parse_var("MSGSYNC_WEBHOOK_WORKERS")? {
+            webhooks.workers = n;
+        }
+        if let Some(d) = millis("MSGSYNC_WEBHOOK_LEASE_MS")? {
+            webhooks.lease = d;
+        }
+        if let Some(d) = millis("MSGSYNC_WEBHOOK_POLL_INTERVAL_MS")? {
+            webhooks.poll_interval = d;
+        }
         let telegram_app = match (
             parse_var::<i32>("MSGSYNC_TELEGRAM_API_ID")?,
             var("MSGSYNC_TELEGRAM_API_HASH"),
@@ -175,6 +199,7 @@ impl Config {
             engine,
             http,
             http_max_connections,
+            webhooks,
         })
     }
 }

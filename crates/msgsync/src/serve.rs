@@ -205,7 +205,14 @@ pub async fn run() -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
     let engine_task = tokio::spawn(engine.clone().run(shutdown.clone()));
-    let mut app = App::new(store.clone(), engine);
+    let delivery = msgsync_engine::WebhookDelivery::new(
+        store.clone(),
+        config.webhooks.clone(),
+        engine.node().to_owned(),
+    )
+    .context("starting webhook delivery")?;
+    let delivery_task = tokio::spawn(Arc::new(delivery).run(shutdown.clone()));
+    let mut app = App::new(store.clone(), engine).with_webhook_policy(config.webhooks.http.policy);
     if config.metrics_listen.is_some() {
         app = app.with_metrics_elsewhere();
     }
@@ -239,6 +246,7 @@ pub async fn run() -> anyhow::Result<()> {
         task.await.context("the metrics server crashed")??;
     }
     engine_task.await.context("the sync engine crashed")?;
+    delivery_task.await.context("webhook delivery crashed")?;
     if let Some(sandbox) = sandbox {
         sandbox.stop().await;
     }

@@ -44,6 +44,7 @@ pub const API_KEY_SCHEME: &str = "api_key";
         (name = "Chats", description = "The chats of the synced accounts, their messages and attendees"),
         (name = "Messages", description = "Messages across chats, and attachments' files"),
         (name = "Attendees", description = "The people of the accounts' chats"),
+        (name = "Webhooks", description = "Register endpoints that hear of account status changes, sync outcomes and new messages"),
         (name = "Operations", description = "Health and metrics, without a key"),
         (name = "Reference", description = "This document and its page, without a key"),
     )

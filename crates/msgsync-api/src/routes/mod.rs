@@ -3,6 +3,7 @@ pub mod attendees;
 pub mod chats;
 pub mod messages;
 pub mod sync;
+pub mod webhooks;
 
 use axum::Json;
 use serde::Serialize;

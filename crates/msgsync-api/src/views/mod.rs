@@ -6,6 +6,7 @@ mod accounts;
 mod attendees;
 mod messaging;
 mod resync;
+mod webhooks;
 
 pub use accounts::{
     account, account_created, account_deleted, account_reconnected, Account, AccountCreated,
@@ -16,6 +17,7 @@ pub use attendees::{
 };
 pub use messaging::{chat, chat_with_last_message, message, Chat, Message};
 pub use resync::{resync, sync, Resync};
+pub use webhooks::*;
 
 use msgsync_store::{Page, PageCursor};
 use serde::Serialize;

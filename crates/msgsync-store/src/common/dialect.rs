@@ -65,6 +65,10 @@ impl ReadRow for PgRow {
 
 /// A database the generic code runs on: SQLite or PostgreSQL.
 pub(crate) trait Dialect: Database<Row: ReadRow> {
+    /// What ends a claim's `SELECT` so that rows another transaction holds are passed over:
+    /// PostgreSQL's `FOR UPDATE SKIP LOCKED`; nothing in SQLite, whose one writer holds them all.
+    const SKIP_LOCKED: &'static str;
+
     /// Binds `value` as the next parameter of `sql`, as `QueryBuilder::push_bind` does.
     fn bind<'b, 'q, T: Value<'q>>(
         sql: &'b mut QueryBuilder<'q, Self>,
@@ -95,8 +99,10 @@ pub(crate) trait Dialect: Database<Row: ReadRow> {
 
 /// The same bodies for both databases: each only calls sqlx, which knows the concrete types.
 macro_rules! dialect {
-    ($db:ty) => {
+    ($db:ty, $skip_locked:literal) => {
         impl Dialect for $db {
+            const SKIP_LOCKED: &'static str = $skip_locked;
+
             fn bind<'b, 'q, T: Value<'q>>(
                 sql: &'b mut QueryBuilder<'q, Self>,
                 value: T,
@@ -138,8 +144,8 @@ macro_rules! dialect {
     };
 }
 
-dialect!(Sqlite);
-dialect!(Postgres);
+dialect!(Sqlite, "");
+dialect!(Postgres, " FOR UPDATE SKIP LOCKED");
 
 /// `.bind(value)` in a chain of `push`es, where `push_bind` would need the database's bounds.
 pub(crate) trait Bind<'q> {

@@ -18,8 +18,10 @@ mod dialect;
 mod jobs;
 pub(crate) mod listings;
 pub(crate) mod messages;
+pub(crate) mod outbox;
 mod paging;
 mod rows;
+pub(crate) mod webhooks;
 mod writes;
 
 pub(crate) use jobs::{active_jobs, ensure_held, new_job};

@@ -1,6 +1,7 @@
 use msgsync_core::{AccountId, AccountState};
 use sqlx::PgPool;
 
+use crate::common::outbox;
 use crate::common::{account_from_row, cursor_bounds, page_of, products_to_text, storable};
 use crate::*;
 
@@ -11,8 +12,9 @@ pub async fn insert(
     db: &PgPool,
     cipher: &CredentialCipher,
     a: &NewAccount,
-) -> StoreResult<AccountRecord> {
+) -> StoreResult<(AccountRecord, usize)> {
     let sealed = cipher.encrypt(&a.credentials)?;
+    let mut tx = db.begin().await?;
     let row = sqlx::query(&format!(
         "INSERT INTO accounts (id, owner, mode, provider, name, state, provider_user_id,
                                linkedin_products, credentials, created_at, updated_at)
@@ -28,12 +30,20 @@ pub async fn insert(
     .bind(sealed)
     .bind(a.now)
     .bind(a.now)
-    // Every row, to the statement's end, where its commit happens (see `jobs::claim`).
-    .fetch_all(db)
+    .fetch_all(&mut *tx)
     .await?;
-    account_from_row(row.first().ok_or(StoreError::Corrupt(
+    let account = account_from_row(row.first().ok_or(StoreError::Corrupt(
         "an INSERT … RETURNING returned no row".into(),
-    ))?)
+    ))?)?;
+    let queued = outbox::report::<sqlx::Postgres>(
+        &mut tx,
+        &a.id.to_string(),
+        |who| outbox::account_status(who, "CREATION_SUCCESS", Default::default()),
+        a.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((account, queued))
 }
 
 pub async fn get(
@@ -86,16 +96,39 @@ pub async fn list(
     page_of(&rows, page.limit, account_from_row)
 }
 
-pub async fn delete(db: &PgPool, tenant: &Tenant, id: AccountId) -> StoreResult<bool> {
+pub async fn delete(
+    db: &PgPool,
+    tenant: &Tenant,
+    id: AccountId,
+    now: i64,
+) -> StoreResult<(bool, usize)> {
+    let mut tx = db.begin().await?;
+    // The event first, while the account can still be read; rolled back with the delete.
+    let Some(who) = outbox::account::<sqlx::Postgres>(&mut tx, &id.to_string()).await? else {
+        return Ok((false, 0));
+    };
     // Chats, messages and sync jobs go with it (ON DELETE CASCADE); a worker still syncing the
     // account loses its lease at its next checkpoint and stops.
     let done = sqlx::query("DELETE FROM accounts WHERE id = $1 AND owner = $2 AND mode = $3")
         .bind(id.to_string())
         .bind(&tenant.owner)
         .bind(tenant.mode.as_str())
-        .execute(db)
+        .execute(&mut *tx)
         .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok((false, 0));
+    }
+    let payload = outbox::account_status(&who, "DELETED", Default::default());
+    let queued = outbox::enqueue::<sqlx::Postgres>(
+        &mut tx,
+        &who,
+        WebhookSource::AccountStatus,
+        &[("account_status", payload)],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((true, queued))
 }
 
 pub async fn reconnect(
@@ -103,9 +136,10 @@ pub async fn reconnect(
     cipher: &CredentialCipher,
     id: AccountId,
     u: &AccountReconnect,
-) -> StoreResult<()> {
+) -> StoreResult<usize> {
     let sealed = cipher.encrypt(&u.credentials)?;
-    sqlx::query(
+    let mut tx = db.begin().await?;
+    let done = sqlx::query(
         "UPDATE accounts SET name = $1, provider_user_id = $2, linkedin_products = $3,
                              credentials = $4, state = 'ok', updated_at = $5
          WHERE id = $6",
@@ -116,9 +150,21 @@ pub async fn reconnect(
     .bind(sealed)
     .bind(u.now)
     .bind(id.to_string())
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    let queued = if done.rows_affected() == 1 {
+        outbox::report::<sqlx::Postgres>(
+            &mut tx,
+            &id.to_string(),
+            |who| outbox::account_status(who, "RECONNECTED", Default::default()),
+            u.now,
+        )
+        .await?
+    } else {
+        0
+    };
+    tx.commit().await?;
+    Ok(queued)
 }
 
 pub async fn set_state(
@@ -126,14 +172,11 @@ pub async fn set_state(
     id: AccountId,
     state: AccountState,
     now: i64,
-) -> StoreResult<()> {
-    sqlx::query("UPDATE accounts SET state = $1, updated_at = $2 WHERE id = $3")
-        .bind(state.as_str())
-        .bind(now)
-        .bind(id.to_string())
-        .execute(db)
-        .await?;
-    Ok(())
+) -> StoreResult<usize> {
+    let mut tx = db.begin().await?;
+    let queued = outbox::set_state::<sqlx::Postgres>(&mut tx, id, state, now).await?;
+    tx.commit().await?;
+    Ok(queued)
 }
 
 pub async fn credentials(

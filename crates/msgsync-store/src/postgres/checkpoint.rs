@@ -13,17 +13,18 @@ use std::collections::HashSet;
 use sqlx::{PgConnection, PgPool};
 
 use super::{attendees, content, jobs};
-use crate::common::{ensure_held, messages, AttendeeWrites, ChatWrite, MessageWrite};
+use crate::common::{ensure_held, messages, outbox, AttendeeWrites, ChatWrite, MessageWrite};
 use crate::{StoreError, StoreResult, SyncCheckpoint};
 
-pub async fn write(db: &PgPool, checkpoint: &SyncCheckpoint) -> StoreResult<()> {
+/// Writes the checkpoint: how many webhook deliveries it queued.
+pub async fn write(db: &PgPool, checkpoint: &SyncCheckpoint) -> StoreResult<usize> {
     let mut tx = db.begin().await?;
     // On any error, dropping `tx` rolls back what was written.
     jobs::lock_account(&mut tx, checkpoint.job.account_id).await?;
     save_cursor(&mut tx, checkpoint).await?;
-    write_pages(&mut tx, checkpoint).await?;
+    let queued = write_pages(&mut tx, checkpoint).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(queued)
 }
 
 /// The job's cursor and progress, if this run still holds the job; `LostLease` if not.
@@ -55,7 +56,7 @@ async fn save_cursor(conn: &mut PgConnection, c: &SyncCheckpoint) -> StoreResult
 /// not touch a row twice in PostgreSQL: a chat or message that several pages carry is written
 /// once, as the last page that carries it saw it (what the SQLite backend's successive rows
 /// leave too).
-async fn write_pages(conn: &mut PgConnection, c: &SyncCheckpoint) -> StoreResult<()> {
+async fn write_pages(conn: &mut PgConnection, c: &SyncCheckpoint) -> StoreResult<usize> {
     let account = c.job.account_id.to_string();
     let series = c.job.series_id.to_string();
     let mut seen = HashSet::new();
@@ -96,5 +97,17 @@ async fn write_pages(conn: &mut PgConnection, c: &SyncCheckpoint) -> StoreResult
     messages.dedup_by(|later, first| {
         later.chat == first.chat && later.message.provider_id == first.message.provider_id
     });
-    messages::upsert::<sqlx::Postgres>(conn, &messages).await
+    let who = outbox::account::<sqlx::Postgres>(conn, &account).await?;
+    let unseen = match &who {
+        Some(who) => {
+            outbox::unseen_messages::<sqlx::Postgres>(conn, who, &c.job.id.to_string(), &messages)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    messages::upsert::<sqlx::Postgres>(conn, &messages).await?;
+    match &who {
+        Some(who) => outbox::messages_received::<sqlx::Postgres>(conn, who, &unseen, c.now).await,
+        None => Ok(0),
+    }
 }

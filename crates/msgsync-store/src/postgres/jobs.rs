@@ -314,7 +314,7 @@ pub(super) async fn lock_account(conn: &mut PgConnection, account: AccountId) ->
 }
 
 /// The outcome, the reconciliation and the account's new state in one transaction.
-pub async fn finish(db: &PgPool, f: &SyncFinish<'_>) -> StoreResult<()> {
+pub async fn finish(db: &PgPool, f: &SyncFinish<'_>) -> StoreResult<usize> {
     let mut tx = db.begin().await?;
     lock_account(&mut tx, f.job.account_id).await?;
     // A provider's error text is anyone's text: no NUL reaches PostgreSQL.
@@ -350,14 +350,17 @@ pub async fn finish(db: &PgPool, f: &SyncFinish<'_>) -> StoreResult<()> {
     if let Some(scope) = &f.reconcile {
         content::reconcile(&mut tx, f.job.account_id, f.job.series_id, scope).await?;
     }
+    let mut queued = 0;
     if let Some(state) = f.account_state {
-        sqlx::query("UPDATE accounts SET state = $1, updated_at = $2 WHERE id = $3")
-            .bind(state.as_str())
-            .bind(f.now)
-            .bind(f.job.account_id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        queued += crate::common::outbox::set_state::<sqlx::Postgres>(
+            &mut tx,
+            f.job.account_id,
+            state,
+            f.now,
+        )
+        .await?;
     }
+    queued += crate::common::outbox::report_outcome::<sqlx::Postgres>(&mut tx, f).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(queued)
 }

@@ -23,8 +23,11 @@ use msgsync_core::{
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 
-use crate::common::{listings, messages};
+use crate::common::{listings, messages, webhooks};
 use crate::*;
+use msgsync_core::time::now_ms;
+use msgsync_core::WebhookId;
+use sqlx::Postgres;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -45,6 +48,9 @@ pub struct PgStore {
     cipher: CredentialCipher,
     /// What the database announces on the channels of `0002_notify.sql`.
     events: tokio::sync::broadcast::Sender<StoreEvent>,
+    /// Told when a write of this process queued webhook deliveries (other nodes hear of
+    /// theirs through `msgsync_webhooks`).
+    webhook_queued: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// Events a slow subscriber may fall behind by before it misses some (and is told so).
@@ -54,6 +60,14 @@ const EVENT_BACKLOG: usize = 1024;
 const LISTEN_RETRY: Duration = Duration::from_secs(1);
 
 impl PgStore {
+    /// `value`, after waking a delivery worker if `queued` deliveries were.
+    fn told<T>(&self, queued: usize, value: T) -> T {
+        if queued > 0 {
+            self.webhook_queued.notify_one();
+        }
+        value
+    }
+
     /// Connects to the database at `url` (`postgres://…`), applies the migrations, and checks
     /// that the database's credentials were written with `cipher`'s key (the first node to open
     /// a new database records its key's check value): `KeyMismatch` if not.
@@ -85,6 +99,7 @@ impl PgStore {
             pool,
             cipher,
             events,
+            webhook_queued: Default::default(),
         };
         if let Err(e) = store.check_key().await {
             store.close().await;
@@ -144,7 +159,10 @@ async fn listen(pool: PgPool, events: tokio::sync::broadcast::Sender<StoreEvent>
         let result = match listener.as_mut() {
             Some(listener) => listener.recv().await.map(Some),
             None => match sqlx::postgres::PgListener::connect_with(&pool).await {
-                Ok(mut new) => match new.listen_all(["msgsync_jobs", "msgsync_accounts"]).await {
+                Ok(mut new) => match new
+                    .listen_all(["msgsync_jobs", "msgsync_accounts", "msgsync_webhooks"])
+                    .await
+                {
                     Ok(()) => {
                         listener = Some(new);
                         Ok(None)
@@ -159,6 +177,7 @@ async fn listen(pool: PgPool, events: tokio::sync::broadcast::Sender<StoreEvent>
                 failing = false;
                 let event = match notification.channel() {
                     "msgsync_jobs" => Some(StoreEvent::JobQueued),
+                    "msgsync_webhooks" => Some(StoreEvent::WebhookQueued),
                     "msgsync_accounts" => notification
                         .payload()
                         .parse()
@@ -208,7 +227,8 @@ impl Store for PgStore {
     }
 
     async fn account_insert(&self, account: &NewAccount) -> StoreResult<AccountRecord> {
-        accounts::insert(&self.pool, &self.cipher, account).await
+        let (record, queued) = accounts::insert(&self.pool, &self.cipher, account).await?;
+        Ok(self.told(queued, record))
     }
 
     async fn account_get(
@@ -228,11 +248,13 @@ impl Store for PgStore {
     }
 
     async fn account_delete(&self, tenant: &Tenant, id: AccountId) -> StoreResult<bool> {
-        accounts::delete(&self.pool, tenant, id).await
+        let (deleted, queued) = accounts::delete(&self.pool, tenant, id, now_ms()).await?;
+        Ok(self.told(queued, deleted))
     }
 
     async fn account_reconnect(&self, id: AccountId, update: &AccountReconnect) -> StoreResult<()> {
-        accounts::reconnect(&self.pool, &self.cipher, id, update).await
+        let queued = accounts::reconnect(&self.pool, &self.cipher, id, update).await?;
+        Ok(self.told(queued, ()))
     }
 
     async fn account_set_state(
@@ -241,7 +263,8 @@ impl Store for PgStore {
         state: AccountState,
         now: i64,
     ) -> StoreResult<()> {
-        accounts::set_state(&self.pool, id, state, now).await
+        let queued = accounts::set_state(&self.pool, id, state, now).await?;
+        Ok(self.told(queued, ()))
     }
 
     async fn account_find(&self, id: AccountId) -> StoreResult<Option<AccountRecord>> {
@@ -369,7 +392,8 @@ impl Store for PgStore {
 
     async fn sync_checkpoint(&self, mut checkpoint: SyncCheckpoint) -> StoreResult<()> {
         checkpoint.replace_nul();
-        checkpoint::write(&self.pool, &checkpoint).await
+        let queued = checkpoint::write(&self.pool, &checkpoint).await?;
+        Ok(self.told(queued, ()))
     }
 
     async fn sync_release(&self, release: &SyncRelease<'_>) -> StoreResult<()> {
@@ -377,6 +401,77 @@ impl Store for PgStore {
     }
 
     async fn sync_finish(&self, finish: &SyncFinish<'_>) -> StoreResult<()> {
-        jobs::finish(&self.pool, finish).await
+        let queued = jobs::finish(&self.pool, finish).await?;
+        Ok(self.told(queued, ()))
+    }
+
+    async fn webhook_insert(&self, webhook: &NewWebhook) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        webhooks::insert::<Postgres>(&mut tx, &self.cipher, webhook).await?;
+        Ok(tx.commit().await?)
+    }
+
+    async fn webhook_list(&self, tenant: &Tenant) -> StoreResult<Vec<WebhookRecord>> {
+        webhooks::list(&self.pool, &self.cipher, tenant).await
+    }
+
+    async fn webhook_get(
+        &self,
+        tenant: &Tenant,
+        id: WebhookId,
+    ) -> StoreResult<Option<WebhookRecord>> {
+        webhooks::get(&self.pool, &self.cipher, tenant, id).await
+    }
+
+    async fn webhook_delete(&self, tenant: &Tenant, id: WebhookId) -> StoreResult<bool> {
+        let mut conn = self.pool.acquire().await?;
+        webhooks::delete::<Postgres>(&mut conn, tenant, id).await
+    }
+
+    async fn webhook_rotate(&self, rotation: &WebhookRotation<'_>) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let rotated = webhooks::rotate::<Postgres>(&mut tx, &self.cipher, rotation).await?;
+        tx.commit().await?;
+        Ok(rotated)
+    }
+
+    async fn webhook_attempts(
+        &self,
+        id: WebhookId,
+        limit: u32,
+    ) -> StoreResult<(Vec<AttemptRecord>, i64)> {
+        webhooks::attempts(&self.pool, id, limit).await
+    }
+
+    async fn webhook_claim(&self, claim: &WebhookClaim<'_>) -> StoreResult<Option<WebhookRecord>> {
+        // One statement: its row locks end with it.
+        let mut conn = self.pool.acquire().await?;
+        webhooks::claim::<Postgres>(&mut conn, &self.cipher, claim).await
+    }
+
+    async fn webhook_next_delivery(
+        &self,
+        webhook: &WebhookRecord,
+    ) -> StoreResult<Option<DeliveryRecord>> {
+        webhooks::next_delivery(&self.pool, webhook).await
+    }
+
+    async fn webhook_record_attempt(&self, attempt: &AttemptWrite<'_>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        webhooks::record_attempt::<Postgres>(&mut tx, attempt).await?;
+        Ok(tx.commit().await?)
+    }
+
+    async fn webhook_release(&self, webhook: &WebhookRecord, worker: &str) -> StoreResult<()> {
+        webhooks::release(&self.pool, webhook, worker).await
+    }
+
+    async fn webhook_prune(&self, before: i64) -> StoreResult<u64> {
+        let mut conn = self.pool.acquire().await?;
+        webhooks::prune::<Postgres>(&mut conn, before).await
+    }
+
+    fn webhook_queued(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.webhook_queued.clone()
     }
 }

@@ -1,6 +1,7 @@
 use msgsync_core::{AccountId, AccountState};
 use sqlx::SqlitePool;
 
+use crate::common::outbox;
 use crate::common::{account_from_row, cursor_bounds, page_of, products_to_text, storable};
 use crate::*;
 
@@ -11,8 +12,9 @@ pub async fn insert(
     db: &SqlitePool,
     cipher: &CredentialCipher,
     a: &NewAccount,
-) -> StoreResult<AccountRecord> {
+) -> StoreResult<(AccountRecord, usize)> {
     let sealed = cipher.encrypt(&a.credentials)?;
+    let mut tx = super::begin_write(db).await?;
     let row = sqlx::query(&format!(
         "INSERT INTO accounts (id, owner, mode, provider, name, state, provider_user_id,
                                linkedin_products, credentials, created_at, updated_at)
@@ -30,11 +32,20 @@ pub async fn insert(
     .bind(a.now)
     // Every row, to the statement's end: a write with RETURNING commits at its last step, and
     // a caller that stopped at the first row would not see that commit fail.
-    .fetch_all(db)
+    .fetch_all(&mut *tx)
     .await?;
-    account_from_row(row.first().ok_or(StoreError::Corrupt(
+    let account = account_from_row(row.first().ok_or(StoreError::Corrupt(
         "an INSERT … RETURNING returned no row".into(),
-    ))?)
+    ))?)?;
+    let queued = outbox::report::<sqlx::Sqlite>(
+        &mut tx,
+        &a.id.to_string(),
+        |who| outbox::account_status(who, "CREATION_SUCCESS", Default::default()),
+        a.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((account, queued))
 }
 
 pub async fn get(
@@ -89,16 +100,39 @@ pub async fn list(
     page_of(&rows, page.limit, account_from_row)
 }
 
-pub async fn delete(db: &SqlitePool, tenant: &Tenant, id: AccountId) -> StoreResult<bool> {
+pub async fn delete(
+    db: &SqlitePool,
+    tenant: &Tenant,
+    id: AccountId,
+    now: i64,
+) -> StoreResult<(bool, usize)> {
+    let mut tx = super::begin_write(db).await?;
+    // The event first, while the account can still be read; rolled back with the delete.
+    let Some(who) = outbox::account::<sqlx::Sqlite>(&mut tx, &id.to_string()).await? else {
+        return Ok((false, 0));
+    };
     // Chats, messages and sync jobs go with it (ON DELETE CASCADE); a worker still syncing the
     // account loses its lease at its next checkpoint and stops.
     let done = sqlx::query("DELETE FROM accounts WHERE id = ? AND owner = ? AND mode = ?")
         .bind(id.to_string())
         .bind(&tenant.owner)
         .bind(tenant.mode.as_str())
-        .execute(db)
+        .execute(&mut *tx)
         .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok((false, 0));
+    }
+    let payload = outbox::account_status(&who, "DELETED", Default::default());
+    let queued = outbox::enqueue::<sqlx::Sqlite>(
+        &mut tx,
+        &who,
+        WebhookSource::AccountStatus,
+        &[("account_status", payload)],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((true, queued))
 }
 
 pub async fn reconnect(
@@ -106,9 +140,10 @@ pub async fn reconnect(
     cipher: &CredentialCipher,
     id: AccountId,
     u: &AccountReconnect,
-) -> StoreResult<()> {
+) -> StoreResult<usize> {
     let sealed = cipher.encrypt(&u.credentials)?;
-    sqlx::query(
+    let mut tx = super::begin_write(db).await?;
+    let done = sqlx::query(
         "UPDATE accounts SET name = ?, provider_user_id = ?, linkedin_products = ?, credentials = ?,
                              state = 'ok', updated_at = ?
          WHERE id = ?",
@@ -119,9 +154,21 @@ pub async fn reconnect(
     .bind(sealed)
     .bind(u.now)
     .bind(id.to_string())
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    let queued = if done.rows_affected() == 1 {
+        outbox::report::<sqlx::Sqlite>(
+            &mut tx,
+            &id.to_string(),
+            |who| outbox::account_status(who, "RECONNECTED", Default::default()),
+            u.now,
+        )
+        .await?
+    } else {
+        0
+    };
+    tx.commit().await?;
+    Ok(queued)
 }
 
 pub async fn set_state(
@@ -129,14 +176,11 @@ pub async fn set_state(
     id: AccountId,
     state: AccountState,
     now: i64,
-) -> StoreResult<()> {
-    sqlx::query("UPDATE accounts SET state = ?, updated_at = ? WHERE id = ?")
-        .bind(state.as_str())
-        .bind(now)
-        .bind(id.to_string())
-        .execute(db)
-        .await?;
-    Ok(())
+) -> StoreResult<usize> {
+    let mut tx = super::begin_write(db).await?;
+    let queued = outbox::set_state::<sqlx::Sqlite>(&mut tx, id, state, now).await?;
+    tx.commit().await?;
+    Ok(queued)
 }
 
 pub async fn credentials(

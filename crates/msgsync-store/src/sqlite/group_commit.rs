@@ -11,12 +11,13 @@
 //! are written again one by one, so one job's failure is its own.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use sqlx::{SqliteConnection, SqlitePool};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify};
 
 use super::{attendees, content, jobs};
-use crate::common::{messages, AttendeeWrites, ChatWrite, MessageWrite};
+use crate::common::{messages, outbox, AttendeeWrites, ChatWrite, MessageWrite};
 use crate::{StoreError, StoreResult, SyncCheckpoint};
 
 /// The most messages one group writes: past this a transaction gains nothing and holds the
@@ -41,9 +42,10 @@ pub(super) struct GroupCommit {
 
 impl GroupCommit {
     /// Starts the writer task; it ends once every handle is dropped.
-    pub(super) fn start(writer: SqlitePool) -> GroupCommit {
+    /// `queued` is told when a group queued webhook deliveries.
+    pub(super) fn start(writer: SqlitePool, queued: Arc<Notify>) -> GroupCommit {
         let (queue, waiting) = mpsc::channel(QUEUE);
-        tokio::spawn(write_groups(writer, waiting));
+        tokio::spawn(write_groups(writer, waiting, queued));
         GroupCommit { queue }
     }
 
@@ -59,7 +61,7 @@ impl GroupCommit {
     }
 }
 
-async fn write_groups(db: SqlitePool, mut waiting: mpsc::Receiver<Queued>) {
+async fn write_groups(db: SqlitePool, mut waiting: mpsc::Receiver<Queued>, queued: Arc<Notify>) {
     let mut next = None;
     loop {
         let first = match next.take() {
@@ -83,7 +85,7 @@ async fn write_groups(db: SqlitePool, mut waiting: mpsc::Receiver<Queued>) {
             messages += more;
             group.push(queued);
         }
-        let results = write_group(&db, &group).await;
+        let results = write_group(&db, &group, &queued).await;
         for (queued, result) in group.into_iter().zip(results) {
             // A caller that stopped waiting no longer needs the answer.
             let _ = queued.done.send(result);
@@ -94,9 +96,9 @@ async fn write_groups(db: SqlitePool, mut waiting: mpsc::Receiver<Queued>) {
 /// Writes a group in one transaction; returns each checkpoint's result, in order. If the group
 /// fails as a whole, each checkpoint is written again in a transaction of its own, so that one
 /// job's bad write (or a transient error) fails no other job.
-async fn write_group(db: &SqlitePool, group: &[Queued]) -> Vec<StoreResult<()>> {
+async fn write_group(db: &SqlitePool, group: &[Queued], queued: &Notify) -> Vec<StoreResult<()>> {
     let checkpoints: Vec<&SyncCheckpoint> = group.iter().map(|q| &q.checkpoint).collect();
-    let error = match in_transaction(db, &checkpoints).await {
+    let error = match in_transaction(db, &checkpoints, queued).await {
         Ok(results) => return results,
         Err(e) => e,
     };
@@ -105,7 +107,7 @@ async fn write_group(db: &SqlitePool, group: &[Queued]) -> Vec<StoreResult<()>> 
     }
     let mut results = Vec::with_capacity(group.len());
     for checkpoint in checkpoints {
-        let result = match in_transaction(db, &[checkpoint]).await {
+        let result = match in_transaction(db, &[checkpoint], queued).await {
             Ok(mut one) => one.pop().unwrap_or(Ok(())),
             Err(e) => Err(e),
         };
@@ -117,10 +119,14 @@ async fn write_group(db: &SqlitePool, group: &[Queued]) -> Vec<StoreResult<()>> 
 async fn in_transaction(
     db: &SqlitePool,
     checkpoints: &[&SyncCheckpoint],
+    queued: &Notify,
 ) -> StoreResult<Vec<StoreResult<()>>> {
     let mut tx = super::begin_write(db).await?;
-    let results = write_checkpoints(&mut tx, checkpoints).await?;
+    let (results, deliveries) = write_checkpoints(&mut tx, checkpoints).await?;
     tx.commit().await?;
+    if deliveries > 0 {
+        queued.notify_one();
+    }
     Ok(results)
 }
 
@@ -130,7 +136,7 @@ async fn in_transaction(
 async fn write_checkpoints(
     conn: &mut SqliteConnection,
     checkpoints: &[&SyncCheckpoint],
-) -> StoreResult<Vec<StoreResult<()>>> {
+) -> StoreResult<(Vec<StoreResult<()>>, usize)> {
     let held = jobs::save_cursors(conn, checkpoints).await?;
     struct Ids {
         job: String,
@@ -168,7 +174,10 @@ async fn write_checkpoints(
     let chat_ids = content::chats_upsert(conn, &chats).await?;
     let mut messages = Vec::new();
     let mut attendees = AttendeeWrites::default();
+    // Where each job's messages start in `messages`.
+    let mut starts = Vec::new();
     for (c, ids) in written() {
+        starts.push((ids, messages.len()));
         for page in &c.pages {
             let key = (ids.account.clone(), page.chat.provider_id.clone());
             let chat = chat_ids
@@ -184,8 +193,30 @@ async fn write_checkpoints(
         }
     }
     attendees::write(attendees, conn).await?;
+    // Which messages are new, per job, before they are written.
+    let mut unseen = Vec::new();
+    for (i, (ids, start)) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map_or(messages.len(), |(_, next)| *next);
+        if let Some(who) = outbox::account::<sqlx::Sqlite>(conn, &ids.account).await? {
+            let new = outbox::unseen_messages::<sqlx::Sqlite>(
+                conn,
+                &who,
+                &ids.job,
+                &messages[*start..end],
+            )
+            .await?;
+            if !new.is_empty() {
+                unseen.push((who, new));
+            }
+        }
+    }
     messages::upsert::<sqlx::Sqlite>(conn, &messages).await?;
-    Ok(ids
+    let mut deliveries = 0;
+    let now = checkpoints.iter().map(|c| c.now).max().unwrap_or_default();
+    for (who, new) in &unseen {
+        deliveries += outbox::messages_received::<sqlx::Sqlite>(conn, who, new, now).await?;
+    }
+    let results = ids
         .iter()
         .map(|ids| {
             if held.contains(&ids.job) {
@@ -194,5 +225,6 @@ async fn write_checkpoints(
                 Err(StoreError::LostLease)
             }
         })
-        .collect())
+        .collect();
+    Ok((results, deliveries))
 }

@@ -11,7 +11,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 use super::content;
 use crate::common::{
-    active_jobs, cursor_bounds, ensure_held, job_from_row, new_job, page_of, storable,
+    active_jobs, cursor_bounds, ensure_held, job_from_row, new_job, outbox, page_of, storable,
 };
 use crate::*;
 
@@ -328,7 +328,7 @@ pub async fn release(db: &SqlitePool, r: &SyncRelease<'_>) -> StoreResult<()> {
     ensure_held(done.rows_affected())
 }
 
-pub async fn finish(db: &SqlitePool, f: &SyncFinish<'_>) -> StoreResult<()> {
+pub async fn finish(db: &SqlitePool, f: &SyncFinish<'_>) -> StoreResult<usize> {
     let mut tx = super::begin_write(db).await?;
     let (error_kind, error_detail) = match &f.error {
         Some((k, d)) => (Some(k.as_str()), Some(storable(d))),
@@ -360,14 +360,11 @@ pub async fn finish(db: &SqlitePool, f: &SyncFinish<'_>) -> StoreResult<()> {
     if let Some(scope) = &f.reconcile {
         content::reconcile(&mut tx, f.job.account_id, f.job.series_id, scope).await?;
     }
+    let mut queued = 0;
     if let Some(state) = f.account_state {
-        sqlx::query("UPDATE accounts SET state = ?, updated_at = ? WHERE id = ?")
-            .bind(state.as_str())
-            .bind(f.now)
-            .bind(f.job.account_id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        queued += outbox::set_state::<Sqlite>(&mut tx, f.job.account_id, state, f.now).await?;
     }
+    queued += outbox::report_outcome::<Sqlite>(&mut tx, f).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(queued)
 }

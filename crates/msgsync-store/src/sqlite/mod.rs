@@ -21,9 +21,12 @@ use msgsync_core::{
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-use crate::common::{listings, messages};
+use crate::common::{listings, messages, webhooks};
 use crate::*;
 use group_commit::GroupCommit;
+use msgsync_core::time::now_ms;
+use msgsync_core::WebhookId;
+use sqlx::Sqlite;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -34,9 +37,19 @@ pub struct SqliteStore {
     /// Sync checkpoints, written in groups through `writer`.
     checkpoints: GroupCommit,
     cipher: CredentialCipher,
+    /// Told when a write of this process queued webhook deliveries.
+    webhook_queued: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl SqliteStore {
+    /// `value`, after waking a delivery worker if `queued` deliveries were.
+    fn told<T>(&self, queued: usize, value: T) -> T {
+        if queued > 0 {
+            self.webhook_queued.notify_one();
+        }
+        value
+    }
+
     /// Opens (creating if needed) the database at `url` (`sqlite://path` or a plain path) and
     /// applies the migrations.
     pub async fn open(url: &str, cipher: CredentialCipher) -> StoreResult<Self> {
@@ -57,11 +70,13 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(15))
             .connect_with(options)
             .await?;
+        let webhook_queued = std::sync::Arc::new(tokio::sync::Notify::new());
         Ok(Self {
-            checkpoints: GroupCommit::start(writer.clone()),
+            checkpoints: GroupCommit::start(writer.clone(), webhook_queued.clone()),
             writer,
             reader,
             cipher,
+            webhook_queued,
         })
     }
 
@@ -180,7 +195,8 @@ impl Store for SqliteStore {
     }
 
     async fn account_insert(&self, account: &NewAccount) -> StoreResult<AccountRecord> {
-        accounts::insert(&self.writer, &self.cipher, account).await
+        let (record, queued) = accounts::insert(&self.writer, &self.cipher, account).await?;
+        Ok(self.told(queued, record))
     }
 
     async fn account_get(
@@ -200,11 +216,13 @@ impl Store for SqliteStore {
     }
 
     async fn account_delete(&self, tenant: &Tenant, id: AccountId) -> StoreResult<bool> {
-        accounts::delete(&self.writer, tenant, id).await
+        let (deleted, queued) = accounts::delete(&self.writer, tenant, id, now_ms()).await?;
+        Ok(self.told(queued, deleted))
     }
 
     async fn account_reconnect(&self, id: AccountId, update: &AccountReconnect) -> StoreResult<()> {
-        accounts::reconnect(&self.writer, &self.cipher, id, update).await
+        let queued = accounts::reconnect(&self.writer, &self.cipher, id, update).await?;
+        Ok(self.told(queued, ()))
     }
 
     async fn account_set_state(
@@ -213,7 +231,8 @@ impl Store for SqliteStore {
         state: AccountState,
         now: i64,
     ) -> StoreResult<()> {
-        accounts::set_state(&self.writer, id, state, now).await
+        let queued = accounts::set_state(&self.writer, id, state, now).await?;
+        Ok(self.told(queued, ()))
     }
 
     async fn account_find(&self, id: AccountId) -> StoreResult<Option<AccountRecord>> {
@@ -349,6 +368,82 @@ impl Store for SqliteStore {
     }
 
     async fn sync_finish(&self, finish: &SyncFinish<'_>) -> StoreResult<()> {
-        jobs::finish(&self.writer, finish).await
+        let queued = jobs::finish(&self.writer, finish).await?;
+        Ok(self.told(queued, ()))
+    }
+
+    async fn webhook_insert(&self, webhook: &NewWebhook) -> StoreResult<()> {
+        let mut tx = begin_write(&self.writer).await?;
+        webhooks::insert::<Sqlite>(&mut tx, &self.cipher, webhook).await?;
+        Ok(tx.commit().await?)
+    }
+
+    async fn webhook_list(&self, tenant: &Tenant) -> StoreResult<Vec<WebhookRecord>> {
+        webhooks::list(&self.reader, &self.cipher, tenant).await
+    }
+
+    async fn webhook_get(
+        &self,
+        tenant: &Tenant,
+        id: WebhookId,
+    ) -> StoreResult<Option<WebhookRecord>> {
+        webhooks::get(&self.reader, &self.cipher, tenant, id).await
+    }
+
+    async fn webhook_delete(&self, tenant: &Tenant, id: WebhookId) -> StoreResult<bool> {
+        let mut tx = begin_write(&self.writer).await?;
+        let deleted = webhooks::delete::<Sqlite>(&mut tx, tenant, id).await?;
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    async fn webhook_rotate(&self, rotation: &WebhookRotation<'_>) -> StoreResult<bool> {
+        let mut tx = begin_write(&self.writer).await?;
+        let rotated = webhooks::rotate::<Sqlite>(&mut tx, &self.cipher, rotation).await?;
+        tx.commit().await?;
+        Ok(rotated)
+    }
+
+    async fn webhook_attempts(
+        &self,
+        id: WebhookId,
+        limit: u32,
+    ) -> StoreResult<(Vec<AttemptRecord>, i64)> {
+        webhooks::attempts(&self.reader, id, limit).await
+    }
+
+    async fn webhook_claim(&self, claim: &WebhookClaim<'_>) -> StoreResult<Option<WebhookRecord>> {
+        let mut tx = begin_write(&self.writer).await?;
+        let claimed = webhooks::claim::<Sqlite>(&mut tx, &self.cipher, claim).await?;
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    async fn webhook_next_delivery(
+        &self,
+        webhook: &WebhookRecord,
+    ) -> StoreResult<Option<DeliveryRecord>> {
+        webhooks::next_delivery(&self.writer, webhook).await
+    }
+
+    async fn webhook_record_attempt(&self, attempt: &AttemptWrite<'_>) -> StoreResult<()> {
+        let mut tx = begin_write(&self.writer).await?;
+        webhooks::record_attempt::<Sqlite>(&mut tx, attempt).await?;
+        Ok(tx.commit().await?)
+    }
+
+    async fn webhook_release(&self, webhook: &WebhookRecord, worker: &str) -> StoreResult<()> {
+        webhooks::release(&self.writer, webhook, worker).await
+    }
+
+    async fn webhook_prune(&self, before: i64) -> StoreResult<u64> {
+        let mut tx = begin_write(&self.writer).await?;
+        let pruned = webhooks::prune::<Sqlite>(&mut tx, before).await?;
+        tx.commit().await?;
+        Ok(pruned)
+    }
+
+    fn webhook_queued(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.webhook_queued.clone()
     }
 }
