@@ -6,12 +6,16 @@
 //!   SIGTERM, start again on the same directory, its log.
 //! - [`client`]: the few HTTP calls the benchmark makes through a [`Server`].
 //! - [`tempdir`]: a temporary directory, removed when dropped.
+//! - [`webhook_receiver`]: a webhook receiver on loopback that records what it gets, answers as
+//!   told, goes down and up, and verifies Standard Webhooks signatures on its own.
 
 pub mod binary;
 mod client;
 pub mod process;
 pub mod tempdir;
+pub mod webhook_receiver;
 
 pub use binary::locate_binary;
 pub use process::{Server, ServerOptions};
 pub use tempdir::TempDir;
+pub use webhook_receiver::{Behaviour, ReceivedDelivery, VerifyError, WebhookReceiver};

@@ -160,9 +160,13 @@ pub async fn create_webhook(
         .ok_or_else(|| AppError::new(ErrorKind::MissingParameters, "`request_url` is required"))?;
     let url = msgsync_webhooks::check_url(&state.webhook_policy, request_url)
         .map_err(|e| invalid(e.to_string()))?;
-    msgsync_webhooks::resolve_allowed(&state.webhook_policy, &url)
-        .await
-        .map_err(|e| invalid(e.to_string()))?;
+    // A name that resolves only to refused addresses is refused now, with words the user can
+    // act on; one that does not resolve yet is accepted (DNS may be down for a moment), and
+    // every delivery checks again.
+    match msgsync_webhooks::resolve_allowed(&state.webhook_policy, &url).await {
+        Ok(_) | Err(msgsync_webhooks::TargetError::Unresolvable { .. }) => {}
+        Err(e) => return Err(invalid(e.to_string())),
+    }
     let source = string(&body, "source")?
         .ok_or_else(|| AppError::new(ErrorKind::MissingParameters, "`source` is required"))?;
     let source = WebhookSource::parse(source).ok_or_else(|| {

@@ -476,6 +476,60 @@ pub async fn python() -> PathBuf {
     venv.join("bin").join("python")
 }
 
+/// How long the Python verifier may take over a batch of webhook deliveries.
+const PYTHON_VERIFY_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Verifies webhook deliveries (headers, body) with the Standard Webhooks reference library
+/// (Python's `standardwebhooks`, in the tests' venv: `tests/python/verify_webhooks.py`), a
+/// verifier independent of the server's. Returns the parsed bodies in order, or says which
+/// delivery the library refused and why.
+pub async fn verify_webhooks_with_python(
+    secret: &str,
+    deliveries: &[(std::collections::BTreeMap<String, String>, String)],
+) -> anyhow::Result<Vec<Value>> {
+    use anyhow::Context;
+    use tokio::io::AsyncWriteExt;
+
+    let request = json!({
+        "secret": secret,
+        "deliveries": deliveries
+            .iter()
+            .map(|(headers, body)| json!({ "headers": headers, "body": body }))
+            .collect::<Vec<_>>(),
+    });
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/verify_webhooks.py");
+    let mut child = tokio::process::Command::new(python().await)
+        .arg(&script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .context("start verify_webhooks.py")?;
+    let mut stdin = child.stdin.take().context("the verifier's stdin")?;
+    stdin.write_all(request.to_string().as_bytes()).await?;
+    drop(stdin);
+    let out = tokio::time::timeout(PYTHON_VERIFY_DEADLINE, child.wait_with_output())
+        .await
+        .with_context(|| format!("verify_webhooks.py took over {PYTHON_VERIFY_DEADLINE:?}"))??;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    anyhow::ensure!(
+        out.status.success(),
+        "standardwebhooks refused a delivery ({}): {stdout}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: Value = serde_json::from_str(&stdout)
+        .with_context(|| format!("the verifier's answer is not JSON: {stdout}"))?;
+    anyhow::ensure!(
+        answer["verified"] == deliveries.len(),
+        "the verifier verified {} of {} deliveries",
+        answer["verified"],
+        deliveries.len()
+    );
+    serde_json::from_value(answer["payloads"].clone()).context("the verifier's payloads")
+}
+
 /// Percent-encodes a query value (cursors are standard base64: `+`, `/` and `=`).
 pub fn query_encode(value: &str) -> String {
     value

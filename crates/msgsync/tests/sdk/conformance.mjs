@@ -21,6 +21,7 @@ import { VALIDATION } from './lib/options.mjs';
 import { Report, render } from './lib/report.mjs';
 import { resync } from './lib/resync.mjs';
 import { accountState, downloadAttachments, visitAccount } from './lib/visit.mjs';
+import { webhooks } from './lib/webhooks.mjs';
 
 /** Every SDK method the walk must have called at least once. */
 const REQUIRED_METHODS = [
@@ -37,6 +38,9 @@ const REQUIRED_METHODS = [
   'messaging.getMessageAttachment',
   'messaging.getAllAttendees',
   'messaging.getAttendee',
+  'webhook.create',
+  'webhook.getAll',
+  'webhook.delete',
 ];
 const DAY_MS = 86_400_000;
 
@@ -230,6 +234,8 @@ async function main() {
       sample = sampleOf(states);
       log('messages across accounts, first page');
       await caller.call('messaging.getAllMessages', { limit: opts.limit }, () => client.messaging.getAllMessages({ limit: opts.limit }));
+      log('webhooks');
+      await webhooks(ctx, states.map((s) => s.id));
       if (opts.resync) {
         for (const state of states.filter((s) => s.provider === 'LINKEDIN')) {
           await resync(ctx, state.id);

@@ -94,7 +94,7 @@ fn every_route_of_the_router_is_in_the_document_with_its_methods() {
         );
         assert_eq!(served.contains_key("/metrics"), with_metrics);
         // Spot checks, so that a reading of the router that found too little cannot pass.
-        assert_eq!(served.len(), if with_metrics { 20 } else { 19 });
+        assert_eq!(served.len(), if with_metrics { 24 } else { 23 });
         assert_eq!(
             served["/api/v1/accounts/{account_id}"],
             BTreeSet::from(["DELETE".to_owned(), "GET".to_owned(), "POST".to_owned()])
