@@ -460,3 +460,125 @@ async fn registrations_are_checked_and_need_the_webhooks_scope() {
         .await;
     assert_error(status, &body, 404, "resource_not_found");
 }
+
+fn epoch_ms(value: &Value) -> i64 {
+    let text = value.as_str().unwrap_or_else(|| panic!("not a timestamp: {value}"));
+    chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .timestamp_millis()
+}
+
+#[tokio::test]
+async fn messages_first_stored_by_a_later_sync_are_reported_as_received() {
+    let receiver = WebhookReceiver::start().await.unwrap();
+    // Half of the sandbox's messages lie in the next two days: a later sync finds them new.
+    let now = chrono::Utc::now().timestamp_millis();
+    let epoch = (now + 2 * 86_400_000).to_string();
+    let server = server(&[("MSGSYNC_SANDBOX_EPOCH", &epoch)]).await;
+    let key = server.test_key();
+    let (whole, secret) = register(
+        &server,
+        &key,
+        json!({"request_url": receiver.url("/whole"), "source": "messaging", "name": "msgs"}),
+    )
+    .await;
+    let (_, picked_secret) = register(
+        &server,
+        &key,
+        json!({
+            "request_url": receiver.url("/picked"),
+            "source": "messaging",
+            "data": [{"name": "text", "key": "message"}, {"name": "who", "key": "sender"}],
+        }),
+    )
+    .await;
+    let account = server
+        .connect(&key, "TELEGRAM", "sandbox:chats=4,messages=10,span_days=4")
+        .await;
+    // The first sync stores the past: it reports nothing, being the first.
+    let first = server
+        .sync_to_outcome(&key, &account, &format!("before={now}"))
+        .await;
+    assert_eq!(first["status"], "SYNC_DONE", "{first}");
+    let since = epoch_ms(&first["started_at"]);
+    // The second stores the rest: what is newer than the first sync's start is new.
+    let second = server.sync_to_outcome(&key, &account, "").await;
+    assert_eq!(second["status"], "SYNC_DONE", "{second}");
+    let mut expected: HashMap<String, Value> = HashMap::new();
+    for chat in server.all_chats(&key, &account).await {
+        for m in server.all_messages(&key, chat["id"].as_str().unwrap()).await {
+            if epoch_ms(&m["timestamp"]) > since {
+                expected.insert(m["id"].as_str().unwrap().to_owned(), m);
+            }
+        }
+    }
+    assert!(
+        (5..=35).contains(&expected.len()),
+        "the scenario should put some messages after the first sync: {}",
+        expected.len()
+    );
+    // A third sync finds nothing new; its events (none) are written with its checkpoints, so
+    // once it is done, what the endpoint will ever get for these syncs is queued.
+    let third = server.sync_to_outcome(&key, &account, "").await;
+    assert_eq!(third["status"], "SYNC_DONE", "{third}");
+    let deliveries = receiver
+        .wait_for_count(2 * expected.len(), DEADLINE)
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let (_, list) = server
+            .get(&format!("/api/v1/webhooks/{whole}/deliveries"), &key)
+            .await;
+        if list["pending"] == 0 {
+            let attempts = list["items"].as_array().unwrap().len();
+            assert_eq!(attempts, expected.len(), "{list}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{list}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let whole: Vec<&ReceivedDelivery> = deliveries.iter().filter(|d| d.path == "/whole").collect();
+    let picked: Vec<&ReceivedDelivery> = deliveries.iter().filter(|d| d.path == "/picked").collect();
+    assert_eq!(whole.len(), expected.len());
+    assert_eq!(picked.len(), expected.len());
+    let mut reported = HashSet::new();
+    let mut last_in_chat: HashMap<String, i64> = HashMap::new();
+    for d in whole {
+        let p = d.verify(&[&secret], TOLERANCE).unwrap();
+        let id = p["message_id"].as_str().unwrap();
+        let stored = expected
+            .get(id)
+            .unwrap_or_else(|| panic!("an event for a message that is not new: {p}"));
+        assert!(reported.insert(id.to_owned()), "reported twice: {id}");
+        assert_eq!(p["event"], "message_received");
+        assert_eq!(p["webhook_name"], "msgs");
+        assert_eq!(p["account_id"], account.as_str());
+        assert_eq!(p["account_type"], "TELEGRAM");
+        assert_eq!(p["chat_id"], stored["chat_id"]);
+        assert_eq!(p["timestamp"], stored["timestamp"]);
+        assert_eq!(p["message"], stored["text"]);
+        assert_eq!(p["sender"]["attendee_id"], stored["sender_attendee_id"], "{p}");
+        assert!(p["sender"]["attendee_name"].is_string(), "{p}");
+        assert!(p["attachments"].is_array(), "{p}");
+        let attendees = p["attendees"].as_array().unwrap();
+        assert!(
+            attendees.iter().any(|a| a["attendee_id"] == p["sender"]["attendee_id"]),
+            "the sender is one of the chat's attendees: {p}"
+        );
+        // Oldest first within a chat (its new messages fit one page here): the endpoint hears
+        // of a conversation in the order it was held.
+        let at = epoch_ms(&p["timestamp"]);
+        let last = last_in_chat
+            .entry(p["chat_id"].as_str().unwrap().to_owned())
+            .or_default();
+        assert!(at >= *last, "out of order: {p}");
+        *last = at;
+    }
+    for d in picked {
+        let p = d.verify(&[&picked_secret], TOLERANCE).unwrap();
+        let keys: Vec<&str> = p.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["text", "who"], "{p}");
+    }
+}
