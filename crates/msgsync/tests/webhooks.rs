@@ -462,7 +462,9 @@ async fn registrations_are_checked_and_need_the_webhooks_scope() {
 }
 
 fn epoch_ms(value: &Value) -> i64 {
-    let text = value.as_str().unwrap_or_else(|| panic!("not a timestamp: {value}"));
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a timestamp: {value}"));
     chrono::DateTime::parse_from_rfc3339(text)
         .unwrap_or_else(|e| panic!("{text}: {e}"))
         .timestamp_millis()
@@ -506,7 +508,10 @@ async fn messages_first_stored_by_a_later_sync_are_reported_as_received() {
     assert_eq!(second["status"], "SYNC_DONE", "{second}");
     let mut expected: HashMap<String, Value> = HashMap::new();
     for chat in server.all_chats(&key, &account).await {
-        for m in server.all_messages(&key, chat["id"].as_str().unwrap()).await {
+        for m in server
+            .all_messages(&key, chat["id"].as_str().unwrap())
+            .await
+        {
             if epoch_ms(&m["timestamp"]) > since {
                 expected.insert(m["id"].as_str().unwrap().to_owned(), m);
             }
@@ -540,7 +545,8 @@ async fn messages_first_stored_by_a_later_sync_are_reported_as_received() {
     }
 
     let whole: Vec<&ReceivedDelivery> = deliveries.iter().filter(|d| d.path == "/whole").collect();
-    let picked: Vec<&ReceivedDelivery> = deliveries.iter().filter(|d| d.path == "/picked").collect();
+    let picked: Vec<&ReceivedDelivery> =
+        deliveries.iter().filter(|d| d.path == "/picked").collect();
     assert_eq!(whole.len(), expected.len());
     assert_eq!(picked.len(), expected.len());
     let mut reported = HashSet::new();
@@ -559,12 +565,17 @@ async fn messages_first_stored_by_a_later_sync_are_reported_as_received() {
         assert_eq!(p["chat_id"], stored["chat_id"]);
         assert_eq!(p["timestamp"], stored["timestamp"]);
         assert_eq!(p["message"], stored["text"]);
-        assert_eq!(p["sender"]["attendee_id"], stored["sender_attendee_id"], "{p}");
+        assert_eq!(
+            p["sender"]["attendee_id"], stored["sender_attendee_id"],
+            "{p}"
+        );
         assert!(p["sender"]["attendee_name"].is_string(), "{p}");
         assert!(p["attachments"].is_array(), "{p}");
         let attendees = p["attendees"].as_array().unwrap();
         assert!(
-            attendees.iter().any(|a| a["attendee_id"] == p["sender"]["attendee_id"]),
+            attendees
+                .iter()
+                .any(|a| a["attendee_id"] == p["sender"]["attendee_id"]),
             "the sender is one of the chat's attendees: {p}"
         );
         // Oldest first within a chat (its new messages fit one page here): the endpoint hears
