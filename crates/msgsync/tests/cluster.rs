@@ -652,3 +652,68 @@ async fn a_key_revoked_through_one_node_stops_working_on_every_node_within_a_sec
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_webhook_event_is_delivered_once_whichever_nodes_deliver() {
+    let receiver = msgsync_harness::WebhookReceiver::start().await.unwrap();
+    let cluster = Cluster::start(
+        3,
+        &[
+            ("MSGSYNC_WEBHOOK_ALLOW_PRIVATE", "true"),
+            ("MSGSYNC_WEBHOOK_POLL_INTERVAL_MS", "50"),
+        ],
+    )
+    .await;
+    let key = &cluster.key;
+    let (status, created) = cluster.nodes[0]
+        .request(
+            "POST",
+            "/api/v1/webhooks",
+            Some(key),
+            Some(
+                serde_json::json!({"request_url": receiver.url("/h"), "source": "account_status"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let webhook = created["webhook_id"].as_str().unwrap();
+    let secret = created["secret"].as_str().unwrap();
+    // Events written on every node: each account's creation and its sync's outcome.
+    let mut accounts = Vec::new();
+    for i in 0..6 {
+        let node = &cluster.nodes[i % 3];
+        let scenario = format!("sandbox:chats=2,messages=3,seed={i}");
+        let account = node.connect(key, "TELEGRAM", &scenario).await;
+        let outcome = node.sync_to_outcome(key, &account, "").await;
+        assert_eq!(outcome["status"], "SYNC_DONE", "{outcome}");
+        accounts.push(account);
+    }
+    let events = 2 * accounts.len();
+    receiver
+        .wait_for_count(events, Duration::from_secs(60))
+        .await
+        .unwrap();
+    // Once every attempt is recorded, nothing waits: the receiver got each event exactly once.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let list = loop {
+        let (_, list) = cluster.nodes[1]
+            .get(&format!("/api/v1/webhooks/{webhook}/deliveries"), key)
+            .await;
+        if list["pending"] == 0 && list["items"].as_array().unwrap().len() >= events {
+            break list;
+        }
+        assert!(Instant::now() < deadline, "{list}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let deliveries = receiver.deliveries();
+    let ids: std::collections::HashSet<&str> = deliveries
+        .iter()
+        .map(|d| d.header("webhook-id").unwrap())
+        .collect();
+    assert_eq!(ids.len(), events);
+    assert_eq!(deliveries.len(), events, "an event was delivered twice");
+    assert_eq!(list["items"].as_array().unwrap().len(), events, "{list}");
+    for d in &deliveries {
+        d.verify(&[secret], Duration::from_secs(300)).unwrap();
+    }
+}
