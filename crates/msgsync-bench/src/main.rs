@@ -10,6 +10,7 @@ mod cluster;
 mod load;
 mod pg;
 mod pg_baseline;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -42,6 +43,9 @@ struct Args {
     /// with `--only-pg`, only the PostgreSQL ones.
     #[arg(long)]
     only_ingest: Option<u32>,
+    /// Run only the webhook figures (with `--quick`, at the quick sizes).
+    #[arg(long)]
+    only_webhooks: bool,
     /// Run only the PostgreSQL and cluster figures (with `--quick`, at the quick sizes).
     #[arg(long)]
     only_pg: bool,
@@ -63,6 +67,8 @@ struct Sizes {
     span_chats: u32,
     concurrent_accounts: usize,
     poll_seconds: u64,
+    /// Chats and messages per chat of the webhook figures' accounts (half of the messages new).
+    webhook_account: (u32, u32),
 }
 
 impl Sizes {
@@ -74,6 +80,7 @@ impl Sizes {
                 span_chats: 40,
                 concurrent_accounts: 200,
                 poll_seconds: 3,
+                webhook_account: (20, 100),
             }
         } else {
             Sizes {
@@ -82,6 +89,7 @@ impl Sizes {
                 span_chats: 200,
                 concurrent_accounts: 1000,
                 poll_seconds: 10,
+                webhook_account: (100, 100),
             }
         }
     }
@@ -104,6 +112,12 @@ async fn main() -> anyhow::Result<()> {
     if let Some(accounts) = args.only_concurrent {
         let (wall, lower, rss) = concurrent(&bin, accounts).await?;
         println!("concurrent ({accounts} accounts): {wall:.2} s (lower bound {lower:.2} s); peak RSS {rss:.0} MB");
+        return Ok(());
+    }
+    if args.only_webhooks {
+        let (chats, messages) = sizes.webhook_account;
+        let w = webhooks::figures(&bin, chats, messages).await?;
+        println!("webhooks: {}", w.describe());
         return Ok(());
     }
     if args.only_poll && args.only_pg {
@@ -247,6 +261,24 @@ async fn main() -> anyhow::Result<()> {
         describe_poll(&poll, &health),
     );
     drop(server);
+
+    // --- webhooks: the outbox's drain rate against plain POSTs, and its cost on ingest ---
+    let (chats, messages) = sizes.webhook_account;
+    let w = webhooks::figures(&bin, chats, messages).await?;
+    figures.insert("webhook_deliveries_per_s".into(), json!(w.one_endpoint_per_s.round()));
+    figures.insert(
+        "webhook_deliveries_4_endpoints_per_s".into(),
+        json!(w.four_endpoints_per_s.round()),
+    );
+    figures.insert(
+        "webhook_delivery_ratio".into(),
+        json!(round3(w.one_endpoint_per_s / w.baseline_per_s)),
+    );
+    figures.insert(
+        "webhook_ingest_cost_ratio".into(),
+        json!(round3(w.sync_with / w.sync_without)),
+    );
+    row(&mut table, "webhooks", w.describe());
 
     // --- many accounts at once on one node ---
     let (wall, lower, rss) = concurrent(&bin, sizes.concurrent_accounts).await?;
