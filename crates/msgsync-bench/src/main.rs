@@ -265,7 +265,10 @@ async fn main() -> anyhow::Result<()> {
     // --- webhooks: the outbox's drain rate against plain POSTs, and its cost on ingest ---
     let (chats, messages) = sizes.webhook_account;
     let w = webhooks::figures(&bin, chats, messages).await?;
-    figures.insert("webhook_deliveries_per_s".into(), json!(w.one_endpoint_per_s.round()));
+    figures.insert(
+        "webhook_deliveries_per_s".into(),
+        json!(w.one_endpoint_per_s.round()),
+    );
     figures.insert(
         "webhook_deliveries_4_endpoints_per_s".into(),
         json!(w.four_endpoints_per_s.round()),

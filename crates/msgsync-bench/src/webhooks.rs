@@ -53,20 +53,33 @@ async fn register(server: &Server, body: Value) -> anyhow::Result<String> {
         .await?;
     let status = resp.status();
     let answer: Value = resp.json().await?;
-    anyhow::ensure!(status.is_success(), "registering a webhook: {status} {answer}");
-    Ok(answer["webhook_id"].as_str().context("no webhook_id")?.to_owned())
+    anyhow::ensure!(
+        status.is_success(),
+        "registering a webhook: {status} {answer}"
+    );
+    Ok(answer["webhook_id"]
+        .as_str()
+        .context("no webhook_id")?
+        .to_owned())
 }
 
 /// An account whose first sync stores the past (so later messages count as new): half of its
 /// `chats × messages` lie in the next day, stored by the sync the caller runs next.
-async fn half_synced(server: &Server, chats: u32, messages: u32, now: i64) -> anyhow::Result<String> {
+async fn half_synced(
+    server: &Server,
+    chats: u32,
+    messages: u32,
+    now: i64,
+) -> anyhow::Result<String> {
     let account = server
         .connect(
             "TELEGRAM",
             &format!("sandbox:chats={chats},messages={messages},span_days=2"),
         )
         .await?;
-    server.timed_sync(&account, &format!("before={now}")).await?;
+    server
+        .timed_sync(&account, &format!("before={now}"))
+        .await?;
     Ok(account)
 }
 
@@ -95,7 +108,10 @@ pub async fn figures(bin: &Path, chats: u32, messages: u32) -> anyhow::Result<We
     let (without, _) = server.timed_sync(&unheard, "").await?;
     let (with, _) = server.timed_sync(&heard, "").await?;
     let (reported, _) = deliveries(&server, &ingest).await?;
-    anyhow::ensure!(reported > 0, "the sync with a messaging webhook reported nothing");
+    anyhow::ensure!(
+        reported > 0,
+        "the sync with a messaging webhook reported nothing"
+    );
 
     // --- drain rate: a backlog queued while the receiver is down, sent once it is up ---
     let mut rates = Vec::new();
@@ -105,15 +121,17 @@ pub async fn figures(bin: &Path, chats: u32, messages: u32) -> anyhow::Result<We
         let account = half_synced(&server, chats, messages, now).await?;
         let mut hooks = Vec::new();
         for i in 0..endpoints {
-            hooks.push(register(
-                &server,
-                json!({
-                    "request_url": receiver.url(&format!("/drain{endpoints}/{i}")),
-                    "source": "messaging",
-                    "account_ids": [account],
-                }),
-            )
-            .await?);
+            hooks.push(
+                register(
+                    &server,
+                    json!({
+                        "request_url": receiver.url(&format!("/drain{endpoints}/{i}")),
+                        "source": "messaging",
+                        "account_ids": [account],
+                    }),
+                )
+                .await?,
+            );
         }
         server.timed_sync(&account, "").await?;
         // The events were written with the sync's pages: all queued now.
@@ -140,7 +158,9 @@ pub async fn figures(bin: &Path, chats: u32, messages: u32) -> anyhow::Result<We
 
 /// (attempts listed, events pending) of a webhook.
 async fn deliveries(server: &Server, webhook: &str) -> anyhow::Result<(usize, usize)> {
-    let list = server.get(&format!("/api/v1/webhooks/{webhook}/deliveries")).await?;
+    let list = server
+        .get(&format!("/api/v1/webhooks/{webhook}/deliveries"))
+        .await?;
     let attempts = list["items"].as_array().map_or(0, Vec::len);
     let pending = list["pending"].as_u64().context("no pending count")? as usize;
     Ok((attempts, pending))
@@ -166,7 +186,11 @@ async fn plain_posts(receiver: &WebhookReceiver, n: usize) -> anyhow::Result<f64
             .body(body.clone())
             .send()
             .await?;
-        anyhow::ensure!(resp.status().is_success(), "baseline POST: {}", resp.status());
+        anyhow::ensure!(
+            resp.status().is_success(),
+            "baseline POST: {}",
+            resp.status()
+        );
     }
     Ok(n as f64 / started.elapsed().as_secs_f64())
 }

@@ -61,7 +61,7 @@ pub struct WebhookDelivery {
 
 impl WebhookDelivery {
     pub fn new(store: Arc<dyn Store>, config: WebhookConfig, node: String) -> anyhow::Result<Self> {
-        let deliverer = Deliverer::new(config.http.clone())?;
+        let deliverer = Deliverer::new(config.http)?;
         Ok(Self {
             store,
             deliverer,

@@ -60,12 +60,11 @@ const EVENT_BACKLOG: usize = 1024;
 const LISTEN_RETRY: Duration = Duration::from_secs(1);
 
 impl PgStore {
-    /// `value`, after waking a delivery worker if `queued` deliveries were.
-    fn told<T>(&self, queued: usize, value: T) -> T {
+    /// Wakes a delivery worker if a write queued deliveries.
+    fn told(&self, queued: usize) {
         if queued > 0 {
             self.webhook_queued.notify_one();
         }
-        value
     }
 
     /// Connects to the database at `url` (`postgres://…`), applies the migrations, and checks
@@ -228,7 +227,8 @@ impl Store for PgStore {
 
     async fn account_insert(&self, account: &NewAccount) -> StoreResult<AccountRecord> {
         let (record, queued) = accounts::insert(&self.pool, &self.cipher, account).await?;
-        Ok(self.told(queued, record))
+        self.told(queued);
+        Ok(record)
     }
 
     async fn account_get(
@@ -249,12 +249,14 @@ impl Store for PgStore {
 
     async fn account_delete(&self, tenant: &Tenant, id: AccountId) -> StoreResult<bool> {
         let (deleted, queued) = accounts::delete(&self.pool, tenant, id, now_ms()).await?;
-        Ok(self.told(queued, deleted))
+        self.told(queued);
+        Ok(deleted)
     }
 
     async fn account_reconnect(&self, id: AccountId, update: &AccountReconnect) -> StoreResult<()> {
         let queued = accounts::reconnect(&self.pool, &self.cipher, id, update).await?;
-        Ok(self.told(queued, ()))
+        self.told(queued);
+        Ok(())
     }
 
     async fn account_set_state(
@@ -264,7 +266,8 @@ impl Store for PgStore {
         now: i64,
     ) -> StoreResult<()> {
         let queued = accounts::set_state(&self.pool, id, state, now).await?;
-        Ok(self.told(queued, ()))
+        self.told(queued);
+        Ok(())
     }
 
     async fn account_find(&self, id: AccountId) -> StoreResult<Option<AccountRecord>> {
@@ -393,7 +396,8 @@ impl Store for PgStore {
     async fn sync_checkpoint(&self, mut checkpoint: SyncCheckpoint) -> StoreResult<()> {
         checkpoint.replace_nul();
         let queued = checkpoint::write(&self.pool, &checkpoint).await?;
-        Ok(self.told(queued, ()))
+        self.told(queued);
+        Ok(())
     }
 
     async fn sync_release(&self, release: &SyncRelease<'_>) -> StoreResult<()> {
@@ -402,7 +406,8 @@ impl Store for PgStore {
 
     async fn sync_finish(&self, finish: &SyncFinish<'_>) -> StoreResult<()> {
         let queued = jobs::finish(&self.pool, finish).await?;
-        Ok(self.told(queued, ()))
+        self.told(queued);
+        Ok(())
     }
 
     async fn webhook_insert(&self, webhook: &NewWebhook) -> StoreResult<()> {

@@ -42,12 +42,11 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// `value`, after waking a delivery worker if `queued` deliveries were.
-    fn told<T>(&self, queued: usize, value: T) -> T {
+    /// Wakes a delivery worker if a write queued deliveries.
+    fn told(&self, queued: usize) {
         if queued > 0 {
             self.webhook_queued.notify_one();
         }
-        value
     }
 
     /// Opens (creating if needed) the database at `url` (`sqlite://path` or a plain path) and
@@ -196,7 +195,8 @@ impl Store for SqliteStore {
 
     async fn account_insert(&self, account: &NewAccount) -> StoreResult<AccountRecord> {
         let (record, queued) = accounts::insert(&self.writer, &self.cipher, account).await?;
-        Ok(self.told(queued, record))
+        self.told(queued);
+        Ok(record)
     }
 
     async fn account_get(
@@ -217,12 +217,14 @@ impl Store for SqliteStore {
 
     async fn account_delete(&self, tenant: &Tenant, id: AccountId) -> StoreResult<bool> {
         let (deleted, queued) = accounts::delete(&self.writer, tenant, id, now_ms()).await?;
-        Ok(self.told(queued, deleted))
+        self.told(queued);
+        Ok(deleted)
     }
 
     async fn account_reconnect(&self, id: AccountId, update: &AccountReconnect) -> StoreResult<()> {
         let queued = accounts::reconnect(&self.writer, &self.cipher, id, update).await?;
-        Ok(self.told(queued, ()))
+        self.told(queued);
+        Ok(())
     }
 
     async fn account_set_state(
@@ -232,7 +234,8 @@ impl Store for SqliteStore {
         now: i64,
     ) -> StoreResult<()> {
         let queued = accounts::set_state(&self.writer, id, state, now).await?;
-        Ok(self.told(queued, ()))
+        self.told(queued);
+        Ok(())
     }
 
     async fn account_find(&self, id: AccountId) -> StoreResult<Option<AccountRecord>> {
@@ -369,7 +372,8 @@ impl Store for SqliteStore {
 
     async fn sync_finish(&self, finish: &SyncFinish<'_>) -> StoreResult<()> {
         let queued = jobs::finish(&self.writer, finish).await?;
-        Ok(self.told(queued, ()))
+        self.told(queued);
+        Ok(())
     }
 
     async fn webhook_insert(&self, webhook: &NewWebhook) -> StoreResult<()> {
