@@ -226,6 +226,41 @@ pub(crate) async fn report<DB: Dialect>(
     .await
 }
 
+/// Deletes the tenant's account `id` and reports it, in the transaction: (whether it existed,
+/// deliveries queued). Chats, messages and sync jobs go with it (ON DELETE CASCADE); a worker
+/// still syncing the account loses its lease at its next checkpoint and stops.
+pub(crate) async fn delete_account<DB: Dialect>(
+    conn: &mut DB::Connection,
+    tenant: &crate::Tenant,
+    id: AccountId,
+    now: i64,
+) -> StoreResult<(bool, usize)> {
+    // The event's facts first, while the account can still be read.
+    let Some(who) = account::<DB>(conn, &id.to_string()).await? else {
+        return Ok((false, 0));
+    };
+    let mut sql = QueryBuilder::<DB>::new("DELETE FROM accounts WHERE id = ");
+    sql.bind(id.to_string())
+        .push(" AND owner = ")
+        .bind(tenant.owner.clone())
+        .push(" AND mode = ")
+        .bind(tenant.mode.as_str())
+        .push(" RETURNING id");
+    if DB::fetch_all_in(&mut sql, conn).await?.is_empty() {
+        return Ok((false, 0));
+    }
+    let payload = account_status(&who, "DELETED", Map::new());
+    let queued = enqueue::<DB>(
+        conn,
+        &who,
+        WebhookSource::AccountStatus,
+        &[("account_status", payload)],
+        now,
+    )
+    .await?;
+    Ok((true, queued))
+}
+
 /// Sets the account's state in the transaction, and reports a change of state.
 pub(crate) async fn set_state<DB: Dialect>(
     conn: &mut DB::Connection,

@@ -107,32 +107,9 @@ pub async fn delete(
     now: i64,
 ) -> StoreResult<(bool, usize)> {
     let mut tx = super::begin_write(db).await?;
-    // The event first, while the account can still be read; rolled back with the delete.
-    let Some(who) = outbox::account::<sqlx::Sqlite>(&mut tx, &id.to_string()).await? else {
-        return Ok((false, 0));
-    };
-    // Chats, messages and sync jobs go with it (ON DELETE CASCADE); a worker still syncing the
-    // account loses its lease at its next checkpoint and stops.
-    let done = sqlx::query("DELETE FROM accounts WHERE id = ? AND owner = ? AND mode = ?")
-        .bind(id.to_string())
-        .bind(&tenant.owner)
-        .bind(tenant.mode.as_str())
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() != 1 {
-        return Ok((false, 0));
-    }
-    let payload = outbox::account_status(&who, "DELETED", Default::default());
-    let queued = outbox::enqueue::<sqlx::Sqlite>(
-        &mut tx,
-        &who,
-        WebhookSource::AccountStatus,
-        &[("account_status", payload)],
-        now,
-    )
-    .await?;
+    let deleted = outbox::delete_account::<sqlx::Sqlite>(&mut tx, tenant, id, now).await?;
     tx.commit().await?;
-    Ok((true, queued))
+    Ok(deleted)
 }
 
 pub async fn reconnect(

@@ -427,7 +427,7 @@ impl Store for SqliteStore {
         &self,
         webhook: &WebhookRecord,
     ) -> StoreResult<Option<DeliveryRecord>> {
-        webhooks::next_delivery(&self.writer, webhook).await
+        webhooks::next_delivery(&self.reader, webhook).await
     }
 
     async fn webhook_record_attempt(&self, attempt: &AttemptWrite<'_>) -> StoreResult<()> {
