@@ -87,6 +87,11 @@ async fn server_on_tmpfs() -> (Tmpfs, TestServer) {
         ("MSGSYNC_DATA_DIR", data.to_str().unwrap()),
         // Retries fast, and many of them: the disk stays full for a while.
         ("MSGSYNC_RETRY_ATTEMPTS", "1000"),
+        ("MSGSYNC_WEBHOOK_ALLOW_PRIVATE", "true"),
+        (
+            "MSGSYNC_WEBHOOK_RETRY_SCHEDULE",
+            "100ms,200ms,500ms,1s,1s,1s,1s,1s,1s,1s",
+        ),
     ])
     .await;
     (fs, server)
@@ -96,6 +101,19 @@ async fn server_on_tmpfs() -> (Tmpfs, TestServer) {
 async fn a_full_disk_acknowledges_no_lost_write_and_recovers_when_space_returns() {
     let (fs, server) = server_on_tmpfs().await;
     let key = server.test_key();
+    // Every change is reported to a webhook, full disk or not: none lost, none invented.
+    let receiver = msgsync_harness::WebhookReceiver::start().await.unwrap();
+    let (s, hook) = server
+        .request(
+            "POST",
+            "/api/v1/webhooks",
+            Some(&key),
+            Some(
+                serde_json::json!({"request_url": receiver.url("/h"), "source": "account_status"}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 201, "{hook}");
     let account = server
         .connect(&key, "LINKEDIN", "sandbox:chats=60,messages=80,seed=5")
         .await;
@@ -166,6 +184,60 @@ async fn a_full_disk_acknowledges_no_lost_write_and_recovers_when_space_returns(
         2 + acknowledged.len(),
         "{list}"
     );
+    // The webhook heard of each account that was created and of the two syncs' outcomes, each
+    // under one id, and of nothing the API refused.
+    let events = 2 + acknowledged.len() + 2;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let deliveries = loop {
+        let deliveries = receiver.deliveries();
+        let ids: std::collections::HashSet<&str> = deliveries
+            .iter()
+            .map(|d| d.header("webhook-id").unwrap())
+            .collect();
+        if ids.len() >= events {
+            assert_eq!(ids.len(), events);
+            break deliveries;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} of {events} events",
+            ids.len()
+        );
+        receiver
+            .wait_for_count(deliveries.len() + 1, deadline - Instant::now())
+            .await
+            .unwrap();
+    };
+    let mut by_id = std::collections::HashMap::new();
+    let mut created = std::collections::BTreeSet::new();
+    let mut outcomes = 0;
+    for d in &deliveries {
+        let p = d
+            .verify(
+                &[hook["secret"].as_str().unwrap()],
+                Duration::from_secs(300),
+            )
+            .unwrap();
+        if let Some(seen) = by_id.insert(d.header("webhook-id").unwrap().to_owned(), p.clone()) {
+            assert_eq!(seen, p, "one id, two events");
+            continue;
+        }
+        let status = &p["AccountStatus"];
+        match status["message"].as_str().unwrap() {
+            "CREATION_SUCCESS" => {
+                created.insert(status["account_id"].as_str().unwrap().to_owned());
+            }
+            "SYNC_SUCCESS" => outcomes += 1,
+            other => panic!("unexpected {other}: {p}"),
+        }
+    }
+    let expected: std::collections::BTreeSet<String> = [account.clone(), reference.clone()]
+        .into_iter()
+        .chain(acknowledged.iter().cloned())
+        .collect();
+    assert_eq!(created, expected);
+    assert_eq!(outcomes, 2);
+
     // Said once, not once per retry.
     let log = server.log_text();
     let full_lines = log
