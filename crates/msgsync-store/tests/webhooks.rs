@@ -291,7 +291,45 @@ async fn an_endpoint_is_held_by_one_worker_at_a_time_and_fenced(f: Fixture) {
     );
 }
 
+async fn a_failed_sync_reports_the_state_it_left_the_account_in(f: Fixture) {
+    let status = register(&f, WebhookSource::AccountStatus).await;
+    let acc = account(&f).await;
+    f.store
+        .sync_request(&request(acc, SyncParams::default(), 10))
+        .await
+        .unwrap();
+    let job = claim(&f, "w", 11).await.unwrap();
+    f.store
+        .sync_finish(&SyncFinish {
+            job: &job,
+            worker: "w",
+            now: 20,
+            state: JobState::Error,
+            progress: SyncProgress::default(),
+            cursor: None,
+            error: Some((
+                "errors/expired_credentials".into(),
+                "the session expired".into(),
+            )),
+            reconcile: None,
+            account_state: Some(AccountState::Credentials),
+        })
+        .await
+        .unwrap();
+    let events = drain(&f, status, 30).await;
+    assert_eq!(
+        events.iter().map(message_of).collect::<Vec<_>>(),
+        ["CREATION_SUCCESS", "CREDENTIALS", "CREDENTIALS"],
+        "{events:?}"
+    );
+    let outcome = &events[2]["AccountStatus"];
+    assert_eq!(outcome["status"], "SYNC_ERROR");
+    assert_eq!(outcome["error"]["type"], "errors/expired_credentials");
+    assert_eq!(events[1]["AccountStatus"]["state"], "credentials");
+}
+
 conformance!(
+    a_failed_sync_reports_the_state_it_left_the_account_in,
     events_are_written_with_the_changes_they_report,
     an_endpoint_is_held_by_one_worker_at_a_time_and_fenced,
 );

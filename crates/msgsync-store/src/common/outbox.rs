@@ -26,6 +26,8 @@ pub(crate) struct EventAccount {
     pub owner: String,
     pub mode: String,
     pub provider: String,
+    /// Its state when read.
+    pub state: String,
 }
 
 /// The account `id`, read inside the transaction that reports on it.
@@ -33,7 +35,8 @@ pub(crate) async fn account<DB: Dialect>(
     conn: &mut DB::Connection,
     id: &str,
 ) -> StoreResult<Option<EventAccount>> {
-    let mut sql = QueryBuilder::<DB>::new("SELECT owner, mode, provider FROM accounts WHERE id = ");
+    let mut sql =
+        QueryBuilder::<DB>::new("SELECT owner, mode, provider, state FROM accounts WHERE id = ");
     sql.bind(id.to_owned());
     let rows = DB::fetch_all_in(&mut sql, conn).await?;
     rows.first()
@@ -43,6 +46,7 @@ pub(crate) async fn account<DB: Dialect>(
                 owner: r.read("owner")?,
                 mode: r.read("mode")?,
                 provider: r.read("provider")?,
+                state: r.read("state")?,
             })
         })
         .transpose()
@@ -148,13 +152,13 @@ pub(crate) fn state_message(state: AccountState) -> &'static str {
     }
 }
 
-/// The state change an account went through, if any: the event to report it.
+/// The event reporting that `account` (as read before the change) goes to state `after`, if
+/// that is a change.
 pub(crate) fn state_change(
     account: &EventAccount,
-    before: Option<&str>,
     after: AccountState,
 ) -> Option<(&'static str, Value)> {
-    if before == Some(after.as_str()) {
+    if account.state == after.as_str() {
         return None;
     }
     let mut extra = Map::new();
@@ -166,18 +170,20 @@ pub(crate) fn state_change(
 }
 
 /// The event of a sync's outcome: Unipile's `SYNC_SUCCESS` for `SYNC_DONE`; for a chunk done
-/// or a failure, the account's status in Unipile's words, with the outcome beside it.
+/// or a failure, the account's status (as `account` was read, after the outcome's own change
+/// of state) in Unipile's words, with the outcome beside it.
 pub(crate) fn sync_outcome(
     account: &EventAccount,
     f: &SyncFinish<'_>,
-    account_state: Option<&str>,
 ) -> Option<(&'static str, Value)> {
     let (status, message) = match f.state {
         JobState::Done => ("SYNC_DONE", "SYNC_SUCCESS"),
         JobState::ChunkDone => ("CHUNK_DONE", "OK"),
         JobState::Error => {
-            let state = account_state
-                .and_then(|s| s.parse::<AccountState>().ok())
+            let state = account
+                .state
+                .parse::<AccountState>()
+                .ok()
                 .filter(|s| *s != AccountState::Ok)
                 .unwrap_or(AccountState::Error);
             ("SYNC_ERROR", state_message(state))
@@ -268,13 +274,9 @@ pub(crate) async fn set_state<DB: Dialect>(
     state: AccountState,
     now: i64,
 ) -> StoreResult<usize> {
-    let mut sql = QueryBuilder::<DB>::new("SELECT state FROM accounts WHERE id = ");
-    sql.bind(id.to_string());
-    let before: Option<String> = DB::fetch_all_in(&mut sql, conn)
-        .await?
-        .first()
-        .map(|r| r.read("state"))
-        .transpose()?;
+    let Some(who) = account::<DB>(conn, &id.to_string()).await? else {
+        return Ok(0);
+    };
     let mut sql = QueryBuilder::<DB>::new("UPDATE accounts SET state = ");
     sql.bind(state.as_str())
         .push(", updated_at = ")
@@ -282,10 +284,7 @@ pub(crate) async fn set_state<DB: Dialect>(
         .push(" WHERE id = ")
         .bind(id.to_string());
     DB::execute(&mut sql, conn).await?;
-    let Some(who) = account::<DB>(conn, &id.to_string()).await? else {
-        return Ok(0);
-    };
-    match state_change(&who, before.as_deref(), state) {
+    match state_change(&who, state) {
         Some(event) => enqueue::<DB>(conn, &who, WebhookSource::AccountStatus, &[event], now).await,
         None => Ok(0),
     }
@@ -299,14 +298,7 @@ pub(crate) async fn report_outcome<DB: Dialect>(
     let Some(who) = account::<DB>(conn, &f.job.account_id.to_string()).await? else {
         return Ok(0);
     };
-    let mut sql = QueryBuilder::<DB>::new("SELECT state FROM accounts WHERE id = ");
-    sql.bind(who.id.clone());
-    let state: Option<String> = DB::fetch_all_in(&mut sql, conn)
-        .await?
-        .first()
-        .map(|r| r.read("state"))
-        .transpose()?;
-    match sync_outcome(&who, f, state.as_deref()) {
+    match sync_outcome(&who, f) {
         Some(event) => {
             enqueue::<DB>(conn, &who, WebhookSource::AccountStatus, &[event], f.now).await
         }
