@@ -26,7 +26,9 @@ use tokio_util::sync::CancellationToken;
 pub struct WebhookConfig {
     /// Endpoints this node delivers to at once.
     pub workers: usize,
-    /// How long a claimed endpoint stays this node's without an attempt recorded.
+    /// How long a claimed endpoint stays this node's without an attempt recorded (renewed at
+    /// each attempt, which takes at most the delivery timeout): how long a dead node's
+    /// endpoints wait before another node sends their events.
     pub lease: Duration,
     /// How often an idle worker looks for due events (a write of this node, or a notification
     /// from another, wakes one at once).
@@ -42,7 +44,7 @@ impl Default for WebhookConfig {
     fn default() -> Self {
         Self {
             workers: 4,
-            lease: Duration::from_secs(60),
+            lease: Duration::from_secs(30),
             poll_interval: Duration::from_secs(1),
             schedule: RetrySchedule::default(),
             http: DelivererConfig::default(),

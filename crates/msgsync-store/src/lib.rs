@@ -211,9 +211,10 @@ pub trait Store: Send + Sync + 'static {
     async fn sync_stats(&self, now: i64) -> StoreResult<SyncStats>;
     /// One sync of an account (reading only).
     async fn sync_get(&self, account: AccountId, id: SyncId) -> StoreResult<Option<SyncJob>>;
-    /// Ends every lease: running jobs can be claimed at once. Only for a node that knows no
-    /// other node runs (the embedded backend, whose `serve` holds a lock on the database), so
-    /// that a restart after a crash resumes its syncs without waiting for their leases.
+    /// Ends every lease: running jobs (and webhook endpoints) can be claimed at once. Only for
+    /// a node that knows no other node runs (the embedded backend, whose `serve` holds a lock
+    /// on the database), so that a restart after a crash resumes its syncs and deliveries
+    /// without waiting for their leases.
     /// Returns how many jobs were released.
     async fn sync_leases_end_all(&self, now: i64) -> StoreResult<u64>;
     /// Claims the next runnable job: queued and due, or running with an expired lease.

@@ -256,11 +256,16 @@ async fn a_receiver_down_for_a_while_gets_every_event_once_in_order_when_it_is_b
 }
 
 #[tokio::test]
-async fn an_event_queued_before_a_sigkill_is_delivered_after_the_restart() {
+async fn an_event_whose_delivery_a_sigkill_cut_short_is_delivered_after_the_restart() {
     let receiver = WebhookReceiver::start().await.unwrap();
-    receiver.down().await;
-    // Retries far apart: the event must still be pending when the server dies.
-    let server = server(&[("MSGSYNC_WEBHOOK_RETRY_SCHEDULE", "1s,1s,1s")]).await;
+    // The first attempt hangs: the server dies holding the endpoint, its event unacknowledged.
+    receiver.set_behaviour("/h", Behaviour::Hang);
+    // Leases far longer than the test: only the restart's ending them lets the event go.
+    let long = [
+        ("MSGSYNC_WEBHOOK_TIMEOUT_MS", "600000"),
+        ("MSGSYNC_WEBHOOK_LEASE_MS", "600000"),
+    ];
+    let server = server(&long).await;
     let key = server.test_key();
     let (_, secret) = register(
         &server,
@@ -271,11 +276,20 @@ async fn an_event_queued_before_a_sigkill_is_delivered_after_the_restart() {
     let account = server
         .connect(&key, "LINKEDIN", "sandbox:chats=1,messages=1")
         .await;
+    let cut = receiver.wait_for_count(1, DEADLINE).await.unwrap();
     let server = server.kill_and_restart().await;
-    receiver.up().await.unwrap();
-    let deliveries = wait_distinct(&receiver, 1).await;
+    receiver.set_behaviour("/h", Behaviour::Status(200));
+    let deliveries = receiver.wait_for_count(2, DEADLINE).await.unwrap();
     let payloads = verified(&deliveries, &[&secret]);
-    assert_eq!(status_messages(&payloads, &account)[0], "CREATION_SUCCESS");
+    assert_eq!(
+        status_messages(&payloads, &account)[..2],
+        ["CREATION_SUCCESS"; 2]
+    );
+    assert_eq!(
+        deliveries[1].header("webhook-id"),
+        cut[0].header("webhook-id"),
+        "the same event, under the same id"
+    );
     drop(server);
 }
 

@@ -241,6 +241,11 @@ pub async fn end_all_leases(db: &SqlitePool, now: i64) -> StoreResult<u64> {
     .bind(now)
     .execute(db)
     .await?;
+    // Webhook endpoints too: their events are sent again at once, not a lease later.
+    sqlx::query("UPDATE webhooks SET lease_expires_at = ? WHERE lease_owner IS NOT NULL")
+        .bind(now - 1)
+        .execute(db)
+        .await?;
     Ok(done.rows_affected())
 }
 
