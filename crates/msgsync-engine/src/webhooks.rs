@@ -17,6 +17,7 @@ use msgsync_store::{
 use msgsync_webhooks::{
     Attempt, Deliverer, DelivererConfig, Delivery, RetrySchedule, Secret, Verdict,
 };
+use prometheus::{Histogram, HistogramOpts, IntCounterVec, Opts, Registry};
 use serde_json::{Map, Value};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -59,16 +60,55 @@ pub struct WebhookDelivery {
     deliverer: Deliverer,
     config: WebhookConfig,
     node: String,
+    metrics: DeliveryMetrics,
+}
+
+/// What delivery counts, for `GET /metrics`.
+struct DeliveryMetrics {
+    /// By outcome: `delivered`, `retry`, `gone`, `given_up`.
+    attempts: IntCounterVec,
+    duration: Histogram,
+}
+
+impl DeliveryMetrics {
+    fn new(registry: &Registry) -> prometheus::Result<DeliveryMetrics> {
+        let metrics = DeliveryMetrics {
+            attempts: IntCounterVec::new(
+                Opts::new(
+                    "msgsync_webhook_attempts_total",
+                    "Webhook delivery attempts, by outcome",
+                ),
+                &["outcome"],
+            )?,
+            duration: Histogram::with_opts(
+                HistogramOpts::new(
+                    "msgsync_webhook_attempt_seconds",
+                    "Time from sending a webhook delivery to the end of its answer",
+                )
+                .buckets(prometheus::exponential_buckets(0.001, 4.0, 9)?),
+            )?,
+        };
+        registry.register(Box::new(metrics.attempts.clone()))?;
+        registry.register(Box::new(metrics.duration.clone()))?;
+        Ok(metrics)
+    }
 }
 
 impl WebhookDelivery {
-    pub fn new(store: Arc<dyn Store>, config: WebhookConfig, node: String) -> anyhow::Result<Self> {
+    /// Its metrics join `registry` (the engine's, which `GET /metrics` serves).
+    pub fn new(
+        store: Arc<dyn Store>,
+        config: WebhookConfig,
+        node: String,
+        registry: &Registry,
+    ) -> anyhow::Result<Self> {
         let deliverer = Deliverer::new(config.http)?;
         Ok(Self {
             store,
             deliverer,
             config,
             node,
+            metrics: DeliveryMetrics::new(registry)?,
         })
     }
 
@@ -188,6 +228,14 @@ impl WebhookDelivery {
             }
         };
         let latency_ms = attempt.latency.as_millis() as i64;
+        let label = match outcome {
+            AttemptOutcome::Delivered => "delivered",
+            AttemptOutcome::Retry { .. } => "retry",
+            AttemptOutcome::Gone => "gone",
+            AttemptOutcome::GiveUp => "given_up",
+        };
+        self.metrics.attempts.with_label_values(&[label]).inc();
+        self.metrics.duration.observe(attempt.latency.as_secs_f64());
         match outcome {
             AttemptOutcome::Delivered => {
                 tracing::debug!(webhook = %webhook.id, event = %id, status = ?attempt.status, latency_ms, "webhook delivered")

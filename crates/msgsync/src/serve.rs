@@ -209,6 +209,7 @@ pub async fn run() -> anyhow::Result<()> {
         store.clone(),
         config.webhooks.clone(),
         engine.node().to_owned(),
+        engine.registry(),
     )
     .context("starting webhook delivery")?;
     let delivery_task = tokio::spawn(Arc::new(delivery).run(shutdown.clone()));

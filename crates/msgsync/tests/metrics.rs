@@ -175,3 +175,55 @@ async fn metrics_can_have_an_address_of_their_own() {
     let (status, _) = server.get("/metrics", "").await;
     assert_eq!(status, 404, "not on the API address when it has its own");
 }
+
+#[tokio::test]
+async fn metrics_count_webhook_attempts_by_outcome() {
+    let receiver = msgsync_harness::WebhookReceiver::start().await.unwrap();
+    receiver.set_behaviour("/gone", msgsync_harness::Behaviour::Status(410));
+    let server = TestServer::start_with(&[("MSGSYNC_WEBHOOK_ALLOW_PRIVATE", "true")]).await;
+    let key = server.test_key();
+    for path in ["/ok", "/gone"] {
+        let (status, body) = server
+            .request(
+                "POST",
+                "/api/v1/webhooks",
+                Some(&key),
+                Some(serde_json::json!({"request_url": receiver.url(path), "source": "account_status"})),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    server
+        .connect(&key, "LINKEDIN", "sandbox:chats=1,messages=1")
+        .await;
+    receiver
+        .wait_for_count(2, std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    // Counted once the attempt is recorded, a moment after the receiver has it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let m = scrape(&format!("{}/metrics", server.base)).await;
+        let count = |outcome| {
+            value(
+                &m,
+                "msgsync_webhook_attempts_total",
+                &[("outcome", outcome)],
+            )
+        };
+        if count("delivered") == Some(1.0) && count("gone") == Some(1.0) {
+            assert_eq!(
+                value(&m, "msgsync_webhook_attempt_seconds_count", &[]),
+                Some(2.0)
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?} {:?}",
+            count("delivered"),
+            count("gone")
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
