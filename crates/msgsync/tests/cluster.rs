@@ -717,3 +717,62 @@ async fn every_webhook_event_is_delivered_once_whichever_nodes_deliver() {
         d.verify(&[secret], Duration::from_secs(300)).unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn webhook_delivery_carries_on_once_the_database_is_back() {
+    let db = TestDatabase::create().await;
+    let proxy = DatabaseProxy::start(upstream(&db.url)).await;
+    let receiver = msgsync_harness::WebhookReceiver::start().await.unwrap();
+    receiver.down().await;
+    let url = through(&db.url, proxy.addr);
+    let node = TestServer::start_with(&[
+        ("MSGSYNC_DATABASE_URL", url.as_str()),
+        ("MSGSYNC_MASTER_KEY", MASTER_KEY),
+        ("MSGSYNC_SANDBOX_EPOCH", SANDBOX_EPOCH),
+        ("MSGSYNC_WEBHOOK_ALLOW_PRIVATE", "true"),
+        (
+            "MSGSYNC_WEBHOOK_RETRY_SCHEDULE",
+            "200ms,200ms,200ms,200ms,200ms,1s,1s,1s,1s",
+        ),
+        ("MSGSYNC_WEBHOOK_POLL_INTERVAL_MS", "100"),
+        ("MSGSYNC_WEBHOOK_LEASE_MS", "3000"),
+    ])
+    .await;
+    let key = node.test_key();
+    let (status, created) = node
+        .request(
+            "POST",
+            "/api/v1/webhooks",
+            Some(&key),
+            Some(
+                serde_json::json!({"request_url": receiver.url("/h"), "source": "account_status"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let account = node
+        .connect(&key, "TELEGRAM", "sandbox:chats=1,messages=1")
+        .await;
+    // The event is queued, and its first attempt failed: the receiver is down.
+    node.wait_log("a webhook delivery failed; it will be retried", 1)
+        .await;
+
+    // The database goes away: delivery says so, and stops nothing for good.
+    proxy.set_cut(true);
+    node.wait_log("looking for webhook deliveries failed", 1)
+        .await;
+    receiver.up().await.unwrap();
+    proxy.set_cut(false);
+    let deliveries = receiver
+        .wait_for_count(1, Duration::from_secs(60))
+        .await
+        .unwrap();
+    let payload = deliveries[0]
+        .verify(
+            &[created["secret"].as_str().unwrap()],
+            Duration::from_secs(300),
+        )
+        .unwrap();
+    assert_eq!(payload["AccountStatus"]["message"], "CREATION_SUCCESS");
+    assert_eq!(payload["AccountStatus"]["account_id"], account.as_str());
+}
