@@ -131,7 +131,19 @@ async fn account_status_events_arrive_signed_in_order_with_the_sync_outcome() {
         .unwrap();
     assert_eq!(checked.len(), deliveries.len());
 
-    // A deletion is reported too, after everything before it.
+    // A reconnect is reported, then a deletion, after everything before them.
+    let before = deliveries.len();
+    server
+        .reconnect(&key, &account, "LINKEDIN", "sandbox:chats=3,messages=4")
+        .await;
+    let deliveries = receiver.wait_for_count(before + 1, DEADLINE).await.unwrap();
+    let payloads = verified(&deliveries, &[&secret]);
+    assert_eq!(
+        status_messages(&payloads, &account)
+            .last()
+            .map(String::as_str),
+        Some("RECONNECTED")
+    );
     let before = deliveries.len();
     let (status, _) = server
         .request(
@@ -336,7 +348,8 @@ async fn receivers_that_answer_410_hang_or_redirect_are_handled_and_private_targ
     let server = server(&[("MSGSYNC_WEBHOOK_TIMEOUT_MS", "500")]).await;
     let key = server.test_key();
     let mut hooks = HashMap::new();
-    for path in ["/gone", "/hang", "/moved"] {
+    // A receiver that answers, beside them: their failures hold back none of its events.
+    for path in ["/gone", "/hang", "/moved", "/ok"] {
         let (id, _) = register(
             &server,
             &key,
@@ -366,6 +379,8 @@ async fn receivers_that_answer_410_hang_or_redirect_are_handled_and_private_targ
             }
         }
     };
+    let ok = attempts("/ok").await;
+    assert_eq!(ok[0]["status_code"], 200, "{ok:?}");
     // 410: the webhook is disabled, and says why.
     let gone = attempts("/gone").await;
     assert_eq!(gone[0]["status_code"], 410);
