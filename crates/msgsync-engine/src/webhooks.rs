@@ -127,13 +127,27 @@ impl WebhookDelivery {
 
     async fn work(self: Arc<Self>, shutdown: CancellationToken) {
         let wake = self.store.webhook_queued();
+        // Said once when the database fails and once when it is back, not at every poll.
+        let mut failing = false;
         while !shutdown.is_cancelled() {
             let claim = WebhookClaim {
                 worker: &self.node,
                 now: now_ms(),
                 lease_ms: self.config.lease.as_millis() as i64,
             };
-            match self.store.webhook_claim(&claim).await {
+            let claimed = self.store.webhook_claim(&claim).await;
+            match (&claimed, failing) {
+                (Ok(_), true) => {
+                    tracing::info!("webhook delivery reaches the database again");
+                    failing = false;
+                }
+                (Err(e), false) => {
+                    tracing::warn!(error = %e, "looking for webhook deliveries failed; trying again every poll");
+                    failing = true;
+                }
+                _ => {}
+            }
+            match claimed {
                 Ok(Some(webhook)) => {
                     // There may be more: let another worker look.
                     wake.notify_one();
@@ -143,8 +157,7 @@ impl WebhookDelivery {
                     }
                     continue;
                 }
-                Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e, "looking for webhook deliveries failed"),
+                Ok(None) | Err(_) => {}
             }
             tokio::select! {
                 _ = wake.notified() => {}
