@@ -127,7 +127,9 @@ impl WebhookDelivery {
 
     async fn work(self: Arc<Self>, shutdown: CancellationToken) {
         let wake = self.store.webhook_queued();
-        // Said once when the database fails and once when it is back, not at every poll.
+        // A database that fails (unreachable, full) is said once, and its return once, not at
+        // every poll; meanwhile the worker waits a poll between tries, so that an attempt it
+        // cannot record is not made again at once (its receiver would get it again and again).
         let mut failing = false;
         while !shutdown.is_cancelled() {
             let claim = WebhookClaim {
@@ -135,29 +137,30 @@ impl WebhookDelivery {
                 now: now_ms(),
                 lease_ms: self.config.lease.as_millis() as i64,
             };
-            let claimed = self.store.webhook_claim(&claim).await;
-            match (&claimed, failing) {
+            let result = match self.store.webhook_claim(&claim).await {
+                Ok(Some(webhook)) => {
+                    // There may be more: let another worker look.
+                    wake.notify_one();
+                    let served = self.serve(&webhook, &shutdown).await;
+                    let released = self.store.webhook_release(&webhook, &self.node).await;
+                    served.and(released).map(|()| true)
+                }
+                Ok(None) => Ok(false),
+                Err(e) => Err(e),
+            };
+            match (&result, failing) {
                 (Ok(_), true) => {
-                    tracing::info!("webhook delivery reaches the database again");
+                    tracing::info!("webhook delivery uses the database again");
                     failing = false;
                 }
                 (Err(e), false) => {
-                    tracing::warn!(error = %e, "looking for webhook deliveries failed; trying again every poll");
+                    tracing::warn!(error = %e, "webhook delivery cannot use the database; it tries again every poll");
                     failing = true;
                 }
                 _ => {}
             }
-            match claimed {
-                Ok(Some(webhook)) => {
-                    // There may be more: let another worker look.
-                    wake.notify_one();
-                    self.serve(&webhook, &shutdown).await;
-                    if let Err(e) = self.store.webhook_release(&webhook, &self.node).await {
-                        tracing::warn!(webhook = %webhook.id, error = %e, "a webhook could not be given back; its lease will lapse");
-                    }
-                    continue;
-                }
-                Ok(None) | Err(_) => {}
+            if let Ok(true) = result {
+                continue;
             }
             tokio::select! {
                 _ = wake.notified() => {}
@@ -167,30 +170,29 @@ impl WebhookDelivery {
         }
     }
 
-    /// Sends the endpoint's due events, oldest first, until one is not delivered.
-    async fn serve(&self, webhook: &WebhookRecord, shutdown: &CancellationToken) {
+    /// Sends the endpoint's due events, oldest first, until one is not delivered. An error is
+    /// the database's: the attempt under way is made again later (same event, same id).
+    async fn serve(
+        &self,
+        webhook: &WebhookRecord,
+        shutdown: &CancellationToken,
+    ) -> Result<(), StoreError> {
         while !shutdown.is_cancelled() {
-            let delivery = match self.store.webhook_next_delivery(webhook).await {
-                Ok(Some(d)) if d.next_attempt_at.unwrap_or(0) <= now_ms() => d,
-                Ok(_) => return,
-                Err(e) => {
-                    tracing::warn!(webhook = %webhook.id, error = %e, "reading the next webhook event failed");
-                    return;
-                }
+            let delivery = match self.store.webhook_next_delivery(webhook).await? {
+                Some(d) if d.next_attempt_at.unwrap_or(0) <= now_ms() => d,
+                _ => return Ok(()),
             };
             match self.attempt(webhook, &delivery).await {
                 Ok(AttemptOutcome::Delivered) => {}
-                Ok(_) => return,
+                Ok(_) => return Ok(()),
                 Err(StoreError::LostLease) => {
                     tracing::info!(webhook = %webhook.id, "another node holds this webhook now: this one stops");
-                    return;
+                    return Ok(());
                 }
-                Err(e) => {
-                    tracing::warn!(webhook = %webhook.id, error = %e, "a webhook attempt could not be recorded; it will be made again");
-                    return;
-                }
+                Err(e) => return Err(e),
             }
         }
+        Ok(())
     }
 
     async fn attempt(

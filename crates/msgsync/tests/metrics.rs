@@ -183,15 +183,12 @@ async fn metrics_count_webhook_attempts_by_outcome() {
     let server = TestServer::start_with(&[("MSGSYNC_WEBHOOK_ALLOW_PRIVATE", "true")]).await;
     let key = server.test_key();
     for path in ["/ok", "/gone"] {
-        let (status, body) = server
-            .request(
-                "POST",
-                "/api/v1/webhooks",
-                Some(&key),
-                Some(serde_json::json!({"request_url": receiver.url(path), "source": "account_status"})),
+        server
+            .register_webhook(
+                &key,
+                serde_json::json!({"request_url": receiver.url(path), "source": "account_status"}),
             )
             .await;
-        assert_eq!(status, 201, "{body}");
     }
     server
         .connect(&key, "LINKEDIN", "sandbox:chats=1,messages=1")

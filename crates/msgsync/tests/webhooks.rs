@@ -26,18 +26,6 @@ async fn server(extra: &[(&str, &str)]) -> TestServer {
     TestServer::start_with(&env).await
 }
 
-/// Registers a webhook; its id and secret.
-async fn register(server: &TestServer, key: &str, body: Value) -> (String, String) {
-    let (status, created) = server
-        .request("POST", "/api/v1/webhooks", Some(key), Some(body))
-        .await;
-    assert_eq!(status, 201, "{created}");
-    assert_eq!(created["object"], "WebhookCreated");
-    let secret = created["secret"].as_str().unwrap().to_owned();
-    assert!(secret.starts_with("whsec_"), "{secret}");
-    (created["webhook_id"].as_str().unwrap().to_owned(), secret)
-}
-
 /// Every delivery verified with the test's own implementation of the specification: the
 /// payloads, in the order received.
 fn verified(deliveries: &[ReceivedDelivery], secrets: &[&str]) -> Vec<Value> {
@@ -81,17 +69,17 @@ async fn account_status_events_arrive_signed_in_order_with_the_sync_outcome() {
     let receiver = WebhookReceiver::start().await.unwrap();
     let server = server(&[]).await;
     let key = server.test_key();
-    let (webhook, secret) = register(
-        &server,
-        &key,
-        json!({
-            "request_url": receiver.url("/hooks/status"),
-            "source": "account_status",
-            "name": "status",
-            "headers": [{"key": "X-Receiver-Token", "value": "t0k3n"}],
-        }),
-    )
-    .await;
+    let (webhook, secret) = server
+        .register_webhook(
+            &key,
+            json!({
+                "request_url": receiver.url("/hooks/status"),
+                "source": "account_status",
+                "name": "status",
+                "headers": [{"key": "X-Receiver-Token", "value": "t0k3n"}],
+            }),
+        )
+        .await;
 
     let account = server
         .synced_account(&key, "LINKEDIN", "sandbox:chats=3,messages=4")
@@ -207,12 +195,12 @@ async fn a_receiver_down_for_a_while_gets_every_event_once_in_order_when_it_is_b
     receiver.down().await;
     let server = server(&[]).await;
     let key = server.test_key();
-    let (webhook, secret) = register(
-        &server,
-        &key,
-        json!({"request_url": receiver.url("/h"), "source": "account_status"}),
-    )
-    .await;
+    let (webhook, secret) = server
+        .register_webhook(
+            &key,
+            json!({"request_url": receiver.url("/h"), "source": "account_status"}),
+        )
+        .await;
     let mut accounts = Vec::new();
     for seed in 1..=3 {
         let scenario = format!("sandbox:chats=2,messages=2,seed={seed}");
@@ -279,12 +267,12 @@ async fn an_event_whose_delivery_a_sigkill_cut_short_is_delivered_after_the_rest
     ];
     let server = server(&long).await;
     let key = server.test_key();
-    let (_, secret) = register(
-        &server,
-        &key,
-        json!({"request_url": receiver.url("/h"), "source": "account_status"}),
-    )
-    .await;
+    let (_, secret) = server
+        .register_webhook(
+            &key,
+            json!({"request_url": receiver.url("/h"), "source": "account_status"}),
+        )
+        .await;
     let account = server
         .connect(&key, "LINKEDIN", "sandbox:chats=1,messages=1")
         .await;
@@ -310,12 +298,12 @@ async fn a_rotated_secret_signs_beside_the_new_one() {
     let receiver = WebhookReceiver::start().await.unwrap();
     let server = server(&[]).await;
     let key = server.test_key();
-    let (webhook, old) = register(
-        &server,
-        &key,
-        json!({"request_url": receiver.url("/h"), "source": "account_status"}),
-    )
-    .await;
+    let (webhook, old) = server
+        .register_webhook(
+            &key,
+            json!({"request_url": receiver.url("/h"), "source": "account_status"}),
+        )
+        .await;
     let (status, rotated) = server
         .request(
             "POST",
@@ -350,12 +338,12 @@ async fn receivers_that_answer_410_hang_or_redirect_are_handled_and_private_targ
     let mut hooks = HashMap::new();
     // A receiver that answers, beside them: their failures hold back none of its events.
     for path in ["/gone", "/hang", "/moved", "/ok"] {
-        let (id, _) = register(
-            &server,
-            &key,
-            json!({"request_url": receiver.url(path), "source": "account_status"}),
-        )
-        .await;
+        let (id, _) = server
+            .register_webhook(
+                &key,
+                json!({"request_url": receiver.url(path), "source": "account_status"}),
+            )
+            .await;
         hooks.insert(path, id);
     }
     server
@@ -507,22 +495,22 @@ async fn messages_first_stored_by_a_later_sync_are_reported_as_received() {
     let epoch = (now + 2 * 86_400_000).to_string();
     let server = server(&[("MSGSYNC_SANDBOX_EPOCH", &epoch)]).await;
     let key = server.test_key();
-    let (whole, secret) = register(
-        &server,
-        &key,
-        json!({"request_url": receiver.url("/whole"), "source": "messaging", "name": "msgs"}),
-    )
-    .await;
-    let (_, picked_secret) = register(
-        &server,
-        &key,
-        json!({
-            "request_url": receiver.url("/picked"),
-            "source": "messaging",
-            "data": [{"name": "text", "key": "message"}, {"name": "who", "key": "sender"}],
-        }),
-    )
-    .await;
+    let (whole, secret) = server
+        .register_webhook(
+            &key,
+            json!({"request_url": receiver.url("/whole"), "source": "messaging", "name": "msgs"}),
+        )
+        .await;
+    let (_, picked_secret) = server
+        .register_webhook(
+            &key,
+            json!({
+                "request_url": receiver.url("/picked"),
+                "source": "messaging",
+                "data": [{"name": "text", "key": "message"}, {"name": "who", "key": "sender"}],
+            }),
+        )
+        .await;
     let account = server
         .connect(&key, "TELEGRAM", "sandbox:chats=4,messages=10,span_days=4")
         .await;

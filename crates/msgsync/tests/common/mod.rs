@@ -252,6 +252,18 @@ impl TestServer {
         account
     }
 
+    /// Registers a webhook (CONTRACT §7); its id and its signing secret.
+    pub async fn register_webhook(&self, key: &str, body: Value) -> (String, String) {
+        let (status, created) = self
+            .request("POST", "/api/v1/webhooks", Some(key), Some(body))
+            .await;
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(created["object"], "WebhookCreated");
+        let secret = created["secret"].as_str().unwrap().to_owned();
+        assert!(secret.starts_with("whsec_"), "{secret}");
+        (created["webhook_id"].as_str().unwrap().to_owned(), secret)
+    }
+
     /// Reconnects an account with a new credential.
     pub async fn reconnect(&self, key: &str, account: &str, provider: &str, credential: &str) {
         let (status, body) = self
