@@ -7,6 +7,7 @@
 //! the schedule of `RetrySchedule` (about three days), 410 disables the endpoint, and every
 //! attempt of one event carries the same `webhook-id`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -61,6 +62,9 @@ pub struct WebhookDelivery {
     config: WebhookConfig,
     node: String,
     metrics: DeliveryMetrics,
+    /// Whether the workers' last use of the database failed: said once for all of them when
+    /// it starts failing, once when it is back, not at every poll.
+    failing: AtomicBool,
 }
 
 /// What delivery counts, for `GET /metrics`.
@@ -109,6 +113,7 @@ impl WebhookDelivery {
             config,
             node,
             metrics: DeliveryMetrics::new(registry)?,
+            failing: AtomicBool::new(false),
         })
     }
 
@@ -127,10 +132,9 @@ impl WebhookDelivery {
 
     async fn work(self: Arc<Self>, shutdown: CancellationToken) {
         let wake = self.store.webhook_queued();
-        // A database that fails (unreachable, full) is said once, and its return once, not at
-        // every poll; meanwhile the worker waits a poll between tries, so that an attempt it
-        // cannot record is not made again at once (its receiver would get it again and again).
-        let mut failing = false;
+        // While the database fails (unreachable, full), the worker waits a poll between tries,
+        // so that an attempt it cannot record is not made again at once (its receiver would
+        // get it again and again).
         while !shutdown.is_cancelled() {
             let claim = WebhookClaim {
                 worker: &self.node,
@@ -148,14 +152,12 @@ impl WebhookDelivery {
                 Ok(None) => Ok(false),
                 Err(e) => Err(e),
             };
-            match (&result, failing) {
-                (Ok(_), true) => {
+            match &result {
+                Ok(_) if self.failing.swap(false, Ordering::Relaxed) => {
                     tracing::info!("webhook delivery uses the database again");
-                    failing = false;
                 }
-                (Err(e), false) => {
+                Err(e) if !self.failing.swap(true, Ordering::Relaxed) => {
                     tracing::warn!(error = %e, "webhook delivery cannot use the database; it tries again every poll");
-                    failing = true;
                 }
                 _ => {}
             }
