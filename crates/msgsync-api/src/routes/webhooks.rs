@@ -25,6 +25,10 @@ use crate::extract::{path_id, AppJson};
 use crate::openapi::errors::route_errors;
 use crate::views::{self, WebhookCreated, WebhookDeleted, WebhookDeliveryList, WebhookList};
 
+/// The longest a registration waits for DNS; a name not resolved by then is accepted, as one
+/// that does not resolve is (every delivery checks again).
+const REGISTRATION_DNS_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// How long a rotated-out secret keeps signing beside the new one.
 pub const ROTATION_OVERLAP: Duration = Duration::from_secs(24 * 3600);
 
@@ -163,9 +167,14 @@ pub async fn create_webhook(
     // A name that resolves only to refused addresses is refused now, with words the user can
     // act on; one that does not resolve yet is accepted (DNS may be down for a moment), and
     // every delivery checks again.
-    match msgsync_webhooks::resolve_allowed(&state.webhook_policy, &url).await {
-        Ok(_) | Err(msgsync_webhooks::TargetError::Unresolvable { .. }) => {}
-        Err(e) => return Err(invalid(e.to_string())),
+    let resolved = tokio::time::timeout(
+        REGISTRATION_DNS_TIMEOUT,
+        msgsync_webhooks::resolve_allowed(&state.webhook_policy, &url),
+    )
+    .await;
+    match resolved {
+        Err(_) | Ok(Ok(_)) | Ok(Err(msgsync_webhooks::TargetError::Unresolvable { .. })) => {}
+        Ok(Err(e)) => return Err(invalid(e.to_string())),
     }
     let source = string(&body, "source")?
         .ok_or_else(|| AppError::new(ErrorKind::MissingParameters, "`source` is required"))?;
