@@ -267,6 +267,39 @@ pub(crate) async fn delete_account<DB: Dialect>(
     Ok((true, queued))
 }
 
+/// Replaces an account's credentials and profile, sets it back to `ok`, and reports
+/// `RECONNECTED`, in the transaction: deliveries queued.
+pub(crate) async fn reconnect_account<DB: Dialect>(
+    conn: &mut DB::Connection,
+    id: AccountId,
+    sealed_credentials: Vec<u8>,
+    u: &crate::AccountReconnect,
+) -> StoreResult<usize> {
+    let mut sql = QueryBuilder::<DB>::new("UPDATE accounts SET name = ");
+    sql.bind(super::storable(&u.name).into_owned())
+        .push(", provider_user_id = ")
+        .bind(u.provider_user_id.clone())
+        .push(", linkedin_products = ")
+        .bind(super::products_to_text(&u.linkedin_products))
+        .push(", credentials = ")
+        .bind(sealed_credentials)
+        .push(", state = 'ok', updated_at = ")
+        .bind(u.now)
+        .push(" WHERE id = ")
+        .bind(id.to_string())
+        .push(" RETURNING id");
+    if DB::fetch_all_in(&mut sql, conn).await?.is_empty() {
+        return Ok(0);
+    }
+    report::<DB>(
+        conn,
+        &id.to_string(),
+        |who| account_status(who, "RECONNECTED", Map::new()),
+        u.now,
+    )
+    .await
+}
+
 /// Sets the account's state in the transaction, and reports a change of state.
 pub(crate) async fn set_state<DB: Dialect>(
     conn: &mut DB::Connection,

@@ -116,30 +116,7 @@ pub async fn reconnect(
 ) -> StoreResult<usize> {
     let sealed = cipher.encrypt(&u.credentials)?;
     let mut tx = db.begin().await?;
-    let done = sqlx::query(
-        "UPDATE accounts SET name = $1, provider_user_id = $2, linkedin_products = $3,
-                             credentials = $4, state = 'ok', updated_at = $5
-         WHERE id = $6",
-    )
-    .bind(storable(&u.name))
-    .bind(&u.provider_user_id)
-    .bind(products_to_text(&u.linkedin_products))
-    .bind(sealed)
-    .bind(u.now)
-    .bind(id.to_string())
-    .execute(&mut *tx)
-    .await?;
-    let queued = if done.rows_affected() == 1 {
-        outbox::report::<sqlx::Postgres>(
-            &mut tx,
-            &id.to_string(),
-            |who| outbox::account_status(who, "RECONNECTED", Default::default()),
-            u.now,
-        )
-        .await?
-    } else {
-        0
-    };
+    let queued = outbox::reconnect_account::<sqlx::Postgres>(&mut tx, id, sealed, u).await?;
     tx.commit().await?;
     Ok(queued)
 }

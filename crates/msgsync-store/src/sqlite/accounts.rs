@@ -120,30 +120,7 @@ pub async fn reconnect(
 ) -> StoreResult<usize> {
     let sealed = cipher.encrypt(&u.credentials)?;
     let mut tx = super::begin_write(db).await?;
-    let done = sqlx::query(
-        "UPDATE accounts SET name = ?, provider_user_id = ?, linkedin_products = ?, credentials = ?,
-                             state = 'ok', updated_at = ?
-         WHERE id = ?",
-    )
-    .bind(storable(&u.name))
-    .bind(&u.provider_user_id)
-    .bind(products_to_text(&u.linkedin_products))
-    .bind(sealed)
-    .bind(u.now)
-    .bind(id.to_string())
-    .execute(&mut *tx)
-    .await?;
-    let queued = if done.rows_affected() == 1 {
-        outbox::report::<sqlx::Sqlite>(
-            &mut tx,
-            &id.to_string(),
-            |who| outbox::account_status(who, "RECONNECTED", Default::default()),
-            u.now,
-        )
-        .await?
-    } else {
-        0
-    };
+    let queued = outbox::reconnect_account::<sqlx::Sqlite>(&mut tx, id, sealed, u).await?;
     tx.commit().await?;
     Ok(queued)
 }
