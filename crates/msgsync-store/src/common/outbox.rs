@@ -339,6 +339,31 @@ pub(crate) async fn report_outcome<DB: Dialect>(
     }
 }
 
+/// Whether any enabled messaging webhook exists at all: when none does (most databases, most
+/// of the time), a checkpoint skips every per-account look-up of `unseen_messages`.
+pub(crate) async fn anyone_hears_messages<DB: Dialect>(
+    conn: &mut DB::Connection,
+) -> StoreResult<bool> {
+    let mut sql = QueryBuilder::<DB>::new("SELECT id FROM webhooks WHERE enabled AND source = ");
+    sql.bind(WebhookSource::Messaging.as_str()).push(" LIMIT 1");
+    Ok(!DB::fetch_all_in(&mut sql, conn).await?.is_empty())
+}
+
+/// Reports `CREATION_SUCCESS` for the account `id` just inserted, in its transaction.
+pub(crate) async fn report_created<DB: Dialect>(
+    conn: &mut DB::Connection,
+    id: AccountId,
+    now: i64,
+) -> StoreResult<usize> {
+    report::<DB>(
+        conn,
+        &id.to_string(),
+        |who| account_status(who, "CREATION_SUCCESS", Map::new()),
+        now,
+    )
+    .await
+}
+
 /// Messages of a checkpoint that may be reported as received, found before they are written:
 /// those newer than the start of the account's previous successful sync and not stored yet.
 /// Empty when nothing will hear of them, and for an account that never synced successfully

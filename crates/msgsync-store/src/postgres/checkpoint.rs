@@ -97,7 +97,11 @@ async fn write_pages(conn: &mut PgConnection, c: &SyncCheckpoint) -> StoreResult
     messages.dedup_by(|later, first| {
         later.chat == first.chat && later.message.provider_id == first.message.provider_id
     });
-    let who = outbox::account::<sqlx::Postgres>(conn, &account).await?;
+    let who = if outbox::anyone_hears_messages::<sqlx::Postgres>(conn).await? {
+        outbox::account::<sqlx::Postgres>(conn, &account).await?
+    } else {
+        None
+    };
     let unseen = match &who {
         Some(who) => {
             outbox::unseen_messages::<sqlx::Postgres>(conn, who, &c.job.id.to_string(), &messages)

@@ -37,13 +37,7 @@ pub async fn insert(
     let account = account_from_row(row.first().ok_or(StoreError::Corrupt(
         "an INSERT … RETURNING returned no row".into(),
     ))?)?;
-    let queued = outbox::report::<sqlx::Sqlite>(
-        &mut tx,
-        &a.id.to_string(),
-        |who| outbox::account_status(who, "CREATION_SUCCESS", Default::default()),
-        a.now,
-    )
-    .await?;
+    let queued = outbox::report_created::<sqlx::Sqlite>(&mut tx, a.id, a.now).await?;
     tx.commit().await?;
     Ok((account, queued))
 }

@@ -193,8 +193,11 @@ async fn write_checkpoints(
         }
     }
     attendees::write(attendees, conn).await?;
-    // Which messages are new, per job, before they are written.
+    // Which messages are new, per job, before they are written (if anything hears of them).
     let mut unseen = Vec::new();
+    if !outbox::anyone_hears_messages::<sqlx::Sqlite>(conn).await? {
+        starts.clear();
+    }
     for (i, (ids, start)) in starts.iter().enumerate() {
         let end = starts.get(i + 1).map_or(messages.len(), |(_, next)| *next);
         if let Some(who) = outbox::account::<sqlx::Sqlite>(conn, &ids.account).await? {
